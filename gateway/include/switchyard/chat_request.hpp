@@ -1,0 +1,35 @@
+// A chat request after validation: the body as received plus the fields the gateway routes on.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <switchyard/api_error.hpp>
+
+namespace sy {
+
+struct ChatRequest {
+    std::string body;             // the request body as received
+    std::string model;
+    std::string user;
+    std::string last_user_text;   // text parts of the last user message, joined by '\n'
+    std::string system_text;      // system and developer messages, joined by '\n'
+    int64_t prompt_tokens = 0;    // estimate (see estimate_tokens)
+    int64_t max_tokens = -1;      // max_completion_tokens or max_tokens; -1 when absent
+    int32_t message_count = 0;
+    bool stream = false;
+    bool include_usage = false;   // stream_options.include_usage
+    bool has_tools = false;
+};
+
+// Tokens of a text, estimated without a tokenizer: about 4 bytes a token for English and code,
+// which errs on the high side for budgets. Shared with plugins through the host API.
+int64_t estimate_tokens(std::string_view text);
+
+// Validates an OpenAI Chat Completions body and fills `out` (which takes ownership of `body`).
+// Returns an error naming the offending field on bad input.
+std::optional<ApiError> parse_chat_request(std::string body, ChatRequest& out);
+
+}  // namespace sy

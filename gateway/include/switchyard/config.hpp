@@ -1,0 +1,108 @@
+// Typed gateway configuration, produced by sy::config::load_config_file (config/loader.hpp).
+// Every field documents its default; docs/configuration.md is the reference.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sy::config {
+
+struct ServerConfig {
+    std::string host = "127.0.0.1";          // server.listen (host part)
+    uint16_t port = 8080;                    // server.listen (port part)
+    int max_threads = 64;                    // server.max_threads: worker pool bound
+    int max_queued = 256;                    // server.max_queued: accepted connections waiting
+    int64_t max_body_bytes = 4 * 1024 * 1024;  // server.max_body_bytes: 413 above
+    int max_header_bytes = 16 * 1024;        // server.max_header_bytes: 431 above (one field)
+    int max_header_count = 100;              // server.max_header_count
+    int keep_alive_timeout_ms = 15000;       // server.keep_alive_timeout_ms
+    int max_keep_alive_requests = 0;         // server.max_keep_alive_requests: 0 = unlimited
+    int drain_timeout_ms = 30000;            // server.drain_timeout_ms: SIGTERM grace
+};
+
+struct TimeoutConfig {
+    int connect_ms = 5000;       // timeouts.connect_ms
+    int first_byte_ms = 60000;   // timeouts.first_byte_ms: until response headers arrive
+    int idle_ms = 30000;         // timeouts.idle_ms: between stream chunks
+    int total_ms = 600000;       // timeouts.total_ms: whole request
+};
+
+// An instance of a provider plugin (e.g. one OpenAI account, one local vLLM).
+struct ProviderConfig {
+    std::string name;            // providers[].name (unique)
+    std::string plugin;          // providers[].plugin: plugin name (e.g. openai, mock)
+    std::string base_url;        // providers[].base_url: required for remote providers
+    TimeoutConfig timeouts;      // providers[].timeouts
+    int max_connections = 64;    // providers[].max_connections: pooled keep-alive connections
+    bool tls_verify = true;      // providers[].tls_verify
+    std::string plugin_config_json = "{}";  // providers[].config as JSON, passed to the plugin
+};
+
+struct DeploymentConfig {
+    std::string provider;        // models[].deployments[].provider (a providers[].name)
+    std::string model;           // models[].deployments[].model: upstream model name
+                                 //   (default: the model's name)
+    double weight = 1.0;         // models[].deployments[].weight
+};
+
+struct ModelConfig {
+    std::string name;                    // models[].name (unique, not "auto", not router-*)
+    double input_price_per_mtok = 0;     // models[].input_price_per_mtok (USD)
+    double output_price_per_mtok = 0;    // models[].output_price_per_mtok (USD)
+    int64_t context_window = 0;          // models[].context_window: 0 = unknown
+    std::vector<std::string> aliases;    // models[].aliases
+    std::vector<DeploymentConfig> deployments;  // models[].deployments (at least one)
+};
+
+// An instance of a router plugin.
+struct RouterConfig {
+    std::string name;                      // routers[].name (unique, [a-z0-9_]+, no '-')
+    std::string plugin;                    // routers[].plugin
+    std::vector<std::string> candidates;   // routers[].candidates: model names, strong first
+    std::optional<double> threshold;       // routers[].threshold: default for `auto`
+    std::string plugin_config_json = "{}"; // routers[].config as JSON
+};
+
+struct PluginsConfig {
+    std::vector<std::string> search_paths;  // plugins.search_paths: dirs scanned for *.so
+                                            //   (default: <binary dir>/../lib/switchyard/plugins)
+    std::vector<std::string> load;          // plugins.load: extra .so paths
+};
+
+struct ApiKeyConfig {
+    std::string key;    // auth.keys[].key (use ${ENV})
+    std::string id;     // auth.keys[].id: name shown in logs and metrics
+    std::string tier;   // auth.keys[].tier
+    std::string team;   // auth.keys[].team
+};
+
+struct AuthConfig {
+    bool required = false;              // auth.required: false = no key needed
+    std::vector<ApiKeyConfig> keys;     // auth.keys
+    std::string admin_key;              // auth.admin_key: for /admin (empty = admin disabled)
+};
+
+struct RoutingConfig {
+    std::string default_model;   // routing.default_model: answers `auto` when no router is set
+    std::string default_router;  // routing.default_router: router used for `auto`
+};
+
+struct Config {
+    ServerConfig server;
+    PluginsConfig plugins;
+    std::vector<ProviderConfig> providers;
+    std::vector<ModelConfig> models;
+    std::vector<RouterConfig> routers;
+    RoutingConfig routing;
+    AuthConfig auth;
+    std::string source_path;     // file the config came from (for relative paths)
+
+    const ModelConfig* find_model(std::string_view name) const;   // by name or alias
+    const ProviderConfig* find_provider(std::string_view name) const;
+    const RouterConfig* find_router(std::string_view name) const;
+};
+
+}  // namespace sy::config

@@ -1,0 +1,363 @@
+#include "config/loader.hpp"
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <iterator>
+
+#include "config/listen_address.hpp"
+#include "config/node_reader.hpp"
+#include "config/yaml_json.hpp"
+
+namespace sy::config {
+namespace {
+
+// Sections the loader validates, in the order it reads them: providers before the models that name
+// them, models before the routers and routing that name models.
+constexpr std::array<std::string_view, 7> kSections = {"server", "plugins", "providers", "models",
+                                                       "routers", "routing", "auth"};
+
+// Reserved for upcoming work (state store, telemetry, Lua policies): accepted as a map or a list so that
+// configs can already carry them, but their content is neither validated nor used yet.
+constexpr std::array<std::string_view, 3> kReservedSections = {"state", "telemetry", "policies"};
+
+constexpr Bounds kNonNegative{.min = 0};
+constexpr Bounds kPositive{.min = 0, .min_exclusive = true};
+constexpr Bounds kUnitInterval{.min = 0, .max = 1};
+
+constexpr std::string_view kRouterModelPrefix = "router-";
+constexpr std::string_view kAutoModel = "auto";
+
+bool is_router_name(std::string_view s) {
+    if (s.empty()) return false;
+    for (char c : s)
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
+    return true;
+}
+
+template <class Items, class NameOf>
+std::string list_names(const Items& items, NameOf name_of) {
+    std::string out;
+    for (const auto& item : items) out += (out.empty() ? "" : ", ") + name_of(item);
+    return out.empty() ? "none configured" : "expected one of: " + out;
+}
+
+// Names taken in one namespace, with the key path that took each, for "duplicate" errors.
+class NameTable {
+public:
+    // Returns the path that already holds `name`, or nullptr after recording `path` as its holder.
+    const std::string* claim(const std::string& name, const std::string& path) {
+        auto [it, inserted] = holders_.emplace(name, path);
+        return inserted ? nullptr : &it->second;
+    }
+
+    // Claims `name` for `at`; on a clash records "duplicate <what> '<name>' (also at <path>)".
+    bool claim(const NodeReader& at, const std::string& name, std::string_view what) {
+        const std::string* holder = claim(name, at.path());
+        if (holder) at.fail("duplicate " + std::string(what) + " '" + name + "' (also at " + *holder + ")");
+        return !holder;
+    }
+
+private:
+    std::map<std::string, std::string, std::less<>> holders_;
+};
+
+std::string resolve_path(const std::string& path, const std::filesystem::path& base_dir) {
+    std::filesystem::path p(path);
+    if (p.is_absolute() || base_dir.empty()) return path;
+    return (base_dir / p).lexically_normal().string();
+}
+
+std::filesystem::path config_dir(const std::string& source_path) {
+    if (source_path.empty()) return {};
+    std::filesystem::path dir = std::filesystem::path(source_path).parent_path();
+    if (dir.empty()) dir = ".";
+    std::error_code ec;
+    std::filesystem::path absolute = std::filesystem::absolute(dir, ec);
+    return ec ? dir : absolute;
+}
+
+// Builds a Config from the YAML tree, one function per section. Errors go to the LoadContext.
+class ConfigParser {
+public:
+    ConfigParser(Config& cfg, std::filesystem::path base_dir) : cfg_(cfg), base_dir_(std::move(base_dir)) {}
+
+    void parse(const NodeReader& root) {
+        if (!root.node().IsMap()) {
+            root.fail("expected a map of sections (" + join(kSections) + "), got " +
+                      (root.has_value() ? describe(root.node()) : "an empty document"));
+            return;
+        }
+        std::vector<std::string_view> keys(kSections.begin(), kSections.end());
+        keys.insert(keys.end(), kReservedSections.begin(), kReservedSections.end());
+        MapReader top = root.map(keys);
+        parse_server(top["server"], cfg_.server);
+        parse_plugins(top["plugins"], cfg_.plugins);
+        for (const NodeReader& item : top["providers"].list("a list of providers"))
+            parse_provider(item, cfg_.providers.emplace_back());
+        for (const NodeReader& item : top["models"].list("a list of models"))
+            parse_model(item, cfg_.models.emplace_back());
+        for (const NodeReader& item : top["routers"].list("a list of routers"))
+            parse_router(item, cfg_.routers.emplace_back());
+        parse_routing(top["routing"], cfg_.routing);
+        parse_auth(top["auth"], cfg_.auth);
+        for (std::string_view section : kReservedSections) check_reserved(top[section]);
+    }
+
+private:
+    static void check_reserved(const NodeReader& section) {
+        if (section.has_value() && !section.node().IsMap() && !section.node().IsSequence())
+            section.fail("expected a map or a list (reserved section), got " + describe(section.node()));
+    }
+
+    static void parse_server(const NodeReader& node, ServerConfig& out) {
+        MapReader m = node.map({"listen", "max_threads", "max_queued", "max_body_bytes", "max_header_bytes",
+                                "max_header_count", "keep_alive_timeout_ms", "max_keep_alive_requests",
+                                "drain_timeout_ms"});
+        parse_listen(m["listen"], out);
+        m["max_threads"].get(out.max_threads, 1);
+        m["max_queued"].get(out.max_queued, 1);
+        m["max_body_bytes"].get(out.max_body_bytes, 1024);
+        m["max_header_bytes"].get(out.max_header_bytes, 256);
+        m["max_header_count"].get(out.max_header_count, 1);
+        m["keep_alive_timeout_ms"].get(out.keep_alive_timeout_ms, 1);
+        m["max_keep_alive_requests"].get(out.max_keep_alive_requests, 0);
+        m["drain_timeout_ms"].get(out.drain_timeout_ms, 1);
+    }
+
+    static void parse_listen(const NodeReader& node, ServerConfig& out) {
+        std::string text;
+        if (!node.get(text)) return;
+        ListenAddress address;
+        std::string why;
+        if (!parse_listen_address(text, address, why)) {
+            node.fail(why + " in '" + text + "' (expected HOST:PORT with port 0..65535, e.g. 127.0.0.1:8080, " +
+                      "localhost:8080 or [::1]:8080)");
+            return;
+        }
+        out.host = address.host;
+        out.port = address.port;
+    }
+
+    void parse_plugins(const NodeReader& node, PluginsConfig& out) {
+        MapReader m = node.map({"search_paths", "load"});
+        read_paths(m["search_paths"], out.search_paths);
+        read_paths(m["load"], out.load);
+    }
+
+    void read_paths(const NodeReader& node, std::vector<std::string>& out) {
+        for (const NodeReader& item : node.list("a list of paths")) {
+            std::string path;
+            if (item.get(path, Text::required)) out.push_back(resolve_path(path, base_dir_));
+        }
+    }
+
+    void parse_provider(const NodeReader& node, ProviderConfig& out) {
+        MapReader m = node.map({"name", "plugin", "base_url", "timeouts", "max_connections", "tls_verify", "config"});
+        if (NodeReader name = m["name"]; name.get(out.name, Text::required))
+            provider_names_.claim(name, out.name, "provider name");
+        m["plugin"].get(out.plugin, Text::required);
+        parse_base_url(m["base_url"], out.base_url);
+        parse_timeouts(m["timeouts"], out.timeouts);
+        m["max_connections"].get(out.max_connections, 1);
+        m["tls_verify"].get(out.tls_verify);
+        parse_plugin_config(m["config"], out.plugin_config_json);
+    }
+
+    static void parse_base_url(const NodeReader& node, std::string& out) {
+        if (!node.get(out) || out.empty()) return;
+        bool http = out.starts_with("http://") || out.starts_with("https://");
+        if (!http || out.find("://") + 3 == out.size())
+            node.fail("expected an http:// or https:// URL with a host, got '" + out + "'");
+    }
+
+    static void parse_timeouts(const NodeReader& node, TimeoutConfig& out) {
+        MapReader m = node.map({"connect_ms", "first_byte_ms", "idle_ms", "total_ms"});
+        m["connect_ms"].get(out.connect_ms, 1);
+        m["first_byte_ms"].get(out.first_byte_ms, 1);
+        m["idle_ms"].get(out.idle_ms, 1);
+        m["total_ms"].get(out.total_ms, 1);
+    }
+
+    static void parse_plugin_config(const NodeReader& node, std::string& out) {
+        if (!node.has_value()) return;  // absent or null: "{}"
+        if (!node.node().IsMap()) {
+            node.fail("expected a map of plugin settings, got " + describe(node.node()));
+            return;
+        }
+        yaml_to_json(node, out);
+    }
+
+    void parse_model(const NodeReader& node, ModelConfig& out) {
+        MapReader m = node.map({"name", "input_price_per_mtok", "output_price_per_mtok", "context_window", "aliases",
+                                "deployments"});
+        if (NodeReader name = m["name"]; name.get(out.name, Text::required)) claim_model_name(name, out.name);
+        m["input_price_per_mtok"].get(out.input_price_per_mtok, kNonNegative);
+        m["output_price_per_mtok"].get(out.output_price_per_mtok, kNonNegative);
+        m["context_window"].get(out.context_window, 0);
+        for (const NodeReader& item : m["aliases"].list("a list of alias names")) {
+            std::string alias;
+            if (item.get(alias, Text::required) && claim_model_name(item, alias)) out.aliases.push_back(alias);
+        }
+        NodeReader deployments = m["deployments"];
+        for (const NodeReader& item : deployments.list("a list of deployments"))
+            parse_deployment(item, out.name, out.deployments.emplace_back());
+        if (out.deployments.empty())
+            deployments.fail("needs at least one deployment (expected a list of {provider, model, weight})");
+    }
+
+    // Model names and aliases share one namespace, apart from `auto` and `router-*` requests.
+    bool claim_model_name(const NodeReader& at, const std::string& name) {
+        if (name == kAutoModel) {
+            at.fail("'auto' is reserved for automatic routing; choose another name");
+            return false;
+        }
+        if (name.starts_with(kRouterModelPrefix)) {
+            at.fail("'" + name + "' starts with 'router-', which is reserved for router models; choose another name");
+            return false;
+        }
+        return model_names_.claim(at, name, "model name or alias");
+    }
+
+    void parse_deployment(const NodeReader& node, const std::string& model_name, DeploymentConfig& out) {
+        MapReader m = node.map({"provider", "model", "weight"});
+        NodeReader provider = m["provider"];
+        if (provider.get(out.provider, Text::required) && !cfg_.find_provider(out.provider))
+            provider.fail("unknown provider '" + out.provider + "' (" +
+                          list_names(cfg_.providers, [](const ProviderConfig& p) { return p.name; }) + ")");
+        out.model = model_name;
+        m["model"].get(out.model, Text::non_empty);
+        m["weight"].get(out.weight, kPositive);
+    }
+
+    void parse_router(const NodeReader& node, RouterConfig& out) {
+        MapReader m = node.map({"name", "plugin", "candidates", "threshold", "config"});
+        if (NodeReader name = m["name"]; name.get(out.name, Text::required)) {
+            if (!is_router_name(out.name))
+                name.fail("invalid router name '" + out.name + "' (expected lower-case letters, digits and '_': " +
+                          "[a-z0-9_]+)");
+            else
+                router_names_.claim(name, out.name, "router name");
+        }
+        m["plugin"].get(out.plugin, Text::required);
+        parse_candidates(m["candidates"], out.candidates);
+        m["threshold"].get(out.threshold, kUnitInterval);
+        parse_plugin_config(m["config"], out.plugin_config_json);
+    }
+
+    void parse_candidates(const NodeReader& node, std::vector<std::string>& out) {
+        NameTable seen;
+        for (const NodeReader& item : node.list("a list of model names")) {
+            std::string name;
+            if (!item.get(name, Text::required)) continue;
+            const ModelConfig* model = known_model(item, name);
+            if (model && !seen.claim(item, model->name, "candidate")) continue;
+            out.push_back(name);
+        }
+        if (out.empty() && node.ok()) node.fail("needs at least one candidate (expected a list of model names)");
+    }
+
+    // The model named `name` (or aliased so); an error at `at` when there is none.
+    const ModelConfig* known_model(const NodeReader& at, const std::string& name) const {
+        const ModelConfig* model = cfg_.find_model(name);
+        if (!model)
+            at.fail("unknown model '" + name + "' (" +
+                    list_names(cfg_.models, [](const ModelConfig& mc) { return mc.name; }) + ")");
+        return model;
+    }
+
+    void parse_routing(const NodeReader& node, RoutingConfig& out) {
+        MapReader m = node.map({"default_model", "default_router"});
+        if (NodeReader model = m["default_model"]; model.get(out.default_model) && !out.default_model.empty())
+            known_model(model, out.default_model);
+        NodeReader router = m["default_router"];
+        if (router.get(out.default_router) && !out.default_router.empty() && !cfg_.find_router(out.default_router))
+            router.fail("unknown router '" + out.default_router + "' (" +
+                        list_names(cfg_.routers, [](const RouterConfig& r) { return r.name; }) + ")");
+    }
+
+    void parse_auth(const NodeReader& node, AuthConfig& out) {
+        MapReader m = node.map({"required", "keys", "admin_key"});
+        m["required"].get(out.required);
+        NodeReader keys = m["keys"];
+        NameTable ids;
+        NameTable secrets;
+        for (const NodeReader& item : keys.list("a list of keys ({key, id, tier, team})")) {
+            size_t index = out.keys.size();
+            parse_api_key(item, index, out.keys.emplace_back(), ids, secrets);
+        }
+        if (out.required && out.keys.empty())
+            keys.fail("auth.required is true but no keys are configured (expected a list of {key, id, tier, team})");
+        NodeReader admin = m["admin_key"];
+        if (admin.get(out.admin_key) && !out.admin_key.empty())
+            if (const std::string* holder = secrets.claim(out.admin_key, admin.path()))
+                admin.fail("must differ from the client keys (same as " + *holder + ")");
+    }
+
+    // Ids default to key-<index>; key values are never echoed in errors.
+    static void parse_api_key(const NodeReader& node, size_t index, ApiKeyConfig& out, NameTable& ids,
+                              NameTable& secrets) {
+        MapReader m = node.map({"key", "id", "tier", "team"});
+        NodeReader key = m["key"];
+        if (key.get(out.key, Text::required))
+            if (const std::string* holder = secrets.claim(out.key, key.path()))
+                key.fail("duplicate key (same as " + *holder + ")");
+        NodeReader id = m["id"];
+        if (!id.get(out.id, Text::non_empty)) out.id = "key-" + std::to_string(index);
+        ids.claim(id, out.id, "key id");
+        m["tier"].get(out.tier);
+        m["team"].get(out.team);
+    }
+
+    Config& cfg_;
+    std::filesystem::path base_dir_;
+    NameTable provider_names_;
+    NameTable model_names_;  // names and aliases
+    NameTable router_names_;
+};
+
+LoadResult failure(std::string error) { return LoadResult{std::nullopt, std::move(error)}; }
+
+LoadResult parse_documents(std::string_view yaml, const std::string& source_path) {
+    std::vector<YAML::Node> docs = YAML::LoadAll(std::string(yaml));
+    if (docs.size() > 1)
+        return failure("expected one YAML document, found " + std::to_string(docs.size()) +
+                       describe_mark(docs[1].Mark()));
+    LoadContext ctx(process_env());
+    Config cfg;
+    cfg.source_path = source_path;
+    ConfigParser parser(cfg, config_dir(source_path));
+    parser.parse(NodeReader(ctx, docs.empty() ? YAML::Node() : docs.front(), ""));
+    if (!ctx.ok()) return failure(ctx.error());
+    return LoadResult{std::move(cfg), ""};
+}
+
+}  // namespace
+
+LoadResult load_config_string(std::string_view yaml, const std::string& source_path) {
+    try {
+        return parse_documents(yaml, source_path);
+    } catch (const YAML::Exception& e) {
+        return failure("invalid YAML: " + e.msg + describe_mark(e.mark));
+    } catch (const std::exception& e) {
+        return failure(std::string("cannot load the config: ") + e.what());
+    } catch (...) {
+        return failure("cannot load the config: unknown error");
+    }
+}
+
+LoadResult load_config_file(const std::string& path) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec))
+        return failure("cannot read config file '" + path + "': it is a directory");
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return failure("cannot read config file '" + path + "': " + std::strerror(errno));
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (in.bad()) return failure("cannot read config file '" + path + "': read error");
+    return load_config_string(text, path);
+}
+
+}  // namespace sy::config
