@@ -1,0 +1,160 @@
+#include <switchyard/chat_request.hpp>
+
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+
+namespace sy {
+namespace {
+
+using Value = rapidjson::Value;
+
+constexpr int64_t kTokensPerMessage = 4;  // role and framing overhead per message
+
+std::string_view view_of(const Value& v) { return {v.GetString(), v.GetStringLength()}; }
+
+bool is_known_role(std::string_view role) {
+    return role == "system" || role == "user" || role == "assistant" || role == "tool" ||
+           role == "developer" || role == "function";
+}
+
+// Appends the text of a message's content (string or array of parts) to out.
+// Returns false when the content has a shape the API does not accept.
+bool append_content_text(const Value& content, std::string& out, int64_t& image_parts) {
+    if (content.IsString()) {
+        out.append(content.GetString(), content.GetStringLength());
+        return true;
+    }
+    if (content.IsNull()) return true;
+    if (!content.IsArray()) return false;
+    for (const auto& part : content.GetArray()) {
+        if (!part.IsObject()) return false;
+        auto type = part.FindMember("type");
+        if (type == part.MemberEnd() || !type->value.IsString()) return false;
+        std::string_view t = view_of(type->value);
+        if (t == "text") {
+            auto text = part.FindMember("text");
+            if (text == part.MemberEnd() || !text->value.IsString()) return false;
+            if (!out.empty()) out.push_back('\n');
+            out.append(text->value.GetString(), text->value.GetStringLength());
+        } else if (t == "image_url" || t == "input_audio" || t == "file") {
+            ++image_parts;
+        }
+    }
+    return true;
+}
+
+std::optional<ApiError> parse_messages(const Value& messages, ChatRequest& out) {
+    if (!messages.IsArray() || messages.Empty())
+        return ApiError::bad_request("'messages' must be a non-empty array", "messages");
+    int64_t chars = 0;
+    int64_t image_parts = 0;
+    std::string text;
+    rapidjson::SizeType index = 0;
+    for (const auto& msg : messages.GetArray()) {
+        std::string param = "messages[" + std::to_string(index++) + "]";
+        if (!msg.IsObject()) return ApiError::bad_request(param + " must be an object", param);
+        auto role = msg.FindMember("role");
+        if (role == msg.MemberEnd() || !role->value.IsString() || !is_known_role(view_of(role->value)))
+            return ApiError::bad_request(
+                param + ".role must be one of system, developer, user, assistant, tool",
+                param + ".role");
+        std::string_view r = view_of(role->value);
+        text.clear();
+        auto content = msg.FindMember("content");
+        if (content != msg.MemberEnd() && !append_content_text(content->value, text, image_parts))
+            return ApiError::bad_request(
+                param + ".content must be a string or an array of content parts", param + ".content");
+        chars += static_cast<int64_t>(text.size());
+        if (r == "user") out.last_user_text = text;
+        else if (r == "system" || r == "developer") {
+            if (!out.system_text.empty()) out.system_text.push_back('\n');
+            out.system_text += text;
+        }
+        if (auto tc = msg.FindMember("tool_calls"); tc != msg.MemberEnd() && tc->value.IsArray()) {
+            for (const auto& call : tc->value.GetArray()) {
+                if (!call.IsObject()) continue;
+                auto fn = call.FindMember("function");
+                if (fn == call.MemberEnd() || !fn->value.IsObject()) continue;
+                auto args = fn->value.FindMember("arguments");
+                if (args != fn->value.MemberEnd() && args->value.IsString())
+                    chars += args->value.GetStringLength();
+            }
+        }
+    }
+    out.message_count = static_cast<int32_t>(messages.Size());
+    // An image costs roughly 765 tokens at OpenAI's default detail; a conservative estimate.
+    out.prompt_tokens = (chars + 3) / 4 + kTokensPerMessage * out.message_count + 765 * image_parts;
+    return std::nullopt;
+}
+
+std::optional<ApiError> parse_limits(const Value& doc, ChatRequest& out) {
+    for (const char* key : {"max_completion_tokens", "max_tokens"}) {
+        auto it = doc.FindMember(key);
+        if (it == doc.MemberEnd() || it->value.IsNull()) continue;
+        if (!it->value.IsInt64() || it->value.GetInt64() < 1)
+            return ApiError::bad_request(std::string("'") + key + "' must be a positive integer", key);
+        out.max_tokens = it->value.GetInt64();
+        break;
+    }
+    return std::nullopt;
+}
+
+std::optional<ApiError> parse_stream(const Value& doc, ChatRequest& out) {
+    if (auto it = doc.FindMember("stream"); it != doc.MemberEnd() && !it->value.IsNull()) {
+        if (!it->value.IsBool()) return ApiError::bad_request("'stream' must be a boolean", "stream");
+        out.stream = it->value.GetBool();
+    }
+    if (auto it = doc.FindMember("stream_options"); it != doc.MemberEnd() && !it->value.IsNull()) {
+        if (!it->value.IsObject())
+            return ApiError::bad_request("'stream_options' must be an object", "stream_options");
+        auto iu = it->value.FindMember("include_usage");
+        if (iu != it->value.MemberEnd()) {
+            if (!iu->value.IsBool())
+                return ApiError::bad_request("'stream_options.include_usage' must be a boolean",
+                                             "stream_options.include_usage");
+            out.include_usage = iu->value.GetBool();
+        }
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+int64_t estimate_tokens(std::string_view text) { return (static_cast<int64_t>(text.size()) + 3) / 4; }
+
+std::optional<ApiError> parse_chat_request(std::string body, ChatRequest& out) {
+    out.body = std::move(body);
+    rapidjson::Document doc;
+    doc.Parse<rapidjson::kParseStopWhenDoneFlag>(out.body.data(), out.body.size());
+    if (doc.HasParseError()) {
+        std::string msg = "Request body is not valid JSON: ";
+        msg += rapidjson::GetParseError_En(doc.GetParseError());
+        msg += " at offset " + std::to_string(doc.GetErrorOffset());
+        return ApiError::bad_request(std::move(msg), {}, "invalid_json");
+    }
+    if (!doc.IsObject()) return ApiError::bad_request("Request body must be a JSON object", {}, "invalid_json");
+
+    auto model = doc.FindMember("model");
+    if (model == doc.MemberEnd() || !model->value.IsString() || model->value.GetStringLength() == 0)
+        return ApiError::bad_request("'model' is required and must be a non-empty string", "model");
+    out.model.assign(view_of(model->value));
+
+    auto messages = doc.FindMember("messages");
+    if (messages == doc.MemberEnd())
+        return ApiError::bad_request("'messages' is required", "messages");
+    if (auto err = parse_messages(messages->value, out)) return err;
+    if (auto err = parse_limits(doc, out)) return err;
+    if (auto err = parse_stream(doc, out)) return err;
+    if (auto tools = doc.FindMember("tools"); tools != doc.MemberEnd() && !tools->value.IsNull()) {
+        if (!tools->value.IsArray())
+            return ApiError::bad_request("'tools' must be an array", "tools");
+        out.has_tools = tools->value.Size() > 0;
+    }
+    if (auto user = doc.FindMember("user"); user != doc.MemberEnd() && !user->value.IsNull()) {
+        if (!user->value.IsString()) return ApiError::bad_request("'user' must be a string", "user");
+        out.user.assign(view_of(user->value));
+    }
+    return std::nullopt;
+}
+
+}  // namespace sy

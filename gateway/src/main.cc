@@ -1,0 +1,128 @@
+// switchyard <command>: the gateway binary's command line (see docs/cli.md).
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <Poco/Net/SSLManager.h>
+
+#include <switchyard/log.hpp>
+
+#include "plugin/plugin_loader.hpp"
+#include "server/gateway.hpp"
+#include "server/serve.hpp"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: switchyard <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  serve --config FILE [--listen HOST:PORT] [--log-level debug|info|warn|error]\n"
+    "                          run the gateway (SIGTERM drains, SIGHUP reloads)\n"
+    "  config check FILE       validate a config, its plugins and instances\n"
+    "  plugins inspect FILE.so print a plugin's descriptor as JSON\n"
+    "  version                 print the version and plugin ABI\n";
+
+int usage_error(const std::string& message) {
+    std::fprintf(stderr, "switchyard: %s\n\n%s", message.c_str(), kUsage);
+    return 2;
+}
+
+std::string json_escape(std::string_view s) {
+    std::string out;
+    for (char c : s) {
+        switch (c) {
+            case '"': out += "\\\""; break;
+            case '\\': out += "\\\\"; break;
+            case '\n': out += "\\n"; break;
+            default:
+                if (static_cast<unsigned char>(c) < 0x20) {
+                    char buf[8];
+                    std::snprintf(buf, sizeof buf, "\\u%04x", c);
+                    out += buf;
+                } else {
+                    out += c;
+                }
+        }
+    }
+    return out;
+}
+
+int cmd_serve(const std::vector<std::string>& args) {
+    sy::server::ServeOptions opts;
+    for (size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        bool has_value = i + 1 < args.size();
+        if (a == "--config" && has_value) opts.config_path = args[++i];
+        else if (a == "--listen" && has_value) opts.listen_override = args[++i];
+        else if (a == "--log-level" && has_value) {
+            const std::string& l = args[++i];
+            if (l == "debug") sy::log::set_level(sy::log::Level::debug);
+            else if (l == "info") sy::log::set_level(sy::log::Level::info);
+            else if (l == "warn") sy::log::set_level(sy::log::Level::warn);
+            else if (l == "error") sy::log::set_level(sy::log::Level::error);
+            else return usage_error("--log-level must be debug, info, warn or error");
+        } else return usage_error("serve: unexpected argument '" + a + "'");
+    }
+    if (opts.config_path.empty()) return usage_error("serve needs --config FILE");
+    return sy::server::serve(opts);
+}
+
+int cmd_config_check(const std::vector<std::string>& args) {
+    if (args.size() != 1) return usage_error("config check needs exactly one FILE");
+    std::string error;
+    sy::log::set_level(sy::log::Level::warn);
+    auto rt = sy::server::build_runtime_from_file(args[0], error);
+    if (!rt) {
+        std::fprintf(stderr, "%s: %s\n", args[0].c_str(), error.c_str());
+        return 1;
+    }
+    std::printf("%s: ok (%zu providers, %zu models, %zu routers, %zu plugins loaded)\n", args[0].c_str(),
+                rt->config().providers.size(), rt->models().size(), rt->routers().size(), rt->plugins().all().size());
+    return 0;
+}
+
+int cmd_plugins_inspect(const std::vector<std::string>& args) {
+    if (args.size() != 1) return usage_error("plugins inspect needs exactly one FILE.so");
+    sy::plugin::LoadOutcome out = sy::plugin::load_plugin(args[0]);
+    if (!out.plugin) {
+        std::fprintf(stderr, "%s\n", out.error.c_str());
+        return 1;
+    }
+    const sy_plugin_descriptor& d = out.plugin->descriptor();
+    std::printf("{\"name\": \"%s\", \"kind\": \"%s\", \"version\": \"%s\", \"abi_major\": %u, \"abi_minor\": %u, "
+                "\"description\": \"%s\", \"path\": \"%s\"}\n",
+                json_escape(d.name).c_str(), sy::plugin::kind_name(out.plugin->kind()),
+                json_escape(d.version).c_str(), d.abi_major, d.abi_minor,
+                json_escape(d.description ? d.description : "").c_str(), json_escape(args[0]).c_str());
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+        std::fputs(kUsage, args.empty() ? stderr : stdout);
+        return args.empty() ? 2 : 0;
+    }
+    Poco::Net::initializeSSL();
+    const std::string cmd = args[0];
+    std::vector<std::string> rest(args.begin() + 1, args.end());
+    int rc;
+    if (cmd == "serve") {
+        rc = cmd_serve(rest);
+    } else if (cmd == "config" && !rest.empty() && rest[0] == "check") {
+        rc = cmd_config_check({rest.begin() + 1, rest.end()});
+    } else if (cmd == "plugins" && !rest.empty() && rest[0] == "inspect") {
+        rc = cmd_plugins_inspect({rest.begin() + 1, rest.end()});
+    } else if (cmd == "version" || cmd == "--version") {
+        std::printf("switchyard 0.1.0 (plugin ABI %d.%d)\n", SY_ABI_MAJOR, SY_ABI_MINOR);
+        rc = 0;
+    } else {
+        rc = usage_error("unknown command '" + cmd + "'");
+    }
+    Poco::Net::uninitializeSSL();
+    return rc;
+}

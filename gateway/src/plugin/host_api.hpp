@@ -1,0 +1,51 @@
+// The host side of the plugin ABI: the callback table given to every plugin and the concrete
+// builder and writer objects behind the opaque handles in plugin.h.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <switchyard/plugin.h>
+
+// Upstream request assembled by a provider's build_request.
+struct sy_http_builder {
+    std::string method = "POST";
+    std::string path;
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string body;
+    sy_stream_framing framing = SY_FRAMING_SSE;
+
+    void reset();
+};
+
+// Output of a provider for one response: a JSON body (non-streaming) or SSE frames (streaming),
+// plus usage, finish reason and an error. The buffers are reused across stream events.
+struct sy_response_writer {
+    std::string body;          // non-streaming OpenAI JSON body
+    std::string sse;           // pending "data: ...\n\n" frames, drained by the relay
+    int chunks = 0;            // chunks emitted since the stream started
+    sy_usage usage{sizeof(sy_usage), -1, -1, -1, -1};
+    bool has_usage = false;
+    std::string finish_reason;
+    int error_status = 0;      // != 0 when the provider reported an error
+    std::string error_type;
+    std::string error_message;
+};
+
+namespace sy::plugin {
+
+// The callback table (static storage). host_ctx is null; log lines are tagged "plugin".
+const sy_host_api* host_api();
+
+// Writes a NUL-terminated message into an sy_error buffer.
+void set_error(sy_error* err, const std::string& message);
+
+// A caller-owned error buffer for hook calls.
+struct ErrorBuffer {
+    char text[512] = {0};
+    sy_error err{text, sizeof text};
+    std::string str() const { return text; }
+};
+
+}  // namespace sy::plugin

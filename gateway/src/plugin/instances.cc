@@ -1,0 +1,113 @@
+#include "plugin/instances.hpp"
+
+#include <cmath>
+
+namespace sy::plugin {
+namespace {
+
+sy_str str(std::string_view s) { return {s.data(), s.size()}; }
+
+}  // namespace
+
+sy_request_view make_request_view(const ChatRequest& req, const std::string& request_id) {
+    sy_request_view v{};
+    v.struct_size = sizeof v;
+    v.body_json = str(req.body);
+    v.model = str(req.model);
+    v.last_user_text = str(req.last_user_text);
+    v.system_text = str(req.system_text);
+    v.user = str(req.user);
+    v.request_id = str(request_id);
+    v.prompt_tokens = req.prompt_tokens;
+    v.max_tokens = req.max_tokens;
+    v.stream = req.stream ? 1 : 0;
+    v.message_count = req.message_count;
+    v.has_tools = req.has_tools ? 1 : 0;
+    return v;
+}
+
+RouterInstance::RouterInstance(const sy_router_vtable* vt, void* inst, config::RouterConfig cfg,
+                               std::string plugin)
+    : vt_(vt), inst_(inst), config_(std::move(cfg)), plugin_name_(std::move(plugin)) {}
+
+RouterInstance::~RouterInstance() { vt_->destroy(inst_); }
+
+std::unique_ptr<RouterInstance> RouterInstance::create(const LoadedPlugin& plugin,
+                                                       const config::RouterConfig& cfg,
+                                                       std::string& error) {
+    const sy_router_vtable* vt = plugin.router();
+    if (!vt) {
+        error = "plugin '" + plugin.name() + "' is a " + kind_name(plugin.kind()) + ", not a router";
+        return nullptr;
+    }
+    ErrorBuffer eb;
+    void* inst = nullptr;
+    const std::string& json = cfg.plugin_config_json;
+    if (vt->create(host_api(), json.data(), json.size(), &inst, &eb.err) != SY_OK) {
+        error = "router '" + cfg.name + "' (plugin " + plugin.name() + "): " +
+                (eb.text[0] ? eb.str() : "create failed");
+        return nullptr;
+    }
+    return std::unique_ptr<RouterInstance>(new RouterInstance(vt, inst, cfg, plugin.name()));
+}
+
+RouteResult RouterInstance::route(const sy_request_view& view, const std::vector<sy_candidate>& candidates,
+                                  double threshold) const {
+    RouteResult result;
+    sy_route_params params{sizeof(sy_route_params), threshold};
+    sy_choice choices[16];
+    size_t cap = std::min<size_t>(16, candidates.size());
+    size_t n = 0;
+    char reason[256] = {0};
+    ErrorBuffer eb;
+    sy_status st = vt_->route(inst_, &view, candidates.data(), candidates.size(), &params, choices, cap,
+                              &n, reason, sizeof reason, &eb.err);
+    if (st != SY_OK) {
+        result.error = eb.text[0] ? eb.str() : "router failed";
+        return result;
+    }
+    reason[sizeof reason - 1] = '\0';
+    result.reason = reason;
+    for (size_t i = 0; i < std::min(n, cap); ++i) {
+        if (choices[i].candidate_index >= candidates.size()) {
+            result.error = "router returned candidate index " + std::to_string(choices[i].candidate_index) +
+                           " of " + std::to_string(candidates.size());
+            result.choices.clear();
+            return result;
+        }
+        result.choices.push_back({choices[i].candidate_index, choices[i].score});
+    }
+    if (result.choices.empty()) result.error = "router returned no choice";
+    return result;
+}
+
+ProviderInstance::ProviderInstance(const sy_provider_vtable* vt, void* inst, config::ProviderConfig cfg,
+                                   std::string plugin)
+    : vt_(vt), inst_(inst), config_(std::move(cfg)), plugin_name_(std::move(plugin)) {}
+
+ProviderInstance::~ProviderInstance() { vt_->destroy(inst_); }
+
+std::unique_ptr<ProviderInstance> ProviderInstance::create(const LoadedPlugin& plugin,
+                                                           const config::ProviderConfig& cfg,
+                                                           std::string& error) {
+    const sy_provider_vtable* vt = plugin.provider();
+    if (!vt) {
+        error = "plugin '" + plugin.name() + "' is a " + kind_name(plugin.kind()) + ", not a provider";
+        return nullptr;
+    }
+    if (!(vt->flags & SY_PROVIDER_LOCAL) && cfg.base_url.empty()) {
+        error = "provider '" + cfg.name + "': base_url is required for plugin " + plugin.name();
+        return nullptr;
+    }
+    ErrorBuffer eb;
+    void* inst = nullptr;
+    const std::string& json = cfg.plugin_config_json;
+    if (vt->create(host_api(), json.data(), json.size(), &inst, &eb.err) != SY_OK) {
+        error = "provider '" + cfg.name + "' (plugin " + plugin.name() + "): " +
+                (eb.text[0] ? eb.str() : "create failed");
+        return nullptr;
+    }
+    return std::unique_ptr<ProviderInstance>(new ProviderInstance(vt, inst, cfg, plugin.name()));
+}
+
+}  // namespace sy::plugin

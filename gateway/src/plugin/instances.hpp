@@ -1,0 +1,73 @@
+// Live instances of router and provider plugins, created from config.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <switchyard/chat_request.hpp>
+#include <switchyard/config.hpp>
+#include <switchyard/plugin.h>
+
+#include "plugin/host_api.hpp"
+#include "plugin/plugin_loader.hpp"
+
+namespace sy::plugin {
+
+// Fills a request view over `req` (views stay valid while req and request_id live).
+sy_request_view make_request_view(const ChatRequest& req, const std::string& request_id);
+
+struct RankedChoice {
+    size_t candidate_index;
+    double score;
+};
+
+struct RouteResult {
+    std::vector<RankedChoice> choices;  // best first
+    std::string reason;
+    std::string error;                  // set when the router failed
+};
+
+class RouterInstance {
+public:
+    // Returns nullptr and sets error when the plugin's create fails.
+    static std::unique_ptr<RouterInstance> create(const LoadedPlugin& plugin,
+                                                  const config::RouterConfig& cfg, std::string& error);
+    ~RouterInstance();
+
+    const config::RouterConfig& config() const { return config_; }
+    const std::string& plugin_name() const { return plugin_name_; }
+    RouteResult route(const sy_request_view& view, const std::vector<sy_candidate>& candidates,
+                      double threshold) const;
+
+private:
+    RouterInstance(const sy_router_vtable* vt, void* inst, config::RouterConfig cfg, std::string plugin);
+    const sy_router_vtable* vt_;
+    void* inst_;
+    config::RouterConfig config_;
+    std::string plugin_name_;
+};
+
+class ProviderInstance {
+public:
+    static std::unique_ptr<ProviderInstance> create(const LoadedPlugin& plugin,
+                                                    const config::ProviderConfig& cfg,
+                                                    std::string& error);
+    ~ProviderInstance();
+
+    const config::ProviderConfig& config() const { return config_; }
+    const std::string& plugin_name() const { return plugin_name_; }
+    bool is_local() const { return (vt_->flags & SY_PROVIDER_LOCAL) != 0; }
+    const sy_provider_vtable& vtable() const { return *vt_; }
+    void* handle() const { return inst_; }
+
+private:
+    ProviderInstance(const sy_provider_vtable* vt, void* inst, config::ProviderConfig cfg,
+                     std::string plugin);
+    const sy_provider_vtable* vt_;
+    void* inst_;
+    config::ProviderConfig config_;
+    std::string plugin_name_;
+};
+
+}  // namespace sy::plugin

@@ -1,0 +1,97 @@
+// Everything built from one config generation: provider and router instances, upstream pools,
+// the model table, and the routing decision for a request. Immutable once built, so worker
+// threads share it without locks; a reload builds a new one and swaps it in.
+#pragma once
+
+#include <cmath>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <switchyard/api_error.hpp>
+#include <switchyard/chat_request.hpp>
+#include <switchyard/config.hpp>
+
+#include "plugin/instances.hpp"
+#include "plugin/plugin_registry.hpp"
+#include "upstream/connection_pool.hpp"
+
+namespace sy::routing {
+
+struct Deployment {
+    const config::DeploymentConfig* config;
+    const plugin::ProviderInstance* provider;
+    upstream::ConnectionPool* pool;  // nullptr for local providers
+};
+
+struct Model {
+    const config::ModelConfig* config;
+    std::vector<Deployment> deployments;
+    double total_weight = 0;
+};
+
+struct Router {
+    std::unique_ptr<plugin::RouterInstance> instance;
+    std::vector<const Model*> models;        // candidates, strong first
+    std::vector<sy_candidate> candidates;    // same order, handed to the plugin
+};
+
+struct RouteDecision {
+    const Model* model = nullptr;
+    const Deployment* deployment = nullptr;
+    std::string reason;   // x-switchyard-route, e.g. "model" or "router:random p=0.50 -> weak"
+};
+
+// What a requested model name means.
+struct ModelTarget {
+    enum class Kind { model, router, auto_route } kind = Kind::model;
+    std::string router;             // for router targets
+    double threshold = std::nan("");  // from router-<name>-<threshold>, NaN when absent
+};
+
+// Parses "router-<name>[-<threshold>]"; false for other names. Sets error on a malformed one.
+bool parse_router_model(std::string_view model, ModelTarget& out, std::string& error);
+
+class Runtime {
+public:
+    // Creates every provider and router instance. On failure returns nullptr with an error that
+    // names the config key.
+    static std::unique_ptr<Runtime> build(const config::Config& cfg,
+                                          std::shared_ptr<const plugin::PluginRegistry> registry,
+                                          std::string& error);
+
+    const config::Config& config() const { return config_; }
+    const plugin::PluginRegistry& plugins() const { return *registry_; }
+    uint64_t generation() const { return generation_; }
+    void set_generation(uint64_t g) { generation_ = g; }
+
+    // Chooses model and deployment for a request; an error is the client's answer.
+    std::optional<ApiError> route(const ChatRequest& req, const std::string& request_id,
+                                  RouteDecision& out) const;
+
+    const Model* find_model(std::string_view name) const;
+    const std::map<std::string, Router, std::less<>>& routers() const { return routers_; }
+    const std::vector<std::unique_ptr<Model>>& models() const { return models_; }
+
+private:
+    Runtime(const config::Config& cfg, std::shared_ptr<const plugin::PluginRegistry> registry);
+    bool build_providers(std::string& error);
+    bool build_models(std::string& error);
+    bool build_routers(std::string& error);
+    std::optional<ApiError> route_with_router(const Router& router, double threshold, const ChatRequest& req,
+                                              const std::string& request_id, RouteDecision& out) const;
+    static const Deployment* pick_deployment(const Model& model);
+
+    config::Config config_;
+    std::shared_ptr<const plugin::PluginRegistry> registry_;
+    uint64_t generation_ = 0;
+    std::map<std::string, std::unique_ptr<plugin::ProviderInstance>, std::less<>> providers_;
+    std::map<std::string, std::unique_ptr<upstream::ConnectionPool>, std::less<>> pools_;
+    std::vector<std::unique_ptr<Model>> models_;
+    std::map<std::string, const Model*, std::less<>> model_index_;  // names and aliases
+    std::map<std::string, Router, std::less<>> routers_;
+};
+
+}  // namespace sy::routing

@@ -1,0 +1,60 @@
+// The running gateway: owns the current Runtime (swapped atomically on reload), the in-flight
+// request count used for draining, and the process-wide state the HTTP handlers share.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "routing/runtime.hpp"
+
+namespace sy::server {
+
+class Gateway {
+public:
+    explicit Gateway(std::string config_path) : config_path_(std::move(config_path)) {}
+
+    // Loads the config file, its plugins and instances; on failure error names the key.
+    bool load(std::string& error);
+    // Reloads; a failure keeps the running runtime and returns the reason.
+    bool reload(std::string& error);
+
+    std::shared_ptr<const routing::Runtime> runtime() const { return std::atomic_load(&runtime_); }
+    const std::string& config_path() const { return config_path_; }
+
+    bool draining() const { return draining_.load(std::memory_order_relaxed); }
+    void set_draining() { draining_.store(true); }
+    int inflight() const { return inflight_.load(std::memory_order_relaxed); }
+
+    // RAII in-flight marker for one request.
+    class InflightGuard {
+    public:
+        explicit InflightGuard(Gateway& g) : g_(g) { g_.inflight_.fetch_add(1, std::memory_order_relaxed); }
+        ~InflightGuard() { g_.inflight_.fetch_sub(1, std::memory_order_relaxed); }
+        InflightGuard(const InflightGuard&) = delete;
+        InflightGuard& operator=(const InflightGuard&) = delete;
+
+    private:
+        Gateway& g_;
+    };
+
+private:
+    std::shared_ptr<const routing::Runtime> build(std::string& error);
+
+    std::string config_path_;
+    std::shared_ptr<const routing::Runtime> runtime_;
+    std::atomic<bool> draining_{false};
+    std::atomic<int> inflight_{0};
+    std::atomic<uint64_t> generation_{0};
+    std::mutex reload_mu_;
+};
+
+// Builds a runtime from a config file: load and validate YAML, load plugins (default search
+// path when none is configured), create instances. Shared by serve, config check and reload.
+std::shared_ptr<routing::Runtime> build_runtime_from_file(const std::string& path, std::string& error);
+
+// <directory of the running binary>/../lib/switchyard/plugins
+std::string default_plugin_dir();
+
+}  // namespace sy::server

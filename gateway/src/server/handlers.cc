@@ -1,0 +1,88 @@
+#include "server/handlers.hpp"
+
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+
+#include "server/chat_handler.hpp"
+#include "server/http_util.hpp"
+#include "server/models_handler.hpp"
+
+namespace sy::server {
+namespace {
+
+using Poco::Net::HTTPServerRequest;
+using Poco::Net::HTTPServerResponse;
+
+// A handler that is a plain function of (gateway, request, response).
+template <void (*Fn)(Gateway&, HTTPServerRequest&, HTTPServerResponse&)>
+class FnHandler final : public Poco::Net::HTTPRequestHandler {
+public:
+    explicit FnHandler(Gateway& g) : g_(g) {}
+    void handleRequest(HTTPServerRequest& req, HTTPServerResponse& resp) override {
+        resp.set("x-request-id", request_id_for(req));
+        Fn(g_, req, resp);
+    }
+
+private:
+    Gateway& g_;
+};
+
+void healthz(Gateway&, HTTPServerRequest&, HTTPServerResponse& resp) {
+    send_json(resp, 200, R"({"status":"ok"})");
+}
+
+void readyz(Gateway& g, HTTPServerRequest&, HTTPServerResponse& resp) {
+    if (g.draining()) {
+        resp.setKeepAlive(false);
+        send_json(resp, 503, R"({"status":"draining"})");
+    } else if (!g.runtime()) {
+        send_json(resp, 503, R"({"status":"starting"})");
+    } else {
+        send_json(resp, 200, R"({"status":"ready"})");
+    }
+}
+
+void not_found(Gateway&, HTTPServerRequest& req, HTTPServerResponse& resp) {
+    ApiError e{404, "invalid_request_error", "not_found", "No route for " + req.getMethod() + " " + req.getURI(), {}, {}};
+    send_error(resp, e);
+}
+
+void method_not_allowed(Gateway&, HTTPServerRequest& req, HTTPServerResponse& resp) {
+    ApiError e{405, "invalid_request_error", "method_not_allowed",
+               "Method " + req.getMethod() + " is not allowed on " + req.getURI(), {}, {}};
+    send_error(resp, e);
+}
+
+std::string_view path_of(const std::string& uri) {
+    std::string_view p(uri);
+    if (size_t q = p.find('?'); q != std::string_view::npos) p = p.substr(0, q);
+    return p;
+}
+
+}  // namespace
+
+Poco::Net::HTTPRequestHandler* HandlerFactory::createRequestHandler(const HTTPServerRequest& request) {
+    std::string_view path = path_of(request.getURI());
+    const std::string& method = request.getMethod();
+    struct Route {
+        std::string_view path;
+        std::string_view method;
+        Poco::Net::HTTPRequestHandler* (*make)(Gateway&);
+    };
+    static const Route routes[] = {
+        {"/v1/chat/completions", "POST", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new ChatHandler(g); }},
+        {"/chat/completions", "POST", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new ChatHandler(g); }},
+        {"/v1/models", "GET", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new FnHandler<models>(g); }},
+        {"/healthz", "GET", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new FnHandler<healthz>(g); }},
+        {"/readyz", "GET", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new FnHandler<readyz>(g); }},
+    };
+    for (const auto& r : routes) {
+        if (r.path != path) continue;
+        if (r.method == method) return r.make(gateway_);
+        return new FnHandler<method_not_allowed>(gateway_);
+    }
+    return new FnHandler<not_found>(gateway_);
+}
+
+}  // namespace sy::server

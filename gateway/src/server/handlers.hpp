@@ -1,0 +1,19 @@
+// HTTP request handlers and the factory that dispatches to them by method and path.
+#pragma once
+
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+
+#include "server/gateway.hpp"
+
+namespace sy::server {
+
+class HandlerFactory final : public Poco::Net::HTTPRequestHandlerFactory {
+public:
+    explicit HandlerFactory(Gateway& gateway) : gateway_(gateway) {}
+    Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest& request) override;
+
+private:
+    Gateway& gateway_;
+};
+
+}  // namespace sy::server

@@ -1,0 +1,339 @@
+#include "server/provider_call.hpp"
+
+#include <poll.h>
+
+#include <ostream>
+
+#include <switchyard/api_error.hpp>
+#include <switchyard/log.hpp>
+
+#include "server/http_util.hpp"
+#include "upstream/event_parser.hpp"
+#include "upstream/http_exchange.hpp"
+
+namespace sy::server {
+namespace {
+
+using upstream::IoStatus;
+
+sy_str str(std::string_view s) { return {s.data(), s.size()}; }
+
+ApiError error_from_writer(const sy_response_writer& w, const std::string& retry_after) {
+    ApiError e;
+    e.status = w.error_status;
+    e.type = w.error_type.empty() ? "upstream_error" : w.error_type;
+    e.code = e.status == 429 ? "rate_limit_exceeded" : "upstream_error";
+    e.message = w.error_message.empty() ? "upstream error" : w.error_message;
+    if (e.status == 429 || e.status == 503) e.retry_after = retry_after.empty() ? "1" : retry_after;
+    return e;
+}
+
+ApiError error_from_status(sy_status st, const std::string& message) {
+    if (st == SY_ERR_BAD_REQUEST || st == SY_ERR_UNSUPPORTED)
+        return ApiError::bad_request(message, {}, st == SY_ERR_UNSUPPORTED ? "unsupported" : "invalid_request");
+    return ApiError::upstream(502, message, "upstream_invalid_response");
+}
+
+ApiError error_from_io(const upstream::ExchangeError& err, const std::string& provider) {
+    if (err.status == IoStatus::timeout)
+        return ApiError::upstream(504, "provider '" + provider + "': " + err.message, "upstream_timeout");
+    return ApiError::upstream(502, "provider '" + provider + "': " + err.message, "upstream_unavailable");
+}
+
+// Sleeps for delay_us unless the client disconnects first. Returns false when it did.
+bool sleep_unless_gone(uint64_t delay_us, int client_fd) {
+    if (delay_us == 0) return true;
+    int64_t deadline = upstream::now_ms() + static_cast<int64_t>((delay_us + 999) / 1000);
+    int fd = client_fd;
+    if (fd < 0) {
+        ::poll(nullptr, 0, static_cast<int>((delay_us + 999) / 1000));
+        return true;
+    }
+    // The client socket doubles as the "upstream": it never becomes readable unless it closes
+    // or pipelines; wait_readable distinguishes the two.
+    IoStatus st = upstream::wait_readable(-1, deadline, fd);
+    return st != IoStatus::cancelled;
+}
+
+// Writes SSE frames to the client. Tracks whether the client is still there.
+class SseSink {
+public:
+    explicit SseSink(Poco::Net::HTTPServerResponse& resp) : resp_(resp) {}
+
+    bool started() const { return out_ != nullptr; }
+    bool start() {
+        resp_.setStatus(Poco::Net::HTTPResponse::HTTP_OK);
+        resp_.setContentType("text/event-stream");
+        resp_.set("Cache-Control", "no-cache");
+        resp_.set("X-Accel-Buffering", "no");
+        resp_.setChunkedTransferEncoding(true);
+        out_ = &resp_.send();
+        return out_->good();
+    }
+    // Writes and flushes pending frames; false when the client is gone.
+    bool write(std::string& frames) {
+        if (!frames.empty()) {
+            out_->write(frames.data(), static_cast<std::streamsize>(frames.size()));
+            frames.clear();
+        }
+        out_->flush();
+        return out_->good();
+    }
+    void error_event(const ApiError& e) {
+        std::string frame = "data: " + e.to_json() + "\n\n";
+        write(frame);
+    }
+    void done() {
+        std::string frame = "data: [DONE]\n\n";
+        write(frame);
+    }
+
+private:
+    Poco::Net::HTTPServerResponse& resp_;
+    std::ostream* out_ = nullptr;
+};
+
+sy_provider_request provider_request(const CallContext& ctx, const sy_request_view& view) {
+    sy_provider_request p{};
+    p.struct_size = sizeof p;
+    p.request = &view;
+    p.upstream_model = str(ctx.decision.deployment->config->model);
+    p.stream = ctx.request.stream ? 1 : 0;
+    p.include_usage = ctx.request.include_usage ? 1 : 0;
+    return p;
+}
+
+void finish_outcome(CallOutcome& out, const sy_response_writer& w) {
+    if (w.has_usage) out.usage = w.usage;
+}
+
+// ---------------------------------------------------------------- local providers
+
+CallOutcome call_local(const CallContext& ctx, const plugin::ProviderInstance& prov, const sy_provider_request& preq) {
+    CallOutcome out;
+    const sy_provider_vtable& vt = prov.vtable();
+    plugin::ErrorBuffer eb;
+    sy_response_writer w;
+    if (!ctx.request.stream) {
+        uint64_t delay = 0;
+        sy_status st = vt.local_complete(prov.handle(), &preq, &w, &delay, &eb.err);
+        if (!sleep_unless_gone(delay, ctx.client_fd)) {
+            out.client_gone = true;
+            return out;
+        }
+        finish_outcome(out, w);
+        if (st != SY_OK) {
+            ApiError e = error_from_status(st, "provider '" + prov.config().name + "': " + eb.str());
+            send_error(ctx.response, e);
+            out.status = e.status;
+            out.error = e.message;
+        } else if (w.error_status) {
+            ApiError e = error_from_writer(w, {});
+            send_error(ctx.response, e);
+            out.status = e.status;
+            out.error = e.message;
+        } else {
+            send_json(ctx.response, 200, w.body);
+            out.status = 200;
+        }
+        return out;
+    }
+    void* state = nullptr;
+    if (sy_status st = vt.local_stream_open(prov.handle(), &preq, &state, &eb.err); st != SY_OK) {
+        ApiError e = error_from_status(st, "provider '" + prov.config().name + "': " + eb.str());
+        send_error(ctx.response, e);
+        out.status = e.status;
+        return out;
+    }
+    SseSink sink(ctx.response);
+    for (;;) {
+        uint64_t delay = 0;
+        sy_status st = vt.local_stream_next(prov.handle(), state, &w, &delay, &eb.err);
+        if (!sleep_unless_gone(delay, ctx.client_fd)) {
+            out.client_gone = true;
+            break;
+        }
+        if (w.error_status && !sink.started()) {  // failed before the first byte: a real HTTP error
+            ApiError e = error_from_writer(w, {});
+            send_error(ctx.response, e);
+            out.status = e.status;
+            out.error = e.message;
+            break;
+        }
+        if (!sink.started()) {
+            sink.start();
+            out.status = 200;
+        }
+        if (!sink.write(w.sse)) {
+            out.client_gone = true;
+            break;
+        }
+        if (w.error_status || (st != SY_OK && st != SY_DONE)) {
+            ApiError e = w.error_status ? error_from_writer(w, {})
+                                        : error_from_status(st, "provider '" + prov.config().name + "': " + eb.str());
+            sink.error_event(e);
+            out.stream_error = true;
+            out.error = e.message;
+            break;
+        }
+        if (st == SY_DONE) {
+            sink.done();
+            break;
+        }
+    }
+    finish_outcome(out, w);
+    vt.local_stream_close(prov.handle(), state);
+    return out;
+}
+
+// ---------------------------------------------------------------- remote providers
+
+// Reads a whole (error or non-streaming) upstream body and lets the plugin translate it.
+sy_response_writer translate_full(const CallContext& ctx, const plugin::ProviderInstance& prov,
+                                  const sy_provider_request& preq, upstream::HttpExchange& ex,
+                                  std::optional<ApiError>& failure, bool& client_gone) {
+    sy_response_writer w;
+    std::string body;
+    upstream::ExchangeError io;
+    if (!ex.read_all(body, ctx.max_upstream_body, io)) {
+        client_gone = io.status == IoStatus::cancelled;
+        failure = error_from_io(io, prov.config().name);
+        return w;
+    }
+    const auto& head = ex.head();
+    sy_upstream_response ur{sizeof(sy_upstream_response), head.status, str(head.content_type), str(body),
+                            str(head.retry_after)};
+    plugin::ErrorBuffer eb;
+    sy_status st = prov.vtable().parse_response(prov.handle(), &preq, &ur, &w, &eb.err);
+    if (st != SY_OK) failure = error_from_status(st, "provider '" + prov.config().name + "': " + eb.str());
+    else if (w.error_status) failure = error_from_writer(w, head.retry_after);
+    return w;
+}
+
+void relay_stream(const CallContext& ctx, const plugin::ProviderInstance& prov, const sy_provider_request& preq,
+                  upstream::HttpExchange& ex, sy_stream_framing framing, CallOutcome& out) {
+    const sy_provider_vtable& vt = prov.vtable();
+    plugin::ErrorBuffer eb;
+    void* state = nullptr;
+    if (sy_status st = vt.stream_open(prov.handle(), &preq, &state, &eb.err); st != SY_OK) {
+        ApiError e = error_from_status(st, "provider '" + prov.config().name + "': " + eb.str());
+        send_error(ctx.response, e);
+        out.status = e.status;
+        return;
+    }
+    SseSink sink(ctx.response);
+    sink.start();
+    out.status = 200;
+    upstream::EventParser parser(framing);
+    sy_response_writer w;
+    std::string bytes;
+    bytes.reserve(16 * 1024);
+    bool finished = false;
+    std::optional<ApiError> failure;
+    while (!finished && !failure) {
+        bool body_done = false;
+        upstream::ExchangeError io;
+        bytes.clear();
+        if (!ex.read_some(bytes, &body_done, io)) {
+            if (io.status == IoStatus::cancelled) {
+                out.client_gone = true;
+                break;
+            }
+            failure = error_from_io(io, prov.config().name);
+            break;
+        }
+        parser.feed(bytes);
+        std::string_view ev_name, data;
+        auto handle_event = [&]() {
+            sy_stream_event ev{sizeof(sy_stream_event), str(ev_name), str(data)};
+            sy_status st = vt.stream_event(prov.handle(), state, &ev, &w, &eb.err);
+            if (w.error_status) failure = error_from_writer(w, {});
+            else if (st == SY_DONE) finished = true;
+            else if (st != SY_OK)
+                failure = error_from_status(SY_ERR_UPSTREAM, "provider '" + prov.config().name +
+                                                                 "' sent an invalid stream event: " + eb.str());
+        };
+        while (!finished && !failure && parser.next(ev_name, data)) handle_event();
+        if (!finished && !failure && body_done && parser.finish(ev_name, data)) handle_event();
+        if (!sink.write(w.sse)) {
+            out.client_gone = true;
+            break;
+        }
+        if (!finished && !failure && parser.overflowed())
+            failure = ApiError::upstream(502, "provider '" + prov.config().name + "' sent an oversized stream event");
+        if (body_done && !finished && !failure) {
+            if (w.finish_reason.empty())
+                failure = ApiError::upstream(502, "provider '" + prov.config().name +
+                                                      "' ended the stream before it finished", "upstream_stream_cut");
+            else
+                finished = true;  // a complete answer without the [DONE] marker
+        }
+    }
+    if (out.client_gone) {
+        ex.abort();  // closes the upstream connection: the upstream stops generating
+    } else if (failure) {
+        ex.abort();
+        sink.error_event(*failure);
+        out.stream_error = true;
+        out.error = failure->message;
+    } else {
+        sink.done();
+    }
+    finish_outcome(out, w);
+    vt.stream_close(prov.handle(), state);
+}
+
+CallOutcome call_remote(const CallContext& ctx, const plugin::ProviderInstance& prov, const sy_provider_request& preq) {
+    CallOutcome out;
+    sy_http_builder builder;
+    plugin::ErrorBuffer eb;
+    if (sy_status st = prov.vtable().build_request(prov.handle(), &preq, &builder, &eb.err); st != SY_OK) {
+        ApiError e = error_from_status(st, "provider '" + prov.config().name + "': " + eb.str());
+        send_error(ctx.response, e);
+        out.status = e.status;
+        out.error = e.message;
+        return out;
+    }
+    upstream::HttpExchange ex(*ctx.decision.deployment->pool, prov.config().timeouts, ctx.client_fd);
+    upstream::ExchangeError io;
+    if (!ex.start(builder, io)) {
+        if (io.status == IoStatus::cancelled) {
+            out.client_gone = true;
+            return out;
+        }
+        ApiError e = error_from_io(io, prov.config().name);
+        send_error(ctx.response, e);
+        out.status = e.status;
+        out.error = e.message;
+        return out;
+    }
+    bool streaming = ctx.request.stream && ex.head().status >= 200 && ex.head().status < 300;
+    if (streaming) {
+        relay_stream(ctx, prov, preq, ex, builder.framing, out);
+        return out;
+    }
+    std::optional<ApiError> failure;
+    sy_response_writer w = translate_full(ctx, prov, preq, ex, failure, out.client_gone);
+    if (out.client_gone) return out;
+    finish_outcome(out, w);
+    if (failure) {
+        send_error(ctx.response, *failure);
+        out.status = failure->status;
+        out.error = failure->message;
+    } else {
+        send_json(ctx.response, 200, w.body);
+        out.status = 200;
+    }
+    return out;
+}
+
+}  // namespace
+
+CallOutcome call_provider(const CallContext& ctx) {
+    const plugin::ProviderInstance& prov = *ctx.decision.deployment->provider;
+    sy_request_view view = plugin::make_request_view(ctx.request, ctx.request_id);
+    sy_provider_request preq = provider_request(ctx, view);
+    return prov.is_local() ? call_local(ctx, prov, preq) : call_remote(ctx, prov, preq);
+}
+
+}  // namespace sy::server

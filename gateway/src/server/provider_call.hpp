@@ -1,0 +1,36 @@
+// Calls the provider chosen for a request and writes the answer to the client: a JSON body, or
+// an SSE stream relayed event by event. Remote providers go through the upstream client; local
+// (in-process) providers are paced by the delays they ask for. Both stop when the client leaves.
+#pragma once
+
+#include <string>
+
+#include <Poco/Net/HTTPServerResponse.h>
+
+#include <switchyard/chat_request.hpp>
+
+#include "plugin/host_api.hpp"
+#include "routing/runtime.hpp"
+
+namespace sy::server {
+
+struct CallOutcome {
+    int status = 0;                // HTTP status sent (0 when the client left before any reply)
+    bool client_gone = false;
+    bool stream_error = false;     // a stream that started and then failed (ended with an error event)
+    sy_usage usage{sizeof(sy_usage), -1, -1, -1, -1};
+    std::string error;             // why it failed, for the log
+};
+
+struct CallContext {
+    Poco::Net::HTTPServerResponse& response;
+    const ChatRequest& request;
+    const std::string& request_id;
+    const routing::RouteDecision& decision;
+    int client_fd;                 // -1 when unknown
+    size_t max_upstream_body;      // bound on a buffered (non-streaming) upstream body
+};
+
+CallOutcome call_provider(const CallContext& ctx);
+
+}  // namespace sy::server

@@ -1,0 +1,113 @@
+#include "server/serve.hpp"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <chrono>
+#include <thread>
+
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/SSLManager.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/ThreadPool.h>
+
+#include <switchyard/log.hpp>
+
+#include "server/gateway.hpp"
+#include "server/handlers.hpp"
+#include "upstream/endpoint.hpp"
+
+namespace sy::server {
+namespace {
+
+sigset_t handled_signals() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    return set;
+}
+
+Poco::Net::HTTPServerParams::Ptr server_params(const config::ServerConfig& s) {
+    Poco::Net::HTTPServerParams::Ptr p = new Poco::Net::HTTPServerParams;
+    p->setMaxThreads(s.max_threads);
+    p->setMaxQueued(s.max_queued);
+    p->setKeepAlive(true);
+    p->setMaxKeepAliveRequests(s.max_keep_alive_requests);
+    p->setKeepAliveTimeout(Poco::Timespan(static_cast<long>(s.keep_alive_timeout_ms) * 1000));
+    p->setTimeout(Poco::Timespan(static_cast<long>(s.keep_alive_timeout_ms) * 1000));
+    p->setServerName("switchyard");
+    return p;
+}
+
+// Waits until in-flight requests finish or the drain timeout passes.
+void drain(Gateway& g, Poco::Net::HTTPServer& server, int timeout_ms) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    server.stop();  // no new connections
+    while (g.inflight() > 0 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (g.inflight() > 0)
+        log::warn("serve", "drain timeout: aborting " + std::to_string(g.inflight()) + " in-flight request(s)");
+    server.stopAll(true);  // closes idle keep-alive connections
+}
+
+}  // namespace
+
+int serve(const ServeOptions& options) {
+    // Signals go to the main thread's sigwait only: block them before any thread starts.
+    sigset_t signals = handled_signals();
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    ::signal(SIGPIPE, SIG_IGN);
+
+    Gateway gateway(options.config_path);
+    std::string error;
+    if (!gateway.load(error)) {
+        log::error("serve", "cannot start: " + error);
+        return 1;
+    }
+    const config::ServerConfig& sc = gateway.runtime()->config().server;
+    std::string host = sc.host;
+    uint16_t port = sc.port;
+    if (!options.listen_override.empty()) {
+        std::string why;
+        auto ep = upstream::parse_base_url("http://" + options.listen_override, why);
+        if (!ep || ep->port == 0 || !ep->base_path.empty()) {
+            log::error("serve", "--listen must be HOST:PORT, got '" + options.listen_override + "'");
+            return 2;
+        }
+        host = ep->host;
+        port = ep->port;
+    }
+    try {
+        Poco::Net::ServerSocket socket(Poco::Net::SocketAddress(host, port), 1024);
+        Poco::ThreadPool pool(2, sc.max_threads, 60, 256 * 1024);
+        Poco::Net::HTTPServer server(new HandlerFactory(gateway), pool, socket, server_params(sc));
+        server.start();
+        log::info("serve", "listening on " + socket.address().toString() + " with config " + options.config_path);
+        for (;;) {
+            int sig = 0;
+            sigwait(&signals, &sig);
+            if (sig == SIGHUP) {
+                std::string why;
+                gateway.reload(why);
+                continue;
+            }
+            log::info("serve", std::string("received ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") +
+                                   ", draining " + std::to_string(gateway.inflight()) + " in-flight request(s)");
+            break;
+        }
+        gateway.set_draining();
+        drain(gateway, server, sc.drain_timeout_ms);
+        pool.joinAll();
+    } catch (const Poco::Exception& e) {
+        log::error("serve", "server failed: " + e.displayText());
+        return 1;
+    }
+    log::info("serve", "stopped");
+    return 0;
+}
+
+}  // namespace sy::server

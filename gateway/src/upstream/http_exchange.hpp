@@ -1,0 +1,71 @@
+// One HTTP/1.1 request and its response on a pooled upstream connection: sends the request,
+// parses the response head, and decodes the body (Content-Length, chunked, or until close)
+// incrementally so that streams are relayed as they arrive.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <switchyard/config.hpp>
+
+#include "plugin/host_api.hpp"
+#include "upstream/connection_pool.hpp"
+
+namespace sy::upstream {
+
+struct ResponseHead {
+    int status = 0;
+    std::string content_type;
+    std::string retry_after;
+    int64_t content_length = -1;  // -1 when absent
+    bool chunked = false;
+    bool keep_alive = true;
+};
+
+struct ExchangeError {
+    IoStatus status = IoStatus::error;
+    std::string message;
+};
+
+class HttpExchange {
+public:
+    // cancel_fd: the client's socket (or -1); the exchange stops when its peer closes.
+    HttpExchange(ConnectionPool& pool, const config::TimeoutConfig& timeouts, int cancel_fd);
+    ~HttpExchange();  // an unfinished exchange closes its connection (cancels the upstream)
+
+    // Sends the request and reads the response head (connect + first-byte timeouts).
+    // A reused keep-alive connection that turns out dead is replaced once, transparently.
+    bool start(const sy_http_builder& request, ExchangeError& err);
+    const ResponseHead& head() const { return head_; }
+
+    // Appends the next decoded body bytes to out (waiting at most idle_ms). Sets *done at the end
+    // of the body; the connection then goes back to the pool when reusable.
+    bool read_some(std::string& out, bool* done, ExchangeError& err);
+    // Reads the whole body (at most max_bytes).
+    bool read_all(std::string& out, size_t max_bytes, ExchangeError& err);
+
+    // Cancels: closes the connection without returning it to the pool.
+    void abort();
+
+private:
+    bool try_start(const std::string& wire, bool* retryable, ExchangeError& err);
+    bool fill(int64_t deadline_ms, ExchangeError& err);  // read more bytes into the buffer
+    bool parse_head(size_t head_end, ExchangeError& err);
+    bool decode_chunked(std::string& out, bool* done, ExchangeError& err);
+    void finish();
+
+    ConnectionPool& pool_;
+    const config::TimeoutConfig& timeouts_;
+    int cancel_fd_;
+    int64_t total_deadline_ms_;
+    std::unique_ptr<Connection> conn_;
+    ResponseHead head_;
+    int64_t body_left_ = 0;       // Content-Length bytes still to read
+    int64_t chunk_left_ = -1;     // bytes left in the current chunk; -1 = expecting a size line
+    bool body_done_ = false;
+    bool eof_seen_ = false;
+};
+
+std::string serialize_request(const Endpoint& ep, const sy_http_builder& req);
+
+}  // namespace sy::upstream

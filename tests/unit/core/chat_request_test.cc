@@ -1,0 +1,87 @@
+#include <switchyard/chat_request.hpp>
+
+#include <gtest/gtest.h>
+
+namespace sy {
+namespace {
+
+std::optional<ApiError> parse(const std::string& body, ChatRequest& out) { return parse_chat_request(body, out); }
+
+TEST(ChatRequestTest, ExtractsRoutingFields) {
+    ChatRequest r;
+    auto err = parse(R"({"model": "gpt-4o", "user": "u1", "stream": true, "max_tokens": 50,
+        "stream_options": {"include_usage": true},
+        "tools": [{"type": "function", "function": {"name": "f"}}],
+        "messages": [{"role": "system", "content": "You are terse."},
+                     {"role": "user", "content": "first"},
+                     {"role": "assistant", "content": "ok"},
+                     {"role": "user", "content": [{"type": "text", "text": "second"},
+                                                  {"type": "image_url", "image_url": {"url": "http://x/y.png"}}]}]})",
+                     r);
+    ASSERT_FALSE(err) << err->message;
+    EXPECT_EQ(r.model, "gpt-4o");
+    EXPECT_EQ(r.user, "u1");
+    EXPECT_TRUE(r.stream);
+    EXPECT_TRUE(r.include_usage);
+    EXPECT_TRUE(r.has_tools);
+    EXPECT_EQ(r.max_tokens, 50);
+    EXPECT_EQ(r.message_count, 4);
+    EXPECT_EQ(r.last_user_text, "second");
+    EXPECT_EQ(r.system_text, "You are terse.");
+    EXPECT_GT(r.prompt_tokens, 765);  // the image counts
+}
+
+TEST(ChatRequestTest, PrefersMaxCompletionTokens) {
+    ChatRequest r;
+    ASSERT_FALSE(parse(R"({"model": "m", "max_tokens": 9, "max_completion_tokens": 7,
+                           "messages": [{"role": "user", "content": "x"}]})", r));
+    EXPECT_EQ(r.max_tokens, 7);
+}
+
+TEST(ChatRequestTest, EstimatesTokensFromText) {
+    ChatRequest r;
+    ASSERT_FALSE(parse(R"({"model": "m", "messages": [{"role": "user", "content": "abcdefgh"}]})", r));
+    EXPECT_EQ(r.prompt_tokens, 2 + 4);  // 8 bytes / 4 + per-message overhead
+    EXPECT_EQ(estimate_tokens("abcde"), 2);
+}
+
+struct BadCase {
+    const char* body;
+    const char* param;
+};
+
+class ChatRequestRejects : public ::testing::TestWithParam<BadCase> {};
+
+TEST_P(ChatRequestRejects, WithA400NamingTheParam) {
+    ChatRequest r;
+    auto err = parse(GetParam().body, r);
+    ASSERT_TRUE(err);
+    EXPECT_EQ(err->status, 400);
+    EXPECT_EQ(err->type, "invalid_request_error");
+    EXPECT_EQ(err->param, GetParam().param) << err->message;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    BadBodies, ChatRequestRejects,
+    ::testing::Values(BadCase{R"({"model": "m", "messages": [)", ""},
+                      BadCase{R"([1, 2])", ""},
+                      BadCase{R"({"messages": [{"role": "user", "content": "x"}]})", "model"},
+                      BadCase{R"({"model": "", "messages": [{"role": "user", "content": "x"}]})", "model"},
+                      BadCase{R"({"model": 5, "messages": [{"role": "user", "content": "x"}]})", "model"},
+                      BadCase{R"({"model": "m"})", "messages"},
+                      BadCase{R"({"model": "m", "messages": []})", "messages"},
+                      BadCase{R"({"model": "m", "messages": [7]})", "messages[0]"},
+                      BadCase{R"({"model": "m", "messages": [{"role": "wizard", "content": "x"}]})", "messages[0].role"},
+                      BadCase{R"({"model": "m", "messages": [{"role": "user", "content": 5}]})", "messages[0].content"},
+                      BadCase{R"({"model": "m", "messages": [{"role": "user", "content": [{"type": "text"}]}]})",
+                              "messages[0].content"},
+                      BadCase{R"({"model": "m", "stream": "yes", "messages": [{"role": "user", "content": "x"}]})", "stream"},
+                      BadCase{R"({"model": "m", "max_tokens": 0, "messages": [{"role": "user", "content": "x"}]})", "max_tokens"},
+                      BadCase{R"({"model": "m", "max_tokens": 1.5, "messages": [{"role": "user", "content": "x"}]})", "max_tokens"},
+                      BadCase{R"({"model": "m", "tools": {}, "messages": [{"role": "user", "content": "x"}]})", "tools"},
+                      BadCase{R"({"model": "m", "user": 1, "messages": [{"role": "user", "content": "x"}]})", "user"},
+                      BadCase{R"({"model": "m", "stream_options": {"include_usage": 1}, "messages": [{"role": "user", "content": "x"}]})",
+                              "stream_options.include_usage"}));
+
+}  // namespace
+}  // namespace sy
