@@ -1,0 +1,24 @@
+#include "config.hpp"
+
+#include "common/plugin_config.hpp"
+
+namespace sy_plugins::openai {
+
+Config Config::parse(std::string_view json) {
+    PluginConfig cfg("openai", json, {"api_key", "organization", "headers", "chat_path"});
+    Config out;
+    out.api_key = cfg.string("api_key");
+    out.organization = cfg.string("organization");
+    out.chat_path = cfg.string("chat_path", out.chat_path);
+    if (out.chat_path.empty() || out.chat_path[0] != '/') cfg.fail("chat_path", "must start with '/'");
+    if (const rapidjson::Value* h = cfg.find("headers")) {
+        if (!h->IsObject()) cfg.fail("headers", "must be a map of header names to values");
+        for (const auto& m : h->GetObject()) {
+            if (!m.value.IsString()) cfg.fail("headers." + std::string(sv(m.name)), "must be a string");
+            out.headers.emplace_back(std::string(sv(m.name)), std::string(sv(m.value)));
+        }
+    }
+    return out;
+}
+
+}  // namespace sy_plugins::openai

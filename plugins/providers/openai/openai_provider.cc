@@ -1,0 +1,158 @@
+#include "openai_provider.hpp"
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "common/plugin_config.hpp"
+
+namespace sy_plugins::openai {
+namespace {
+
+using switchyard::Error;
+using switchyard::ResponseWriter;
+
+// Reads usage {prompt_tokens, completion_tokens, prompt_tokens_details.cached_tokens}.
+void report_usage(const rapidjson::Value& usage, ResponseWriter& out) {
+    if (!usage.IsObject()) return;
+    auto get = [&](const rapidjson::Value& obj, const char* key) -> int64_t {
+        auto it = obj.FindMember(key);
+        return it != obj.MemberEnd() && it->value.IsInt64() ? it->value.GetInt64() : -1;
+    };
+    int64_t cached = -1;
+    if (auto d = usage.FindMember("prompt_tokens_details"); d != usage.MemberEnd() && d->value.IsObject())
+        cached = get(d->value, "cached_tokens");
+    out.usage(get(usage, "prompt_tokens"), get(usage, "completion_tokens"), cached);
+}
+
+void report_finish(const rapidjson::Value& doc, ResponseWriter& out) {
+    auto choices = doc.FindMember("choices");
+    if (choices == doc.MemberEnd() || !choices->value.IsArray()) return;
+    for (const auto& c : choices->value.GetArray()) {
+        if (!c.IsObject()) continue;
+        auto fr = c.FindMember("finish_reason");
+        if (fr != c.MemberEnd() && fr->value.IsString()) out.finish_reason(sv(fr->value));
+    }
+}
+
+// The message of an OpenAI error body, or empty.
+std::string error_message(const rapidjson::Value& doc) {
+    if (!doc.IsObject()) return {};
+    auto err = doc.FindMember("error");
+    if (err == doc.MemberEnd()) return {};
+    if (err->value.IsString()) return std::string(sv(err->value));
+    if (!err->value.IsObject()) return {};
+    auto msg = err->value.FindMember("message");
+    return msg != err->value.MemberEnd() && msg->value.IsString() ? std::string(sv(msg->value)) : std::string();
+}
+
+class OpenAIStream final : public switchyard::ProviderStream {
+public:
+    explicit OpenAIStream(bool forward_usage) : forward_usage_(forward_usage) {}
+
+    sy_status on_event(std::string_view, std::string_view data, ResponseWriter& out) override {
+        if (data == "[DONE]") return SY_DONE;
+        rapidjson::Document doc;
+        doc.Parse(data.data(), data.size());
+        if (doc.HasParseError() || !doc.IsObject())
+            throw Error("upstream stream event is not a JSON object: " + std::string(data.substr(0, 80)), SY_ERR_UPSTREAM);
+        if (std::string msg = error_message(doc); !msg.empty() || doc.HasMember("error")) {
+            out.error(502, "upstream_error", msg.empty() ? "upstream sent an error event" : msg);
+            return SY_OK;
+        }
+        bool usage_only = false;
+        if (auto u = doc.FindMember("usage"); u != doc.MemberEnd() && u->value.IsObject()) {
+            report_usage(u->value, out);
+            auto choices = doc.FindMember("choices");
+            usage_only = choices == doc.MemberEnd() || (choices->value.IsArray() && choices->value.Empty());
+        }
+        report_finish(doc, out);
+        if (!usage_only || forward_usage_) out.chunk(data);
+        return SY_OK;
+    }
+
+private:
+    bool forward_usage_;
+};
+
+}  // namespace
+
+std::pair<int, const char*> map_upstream_error(int status) {
+    switch (status) {
+        case 400: case 413: case 422: return {status, "invalid_request_error"};
+        case 401: case 403: return {502, "upstream_auth_error"};
+        case 408: return {504, "upstream_error"};
+        case 429: return {429, "rate_limit_error"};
+        case 502: case 503: case 504: return {status, "upstream_error"};
+        default: return {502, "upstream_error"};
+    }
+}
+
+OpenAIProvider::OpenAIProvider(const switchyard::Host&, std::string_view config_json)
+    : config_(Config::parse(config_json)) {
+    if (!config_.api_key.empty()) auth_header_ = "Bearer " + config_.api_key;
+}
+
+void OpenAIProvider::build_request(const switchyard::ProviderRequest& req, switchyard::HttpBuilder& out) {
+    std::string_view body = req.request().body_json();
+    rapidjson::Document doc;
+    doc.Parse(body.data(), body.size());
+    if (doc.HasParseError() || !doc.IsObject()) throw Error("request body is not a JSON object", SY_ERR_BAD_REQUEST);
+    auto& alloc = doc.GetAllocator();
+    std::string_view model = req.upstream_model();
+    rapidjson::Value model_value(model.data(), static_cast<rapidjson::SizeType>(model.size()), alloc);
+    if (auto it = doc.FindMember("model"); it != doc.MemberEnd()) it->value = model_value;
+    else doc.AddMember("model", model_value, alloc);
+    if (req.stream()) {
+        // Always ask for usage so that accounting is honest; the stream hides it from a client
+        // that did not ask.
+        auto so = doc.FindMember("stream_options");
+        if (so == doc.MemberEnd() || !so->value.IsObject()) {
+            rapidjson::Value opts(rapidjson::kObjectType);
+            if (so != doc.MemberEnd()) doc.RemoveMember(so);
+            doc.AddMember("stream_options", opts, alloc);
+            so = doc.FindMember("stream_options");
+        }
+        if (auto iu = so->value.FindMember("include_usage"); iu != so->value.MemberEnd()) iu->value.SetBool(true);
+        else so->value.AddMember("include_usage", true, alloc);
+    }
+    rapidjson::StringBuffer sb;
+    rapidjson::Writer<rapidjson::StringBuffer> w(sb);
+    doc.Accept(w);
+
+    out.method("POST");
+    out.path(config_.chat_path);
+    out.header("Content-Type", "application/json");
+    if (req.stream()) out.header("Accept", "text/event-stream");
+    if (!auth_header_.empty()) out.header("Authorization", auth_header_);
+    if (!config_.organization.empty()) out.header("OpenAI-Organization", config_.organization);
+    for (const auto& [name, value] : config_.headers) out.header(name, value);
+    out.framing(SY_FRAMING_SSE);
+    out.body(std::string_view(sb.GetString(), sb.GetSize()));
+}
+
+void OpenAIProvider::parse_response(const switchyard::ProviderRequest&, const sy_upstream_response& resp,
+                                    ResponseWriter& out) {
+    std::string_view body = switchyard::view(resp.body);
+    rapidjson::Document doc;
+    doc.Parse(body.data(), body.size());
+    bool json_ok = !doc.HasParseError() && doc.IsObject();
+    if (resp.status < 200 || resp.status > 299) {
+        auto [status, type] = map_upstream_error(resp.status);
+        std::string msg = json_ok ? error_message(doc) : std::string();
+        if (msg.empty()) msg = "upstream answered HTTP " + std::to_string(resp.status);
+        else msg = "upstream answered HTTP " + std::to_string(resp.status) + ": " + msg;
+        out.error(status, type, msg);
+        return;
+    }
+    if (!json_ok) throw Error("upstream answered 200 with a body that is not a JSON object", SY_ERR_UPSTREAM);
+    if (auto u = doc.FindMember("usage"); u != doc.MemberEnd()) report_usage(u->value, out);
+    report_finish(doc, out);
+    out.body(body);
+}
+
+std::unique_ptr<switchyard::ProviderStream> OpenAIProvider::open_stream(const switchyard::ProviderRequest& req) {
+    return std::make_unique<OpenAIStream>(req.include_usage());
+}
+
+}  // namespace sy_plugins::openai

@@ -1,0 +1,30 @@
+// Provider for OpenAI and every OpenAI-compatible server (vLLM, llama.cpp server, LM Studio,
+// Ollama's /v1, Groq, Together): the request passes through with the model name replaced and
+// usage forced on for streams; answers pass through with usage and errors extracted.
+#pragma once
+
+#include <switchyard/sdk.hpp>
+
+#include "config.hpp"
+
+namespace sy_plugins::openai {
+
+class OpenAIProvider final : public switchyard::Provider {
+public:
+    OpenAIProvider(const switchyard::Host& host, std::string_view config_json);
+
+    // switchyard::Provider
+    void build_request(const switchyard::ProviderRequest& req, switchyard::HttpBuilder& out) override;
+    void parse_response(const switchyard::ProviderRequest& req, const sy_upstream_response& resp,
+                        switchyard::ResponseWriter& out) override;
+    std::unique_ptr<switchyard::ProviderStream> open_stream(const switchyard::ProviderRequest& req) override;
+
+private:
+    Config config_;
+    std::string auth_header_;
+};
+
+// Maps an upstream error status to the status the client gets and an OpenAI error type.
+std::pair<int, const char*> map_upstream_error(int status);
+
+}  // namespace sy_plugins::openai

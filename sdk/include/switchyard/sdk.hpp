@@ -1,0 +1,405 @@
+// Switchyard plugin SDK: a header-only C++17 layer over the C ABI in plugin.h.
+//
+// Write a class deriving from switchyard::Router or switchyard::Provider whose constructor
+// takes (const switchyard::Host&, std::string_view config_json), then register it once:
+//
+//     SWITCHYARD_ROUTER(MyRouter, "my_router", "1.0.0", "one-line description")
+//     SWITCHYARD_PROVIDER(MyProvider, "my_provider", "1.0.0", "one-line description")
+//
+// The macros define the exported entry symbol and trampolines that catch every exception at
+// the boundary: a throw becomes a status plus the message in the host's error buffer. Throw
+// switchyard::Error to choose the status (SY_ERR_CONFIG from a constructor, SY_ERR_BAD_REQUEST
+// for a request the plugin cannot translate, ...); any other exception maps to SY_ERR.
+//
+// Ownership: every view (std::string_view, RequestView, Candidate) borrows host memory for the
+// duration of the call only; copy what you keep. Output goes through HttpBuilder and
+// ResponseWriter, which write into host-owned buffers.
+#ifndef SWITCHYARD_SDK_HPP
+#define SWITCHYARD_SDK_HPP
+
+#include <cstring>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <switchyard/plugin.h>
+
+namespace switchyard {
+
+inline std::string_view view(sy_str s) { return s.data ? std::string_view(s.data, s.len) : std::string_view(); }
+
+// An exception carrying the status the trampoline returns.
+class Error : public std::runtime_error {
+public:
+    explicit Error(const std::string& message, sy_status status = SY_ERR)
+        : std::runtime_error(message), status_(status) {}
+    sy_status status() const { return status_; }
+
+private:
+    sy_status status_;
+};
+
+// Host services available for the lifetime of the instance.
+class Host {
+public:
+    explicit Host(const sy_host_api* api) : api_(api) {}
+    const sy_host_api* api() const { return api_; }
+    void log(sy_log_level level, std::string_view message) const {
+        if (api_ && api_->log) api_->log(api_->host_ctx, level, message.data(), message.size());
+    }
+    int64_t estimate_tokens(std::string_view text) const {
+        return api_ && api_->estimate_tokens ? api_->estimate_tokens(text.data(), text.size())
+                                             : static_cast<int64_t>((text.size() + 3) / 4);
+    }
+
+private:
+    const sy_host_api* api_;
+};
+
+// Read-only view of the client's request.
+class RequestView {
+public:
+    explicit RequestView(const sy_request_view* v) : v_(v) {}
+    std::string_view body_json() const { return view(v_->body_json); }
+    std::string_view model() const { return view(v_->model); }
+    std::string_view last_user_text() const { return view(v_->last_user_text); }
+    std::string_view system_text() const { return view(v_->system_text); }
+    std::string_view user() const { return view(v_->user); }
+    std::string_view request_id() const { return view(v_->request_id); }
+    int64_t prompt_tokens() const { return v_->prompt_tokens; }
+    int64_t max_tokens() const { return v_->max_tokens; }  // -1 when absent
+    bool stream() const { return v_->stream != 0; }
+    int message_count() const { return v_->message_count; }
+    bool has_tools() const { return v_->has_tools != 0; }
+    const sy_request_view* raw() const { return v_; }
+
+private:
+    const sy_request_view* v_;
+};
+
+// One request as a provider sees it: the client's request plus the deployment's model name.
+class ProviderRequest {
+public:
+    explicit ProviderRequest(const sy_provider_request* r) : r_(r), request_(r->request) {}
+    const RequestView& request() const { return request_; }
+    std::string_view upstream_model() const { return view(r_->upstream_model); }
+    bool stream() const { return r_->stream != 0; }
+    bool include_usage() const { return r_->include_usage != 0; }
+
+private:
+    const sy_provider_request* r_;
+    RequestView request_;
+};
+
+class Candidate {
+public:
+    explicit Candidate(const sy_candidate* c) : c_(c) {}
+    std::string_view name() const { return view(c_->name); }
+    double input_price_per_mtok() const { return c_->input_price_per_mtok; }
+    double output_price_per_mtok() const { return c_->output_price_per_mtok; }
+    int64_t context_window() const { return c_->context_window; }
+    bool healthy() const { return c_->healthy != 0; }
+
+private:
+    const sy_candidate* c_;
+};
+
+// Collects a router's ranked choices (best first) and its reason.
+class Ranking {
+public:
+    void add(size_t candidate_index, double score) { choices_.push_back({candidate_index, score}); }
+    void reason(std::string text) { reason_ = std::move(text); }
+    struct Choice {
+        size_t index;
+        double score;
+    };
+    const std::vector<Choice>& choices() const { return choices_; }
+    const std::string& reason() const { return reason_; }
+
+private:
+    std::vector<Choice> choices_;
+    std::string reason_;
+};
+
+// Writes the upstream request (provider build_request).
+class HttpBuilder {
+public:
+    HttpBuilder(const sy_host_api* api, sy_http_builder* b) : api_(api), b_(b) {}
+    void method(std::string_view m) { api_->builder_set_method(b_, m.data(), m.size()); }
+    void path(std::string_view p) { api_->builder_set_path(b_, p.data(), p.size()); }
+    void header(std::string_view name, std::string_view value) {
+        api_->builder_add_header(b_, name.data(), name.size(), value.data(), value.size());
+    }
+    void body(std::string_view data) { api_->builder_append_body(b_, data.data(), data.size()); }
+    void framing(sy_stream_framing f) { api_->builder_set_framing(b_, f); }
+
+private:
+    const sy_host_api* api_;
+    sy_http_builder* b_;
+};
+
+// Writes the OpenAI-shaped answer (parse_response, stream events, local providers).
+class ResponseWriter {
+public:
+    ResponseWriter(const sy_host_api* api, sy_response_writer* w) : api_(api), w_(w) {}
+    void body(std::string_view data) { api_->writer_append_body(w_, data.data(), data.size()); }
+    void chunk(std::string_view json) { api_->writer_emit_chunk(w_, json.data(), json.size()); }
+    void usage(int64_t prompt, int64_t completion, int64_t cached = -1, int64_t cache_write = -1) {
+        sy_usage u{sizeof(sy_usage), prompt, completion, cached, cache_write};
+        api_->writer_set_usage(w_, &u);
+    }
+    void error(int http_status, std::string_view type, std::string_view message) {
+        api_->writer_set_error(w_, http_status, type.data(), type.size(), message.data(), message.size());
+    }
+    void finish_reason(std::string_view reason) { api_->writer_set_finish_reason(w_, reason.data(), reason.size()); }
+
+private:
+    const sy_host_api* api_;
+    sy_response_writer* w_;
+};
+
+// ------------------------------------------------------------------ plugin base classes
+
+class Router {
+public:
+    virtual ~Router() = default;
+    // Rank the candidates (indexes into cands) best first and give a short reason.
+    virtual void route(const RequestView& request, const std::vector<Candidate>& candidates,
+                       const sy_route_params& params, Ranking& out) = 0;
+};
+
+// Per-request state of a remote stream.
+class ProviderStream {
+public:
+    virtual ~ProviderStream() = default;
+    // Translate one upstream event; return SY_DONE when it ends the stream.
+    virtual sy_status on_event(std::string_view event, std::string_view data, ResponseWriter& out) = 0;
+};
+
+// Per-request state of a local (in-process) stream.
+class LocalStream {
+public:
+    virtual ~LocalStream() = default;
+    // Emit the next chunk(s) and the delay before they are sent; SY_DONE ends the stream.
+    virtual sy_status next(ResponseWriter& out, uint64_t& delay_us) = 0;
+};
+
+class Provider {
+public:
+    virtual ~Provider() = default;
+    // Remote providers override these.
+    virtual void build_request(const ProviderRequest&, HttpBuilder&) { unsupported("build_request"); }
+    virtual void parse_response(const ProviderRequest&, const sy_upstream_response&, ResponseWriter&) {
+        unsupported("parse_response");
+    }
+    virtual std::unique_ptr<ProviderStream> open_stream(const ProviderRequest&) {
+        unsupported("open_stream");
+        return nullptr;
+    }
+    // Local providers override these; return the delay before the answer is sent.
+    virtual uint64_t local_complete(const ProviderRequest&, ResponseWriter&) {
+        unsupported("local_complete");
+        return 0;
+    }
+    virtual std::unique_ptr<LocalStream> open_local_stream(const ProviderRequest&) {
+        unsupported("open_local_stream");
+        return nullptr;
+    }
+
+protected:
+    [[noreturn]] static void unsupported(const char* what) {
+        throw Error(std::string(what) + " is not implemented by this provider", SY_ERR_UNSUPPORTED);
+    }
+};
+
+// ------------------------------------------------------------------ boundary trampolines
+
+namespace detail {
+
+inline void write_error(sy_error* err, const char* message) {
+    if (!err || !err->message || err->cap == 0) return;
+    size_t n = std::strlen(message);
+    if (n > err->cap - 1) n = err->cap - 1;
+    std::memcpy(err->message, message, n);
+    err->message[n] = '\0';
+}
+
+// Runs fn, turning any exception into a status and a message.
+template <typename Fn>
+sy_status guarded(sy_error* err, Fn&& fn) noexcept {
+    try {
+        return fn();
+    } catch (const Error& e) {
+        write_error(err, e.what());
+        return e.status();
+    } catch (const std::exception& e) {
+        write_error(err, e.what());
+        return SY_ERR;
+    } catch (...) {
+        write_error(err, "unknown exception in plugin");
+        return SY_ERR;
+    }
+}
+
+template <typename T>
+struct Instance {
+    Host host;
+    std::unique_ptr<T> impl;
+};
+
+template <typename T>
+sy_status create(const sy_host_api* host, const char* config, size_t len, void** out, sy_error* err) noexcept {
+    return guarded(err, [&] {
+        Host h(host);
+        auto inst = std::make_unique<Instance<T>>(Instance<T>{h, std::make_unique<T>(h, std::string_view(config, len))});
+        *out = inst.release();
+        return SY_OK;
+    });
+}
+
+template <typename T>
+void destroy(void* instance) noexcept {
+    delete static_cast<Instance<T>*>(instance);
+}
+
+template <typename T>
+struct RouterAdapter {
+    static sy_status route(void* instance, const sy_request_view* req, const sy_candidate* cands, size_t n,
+                           const sy_route_params* params, sy_choice* choices, size_t cap, size_t* n_choices,
+                           char* reason, size_t reason_cap, sy_error* err) noexcept {
+        return guarded(err, [&] {
+            auto* self = static_cast<Instance<T>*>(instance);
+            std::vector<Candidate> list;
+            list.reserve(n);
+            for (size_t i = 0; i < n; ++i) list.emplace_back(&cands[i]);
+            Ranking ranking;
+            self->impl->route(RequestView(req), list, *params, ranking);
+            size_t count = 0;
+            for (const auto& c : ranking.choices()) {
+                if (count == cap) break;
+                choices[count++] = sy_choice{sizeof(sy_choice), static_cast<uint32_t>(c.index), c.score};
+            }
+            *n_choices = count;
+            if (reason && reason_cap > 0) {
+                sy_error r{reason, reason_cap};
+                write_error(&r, ranking.reason().c_str());
+            }
+            return SY_OK;
+        });
+    }
+
+    static const sy_router_vtable* vtable() {
+        static const sy_router_vtable vt = {sizeof(sy_router_vtable), &create<T>, &destroy<T>, &route};
+        return &vt;
+    }
+};
+
+template <typename T>
+struct ProviderAdapter {
+    static Instance<T>* self(void* p) { return static_cast<Instance<T>*>(p); }
+
+    static sy_status build_request(void* inst, const sy_provider_request* req, sy_http_builder* out,
+                                   sy_error* err) noexcept {
+        return guarded(err, [&] {
+            HttpBuilder b(self(inst)->host.api(), out);
+            self(inst)->impl->build_request(ProviderRequest(req), b);
+            return SY_OK;
+        });
+    }
+    static sy_status parse_response(void* inst, const sy_provider_request* req, const sy_upstream_response* resp,
+                                    sy_response_writer* out, sy_error* err) noexcept {
+        return guarded(err, [&] {
+            ResponseWriter w(self(inst)->host.api(), out);
+            self(inst)->impl->parse_response(ProviderRequest(req), *resp, w);
+            return SY_OK;
+        });
+    }
+    static sy_status stream_open(void* inst, const sy_provider_request* req, void** state, sy_error* err) noexcept {
+        return guarded(err, [&] {
+            *state = self(inst)->impl->open_stream(ProviderRequest(req)).release();
+            return SY_OK;
+        });
+    }
+    static sy_status stream_event(void* inst, void* state, const sy_stream_event* ev, sy_response_writer* out,
+                                  sy_error* err) noexcept {
+        return guarded(err, [&] {
+            if (!state) throw Error("stream_event without an open stream");
+            ResponseWriter w(self(inst)->host.api(), out);
+            return static_cast<ProviderStream*>(state)->on_event(view(ev->event), view(ev->data), w);
+        });
+    }
+    static void stream_close(void*, void* state) noexcept { delete static_cast<ProviderStream*>(state); }
+
+    static sy_status local_complete(void* inst, const sy_provider_request* req, sy_response_writer* out,
+                                    uint64_t* delay_us, sy_error* err) noexcept {
+        return guarded(err, [&] {
+            ResponseWriter w(self(inst)->host.api(), out);
+            *delay_us = self(inst)->impl->local_complete(ProviderRequest(req), w);
+            return SY_OK;
+        });
+    }
+    static sy_status local_stream_open(void* inst, const sy_provider_request* req, void** state,
+                                       sy_error* err) noexcept {
+        return guarded(err, [&] {
+            *state = self(inst)->impl->open_local_stream(ProviderRequest(req)).release();
+            return SY_OK;
+        });
+    }
+    static sy_status local_stream_next(void* inst, void* state, sy_response_writer* out, uint64_t* delay_us,
+                                       sy_error* err) noexcept {
+        return guarded(err, [&] {
+            if (!state) throw Error("local_stream_next without an open stream");
+            ResponseWriter w(self(inst)->host.api(), out);
+            *delay_us = 0;
+            return static_cast<LocalStream*>(state)->next(w, *delay_us);
+        });
+    }
+    static void local_stream_close(void*, void* state) noexcept { delete static_cast<LocalStream*>(state); }
+
+    static const sy_provider_vtable* vtable(uint32_t flags) {
+        static const sy_provider_vtable vt = {
+            sizeof(sy_provider_vtable), flags, &create<T>, &destroy<T>, &build_request, &parse_response,
+            &stream_open, &stream_event, &stream_close, &local_complete, &local_stream_open,
+            &local_stream_next, &local_stream_close,
+        };
+        return &vt;
+    }
+};
+
+// Providers declare `static constexpr bool kLocal = true;` to run in process.
+template <typename T, typename = void>
+struct is_local : std::false_type {};
+template <typename T>
+struct is_local<T, std::void_t<decltype(T::kLocal)>> : std::bool_constant<T::kLocal> {};
+
+inline sy_plugin_descriptor make_descriptor(sy_plugin_kind kind, const char* name, const char* version,
+                                            const char* description, const void* vtable, uint32_t vtable_size) {
+    return sy_plugin_descriptor{SY_PLUGIN_MAGIC, SY_ABI_MAJOR, SY_ABI_MINOR, sizeof(sy_plugin_descriptor),
+                                static_cast<uint32_t>(kind), name, version, description, vtable, vtable_size,
+                                0, {nullptr, nullptr, nullptr, nullptr}};
+}
+
+}  // namespace detail
+}  // namespace switchyard
+
+#define SWITCHYARD_ROUTER(Class, Name, Version, Description)                                             \
+    extern "C" SY_PLUGIN_EXPORT const sy_plugin_descriptor* switchyard_plugin_entry(void) {             \
+        static const sy_plugin_descriptor d = ::switchyard::detail::make_descriptor(                    \
+            SY_KIND_ROUTER, Name, Version, Description, ::switchyard::detail::RouterAdapter<Class>::vtable(), \
+            sizeof(sy_router_vtable));                                                                   \
+        return &d;                                                                                       \
+    }
+
+#define SWITCHYARD_PROVIDER(Class, Name, Version, Description)                                             \
+    extern "C" SY_PLUGIN_EXPORT const sy_plugin_descriptor* switchyard_plugin_entry(void) {               \
+        static const sy_plugin_descriptor d = ::switchyard::detail::make_descriptor(                      \
+            SY_KIND_PROVIDER, Name, Version, Description,                                                  \
+            ::switchyard::detail::ProviderAdapter<Class>::vtable(                                          \
+                ::switchyard::detail::is_local<Class>::value ? SY_PROVIDER_LOCAL : SY_PROVIDER_REMOTE),   \
+            sizeof(sy_provider_vtable));                                                                   \
+        return &d;                                                                                         \
+    }
+
+#endif  // SWITCHYARD_SDK_HPP
