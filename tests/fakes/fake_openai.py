@@ -1,0 +1,369 @@
+#!/usr/bin/env python3
+"""A fake OpenAI-compatible upstream for the gateway's integration tests and benchmarks.
+
+Standard library only. Listens on loopback, HTTP/1.1 with keep-alive.
+
+    python3 tests/fakes/fake_openai.py [--host 127.0.0.1] [--port 0] [--port-file PATH]
+                                      [--status N] [--delay-ms N] [--chunk-delay-ms N]
+
+Prints `LISTENING <host>:<port>` once listening; --port-file gets the port (written atomically).
+
+POST /v1/chat/completions
+    Answer text: "echo: " + the text of the last user message (string content or the text
+    parts of an array). With `words=N` the answer is "echo: w1 w2 ... wN" instead.
+    Non-streaming: a chat.completion with usage {prompt_tokens = chars of all messages // 4 + 1,
+    completion_tokens = words in the answer}. Streaming (`"stream": true`): chunked SSE, one
+    role chunk, one chunk per word (deltas concatenate to the answer), a finish chunk, a usage
+    chunk (`choices: []`) when stream_options.include_usage is true, then `data: [DONE]`.
+    With `tools` and "weather" in the last user message: a call to the first tool with
+    arguments {"city": "Paris"} (finish_reason tool_calls; streamed in fragments).
+
+Directives, read from the last user message as `#fake:key=value,key=value` (CLI flags give
+defaults):
+    status=N          answer HTTP N with an OpenAI error body (429 adds Retry-After: 1)
+    delay_ms=N        wait N ms before sending the response head
+    chunk_delay_ms=N  wait N ms between stream chunks
+    cut_after=N       stream: N content chunks, then close the connection abruptly;
+                      non-streaming: promise more bytes than sent, send half, close
+    malformed=1       non-streaming: invalid JSON body; streaming: one bad event, then [DONE]
+    words=N           answer with exactly N words after "echo:"
+
+GET /v1/models      one model, fake-model
+GET /_stats         {"requests", "streams_started", "streams_completed",
+                     "streams_aborted_by_client", "active_streams"}; a stream is aborted by the
+                     client when the peer closes before it ends
+GET /_requests      the last 50 chat requests: {"path", "headers" (lower-cased), "body"}
+POST /_reset        clears stats and recorded requests
+"""
+import argparse
+import json
+import os
+import re
+import select
+import signal
+import socket
+import sys
+import threading
+import time
+from collections import deque
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+DIRECTIVE = re.compile(r"#fake:([A-Za-z0-9_=,.-]+)")
+
+
+class State:
+    """Counters and recorded requests, shared by the handler threads."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.stats = {}
+        self.recorded = deque(maxlen=50)
+        self.reset()
+
+    def reset(self):
+        with self.lock:
+            self.stats = {"requests": 0, "streams_started": 0, "streams_completed": 0,
+                          "streams_aborted_by_client": 0, "active_streams": 0}
+            self.recorded.clear()
+
+    def bump(self, key, by=1):
+        with self.lock:
+            self.stats[key] += by
+
+
+STATE = State()
+DEFAULTS = {}
+
+
+class ClientGone(Exception):
+    pass
+
+
+def message_text(content):
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "\n".join(p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text")
+    return ""
+
+
+def directives(text):
+    out = dict(DEFAULTS)
+    for group in DIRECTIVE.findall(text or ""):
+        for pair in group.split(","):
+            if "=" in pair:
+                k, v = pair.split("=", 1)
+                try:
+                    out[k] = int(v)
+                except ValueError:
+                    pass
+    return out
+
+
+def error_body(status):
+    if status == 429:
+        etype, code = "rate_limit_error", "rate_limit_exceeded"
+    elif status >= 500:
+        etype, code = "server_error", "server_error"
+    else:
+        etype, code = "invalid_request_error", "invalid_request"
+    return {"error": {"message": f"fake upstream error {status}", "type": etype, "code": code, "param": None}}
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "fake-openai/1"
+
+    def log_message(self, fmt, *args):  # quiet
+        pass
+
+    # ------------------------------------------------------------ plumbing
+    def send_json(self, status, obj, extra_headers=()):
+        body = json.dumps(obj).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in extra_headers:
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def peer_closed(self):
+        """True when the client closed its end (readable with no data)."""
+        try:
+            r, _, _ = select.select([self.connection], [], [], 0)
+            if not r:
+                return False
+            return self.connection.recv(1, socket.MSG_PEEK) == b""
+        except OSError:
+            return True
+
+    def write_chunk(self, data: bytes):
+        if self.peer_closed():
+            raise ClientGone()
+        try:
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+            self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            raise ClientGone()
+
+    def sleep_watching(self, ms):
+        """Sleeps ms, noticing a client that closes meanwhile."""
+        deadline = time.monotonic() + ms / 1000.0
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            r, _, _ = select.select([self.connection], [], [], min(left, 0.05))
+            if r and self.peer_closed():
+                raise ClientGone()
+
+    def read_body(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    # ------------------------------------------------------------ routes
+    def do_GET(self):
+        if self.path == "/_stats":
+            with STATE.lock:
+                self.send_json(200, dict(STATE.stats))
+        elif self.path == "/_requests":
+            with STATE.lock:
+                self.send_json(200, list(STATE.recorded))
+        elif self.path.rstrip("/").endswith("/models"):
+            self.send_json(200, {"object": "list", "data": [{"id": "fake-model", "object": "model", "created": 0,
+                                                             "owned_by": "fake"}]})
+        else:
+            self.send_json(404, {"error": {"message": f"no route {self.path}", "type": "invalid_request_error",
+                                           "code": "not_found", "param": None}})
+
+    def do_POST(self):
+        raw = self.read_body()
+        if self.path == "/_reset":
+            STATE.reset()
+            self.send_json(200, {"ok": True})
+            return
+        if not self.path.rstrip("/").endswith("/chat/completions"):
+            self.send_json(404, {"error": {"message": f"no route {self.path}", "type": "invalid_request_error",
+                                           "code": "not_found", "param": None}})
+            return
+        try:
+            req = json.loads(raw or b"null")
+            if not isinstance(req, dict):
+                raise ValueError("not an object")
+        except ValueError as e:
+            self.send_json(400, {"error": {"message": f"bad JSON: {e}", "type": "invalid_request_error",
+                                           "code": "invalid_json", "param": None}})
+            return
+        with STATE.lock:
+            STATE.stats["requests"] += 1
+            STATE.recorded.append({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()},
+                                   "body": req})
+        self.chat(req)
+
+    # ------------------------------------------------------------ chat
+    def chat(self, req):
+        messages = req.get("messages") or []
+        users = [m for m in messages if isinstance(m, dict) and m.get("role") == "user"]
+        last_user = message_text(users[-1].get("content")) if users else ""
+        d = directives(last_user)
+        if d.get("delay_ms"):
+            try:
+                self.sleep_watching(d["delay_ms"])
+            except ClientGone:
+                return
+        status = d.get("status", 200)
+        if status != 200:
+            extra = [("Retry-After", "1")] if status == 429 else []
+            self.send_json(status, error_body(status), extra)
+            return
+        model = req.get("model", "fake-model")
+        tools = req.get("tools") or []
+        tool_name = None
+        if tools and "weather" in last_user:
+            tool_name = (tools[0].get("function") or {}).get("name", "tool")
+        text = "echo: " + (" ".join(f"w{i + 1}" for i in range(d["words"])) if "words" in d else
+                           DIRECTIVE.sub("", last_user).strip())
+        chars = sum(len(message_text(m.get("content"))) for m in messages if isinstance(m, dict))
+        usage = {"prompt_tokens": chars // 4 + 1, "completion_tokens": len(text.split()) if not tool_name else 8}
+        usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
+        with STATE.lock:
+            n = STATE.stats["requests"]
+        ident = f"chatcmpl-fake-{n}"
+        if req.get("stream"):
+            self.stream(req, d, ident, model, text, tool_name, usage)
+        else:
+            self.complete(d, ident, model, text, tool_name, usage)
+
+    def complete(self, d, ident, model, text, tool_name, usage):
+        if d.get("malformed"):
+            body = b'{"id": "x", "choices": ['
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        message = {"role": "assistant", "content": text}
+        finish = "stop"
+        if tool_name:
+            message = {"role": "assistant", "content": None, "tool_calls": [
+                {"id": "call_fake_1", "type": "function",
+                 "function": {"name": tool_name, "arguments": json.dumps({"city": "Paris"})}}]}
+            finish = "tool_calls"
+        obj = {"id": ident, "object": "chat.completion", "created": int(time.time()), "model": model,
+               "choices": [{"index": 0, "message": message, "finish_reason": finish}], "usage": usage}
+        if "cut_after" in d:
+            body = json.dumps(obj).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body[: len(body) // 2])
+            self.wfile.flush()
+            self.close_abruptly()
+            return
+        self.send_json(200, obj)
+
+    def close_abruptly(self):
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def stream(self, req, d, ident, model, text, tool_name, usage):
+        include_usage = bool((req.get("stream_options") or {}).get("include_usage"))
+
+        def chunk(delta, finish=None):
+            return {"id": ident, "object": "chat.completion.chunk", "created": int(time.time()), "model": model,
+                    "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+
+        events = [chunk({"role": "assistant", "content": ""})]
+        if tool_name:
+            args = json.dumps({"city": "Paris"})
+            events.append(chunk({"tool_calls": [{"index": 0, "id": "call_fake_1", "type": "function",
+                                                 "function": {"name": tool_name, "arguments": ""}}]}))
+            for i in range(0, len(args), 5):
+                events.append(chunk({"tool_calls": [{"index": 0, "function": {"arguments": args[i:i + 5]}}]}))
+            events.append(chunk({}, "tool_calls"))
+        else:
+            words = text.split(" ")
+            for i, w in enumerate(words):
+                events.append(chunk({"content": w if i == 0 else " " + w}))
+            events.append(chunk({}, "stop"))
+        if include_usage:
+            events.append({"id": ident, "object": "chat.completion.chunk", "created": int(time.time()),
+                           "model": model, "choices": [], "usage": usage})
+
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        self.wfile.flush()
+        STATE.bump("streams_started")
+        STATE.bump("active_streams")
+        try:
+            self.send_events(events, d)
+        except ClientGone:
+            STATE.bump("streams_aborted_by_client")
+            self.close_connection = True
+        finally:
+            STATE.bump("active_streams", -1)
+
+    def send_events(self, events, d):
+        delay = d.get("chunk_delay_ms", 0)
+        cut_after = d.get("cut_after")
+        for i, ev in enumerate(events):
+            if i > 0 and delay:
+                self.sleep_watching(delay)
+            if cut_after is not None and i > cut_after:  # event 0 is the role chunk
+                self.close_abruptly()
+                return
+            if d.get("malformed") and i == 1:
+                self.write_chunk(b"data: {not json\n\n")
+                break
+            self.write_chunk(b"data: " + json.dumps(ev).encode() + b"\n\n")
+        self.write_chunk(b"data: [DONE]\n\n")
+        self.wfile.write(b"0\r\n\r\n")
+        self.wfile.flush()
+        STATE.bump("streams_completed")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--port-file")
+    ap.add_argument("--status", type=int)
+    ap.add_argument("--delay-ms", type=int)
+    ap.add_argument("--chunk-delay-ms", type=int)
+    args = ap.parse_args()
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        sys.exit("fake_openai: listens on loopback only")
+    for key in ("status", "delay_ms", "chunk_delay_ms"):
+        if getattr(args, key) is not None:
+            DEFAULTS[key] = getattr(args, key)
+
+    server = ThreadingHTTPServer((args.host, args.port), Handler)
+    server.daemon_threads = True
+    host, port = server.server_address[:2]
+    if args.port_file:
+        tmp = args.port_file + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(str(port))
+        os.replace(tmp, args.port_file)
+    print(f"LISTENING {host}:{port}", flush=True)
+
+    def stop(*_):
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    server.serve_forever(poll_interval=0.1)
+    server.server_close()
+
+
+if __name__ == "__main__":
+    main()

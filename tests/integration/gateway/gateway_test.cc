@@ -1,0 +1,168 @@
+// The gateway in front of the fake upstream over real sockets: non-streaming answers, errors
+// mapped to the OpenAI format, limits, routing headers.
+#include <gtest/gtest.h>
+
+#include "support/http_client.hpp"
+#include "test_configs.hpp"
+
+namespace sy::test {
+namespace {
+
+class GatewayTest : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        fake_ = new FakeUpstream();
+        ASSERT_TRUE(fake_->ok());
+        gw_ = new GatewayProcess(fake_upstream_config(*fake_, "    timeouts: {first_byte_ms: 1000, idle_ms: 1000}\n"));
+        ASSERT_TRUE(gw_->ok()) << gw_->log();
+    }
+    static void TearDownTestSuite() {
+        delete gw_;
+        delete fake_;
+    }
+    static FakeUpstream* fake_;
+    static GatewayProcess* gw_;
+};
+
+FakeUpstream* GatewayTest::fake_ = nullptr;
+GatewayProcess* GatewayTest::gw_ = nullptr;
+
+TEST_F(GatewayTest, RelaysNonStreamingAnswerFromUpstream) {
+    HttpResponse r = post_chat(gw_->port(), chat_body("gpt-test", "hello there"));
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_NE(r.body.find("\"chat.completion\""), std::string::npos);
+    EXPECT_NE(r.body.find("echo: hello there"), std::string::npos) << r.body;
+    EXPECT_NE(r.body.find("\"usage\""), std::string::npos);
+    EXPECT_EQ(r.header("x-switchyard-model"), "gpt-test");
+    EXPECT_EQ(r.header("x-switchyard-provider"), "fake");
+    EXPECT_EQ(r.header("x-switchyard-route"), "model");
+    EXPECT_EQ(r.header("content-type"), "application/json");
+    EXPECT_FALSE(r.header("x-request-id").empty());
+}
+
+TEST_F(GatewayTest, SendsUpstreamModelNameAndProviderKey) {
+    post_chat(gw_->port(), chat_body("gpt-test", "check what upstream saw"));
+    HttpClient c(fake_->port());
+    std::string seen = c.request("GET", "/_requests").body;
+    EXPECT_NE(seen.find("\"upstream-model\""), std::string::npos) << seen;
+    EXPECT_NE(seen.find("Bearer sk-test-upstream"), std::string::npos) << seen;
+}
+
+TEST_F(GatewayTest, EchoesClientRequestId) {
+    HttpResponse r = post_chat(gw_->port(), chat_body("gpt-test", "id please"), {{"x-request-id", "my-id-42"}});
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.header("x-request-id"), "my-id-42");
+}
+
+TEST_F(GatewayTest, MapsUpstream500To502WithOpenAIErrorBody) {
+    HttpResponse r = post_chat(gw_->port(), chat_body("gpt-test", "fail #fake:status=500"));
+    EXPECT_EQ(r.status, 502) << r.body;
+    EXPECT_NE(r.body.find("\"error\""), std::string::npos);
+    EXPECT_NE(r.body.find("\"type\""), std::string::npos);
+}
+
+TEST_F(GatewayTest, PassesUpstream429WithRetryAfter) {
+    HttpResponse r = post_chat(gw_->port(), chat_body("gpt-test", "slow down #fake:status=429"));
+    EXPECT_EQ(r.status, 429) << r.body;
+    EXPECT_FALSE(r.header("retry-after").empty());
+    EXPECT_NE(r.body.find("rate_limit"), std::string::npos) << r.body;
+}
+
+TEST_F(GatewayTest, PassesUpstream400AsClientError) {
+    HttpResponse r = post_chat(gw_->port(), chat_body("gpt-test", "bad #fake:status=400"));
+    EXPECT_EQ(r.status, 400) << r.body;
+    EXPECT_NE(r.body.find("invalid_request_error"), std::string::npos) << r.body;
+}
+
+TEST_F(GatewayTest, UpstreamFirstByteTimeoutIs504) {
+    HttpResponse r = post_chat(gw_->port(), chat_body("gpt-test", "wait #fake:delay_ms=3000"));
+    EXPECT_EQ(r.status, 504) << r.body;
+    EXPECT_NE(r.body.find("upstream_timeout"), std::string::npos) << r.body;
+}
+
+TEST_F(GatewayTest, MalformedUpstreamJsonIs502) {
+    HttpResponse r = post_chat(gw_->port(), chat_body("gpt-test", "garbage #fake:malformed=1"));
+    EXPECT_EQ(r.status, 502) << r.body;
+    EXPECT_NE(r.body.find("\"error\""), std::string::npos);
+}
+
+TEST_F(GatewayTest, UpstreamCutMidBodyIs502) {
+    HttpResponse r = post_chat(gw_->port(), chat_body("gpt-test", "cut #fake:cut_after=1"));
+    EXPECT_EQ(r.status, 502) << r.body;
+}
+
+TEST_F(GatewayTest, MalformedJsonBodyIs400) {
+    HttpResponse r = post_chat(gw_->port(), R"({"model": "gpt-test", "messages": [)");
+    EXPECT_EQ(r.status, 400);
+    EXPECT_NE(r.body.find("not valid JSON"), std::string::npos) << r.body;
+    EXPECT_NE(r.body.find("invalid_request_error"), std::string::npos);
+}
+
+TEST_F(GatewayTest, MissingMessagesIs400NamingTheParam) {
+    HttpResponse r = post_chat(gw_->port(), R"({"model": "gpt-test"})");
+    EXPECT_EQ(r.status, 400);
+    EXPECT_NE(r.body.find("\"param\":\"messages\""), std::string::npos) << r.body;
+}
+
+TEST_F(GatewayTest, UnknownModelIs404) {
+    HttpResponse r = post_chat(gw_->port(), chat_body("no-such-model", "hi"));
+    EXPECT_EQ(r.status, 404);
+    EXPECT_NE(r.body.find("model_not_found"), std::string::npos) << r.body;
+}
+
+TEST_F(GatewayTest, OversizedBodyIs413) {
+    std::string big(70000, 'x');
+    HttpResponse r = post_chat(gw_->port(), chat_body("gpt-test", big));
+    EXPECT_EQ(r.status, 413) << r.body;
+    EXPECT_NE(r.body.find("request_too_large"), std::string::npos) << r.body;
+}
+
+TEST_F(GatewayTest, UnknownPathIs404AndWrongMethodIs405) {
+    HttpClient c(gw_->port());
+    EXPECT_EQ(c.request("GET", "/v1/nothing").status, 404);
+    HttpClient c2(gw_->port());
+    EXPECT_EQ(c2.request("GET", "/v1/chat/completions").status, 405);
+}
+
+TEST_F(GatewayTest, ServesHealthReadinessAndModels) {
+    HttpClient c(gw_->port());
+    EXPECT_EQ(c.request("GET", "/healthz").status, 200);
+    EXPECT_EQ(c.request("GET", "/readyz").status, 200);  // same keep-alive connection
+    HttpResponse models = c.request("GET", "/v1/models");
+    ASSERT_EQ(models.status, 200);
+    for (const char* id : {"gpt-test", "mock-strong", "mock-weak", "cheap", "router-pick", "auto"})
+        EXPECT_NE(models.body.find(std::string("\"") + id + "\""), std::string::npos) << id << " in " << models.body;
+}
+
+TEST_F(GatewayTest, RouterModelUsesTheRouterAndSaysWhy) {
+    HttpResponse r = post_chat(gw_->port(), chat_body("router-pick-0.5", "route me"));
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.header("x-switchyard-model"), "mock-weak");
+    EXPECT_EQ(r.header("x-switchyard-route").rfind("router:pick", 0), 0u) << r.header("x-switchyard-route");
+}
+
+TEST_F(GatewayTest, AutoUsesTheDefaultModelAndAliasesResolve) {
+    HttpResponse a = post_chat(gw_->port(), chat_body("auto", "hi"));
+    EXPECT_EQ(a.status, 200);
+    EXPECT_EQ(a.header("x-switchyard-model"), "mock-weak");
+    HttpResponse b = post_chat(gw_->port(), chat_body("cheap", "hi"));
+    EXPECT_EQ(b.status, 200);
+    EXPECT_EQ(b.header("x-switchyard-model"), "mock-weak");
+}
+
+TEST_F(GatewayTest, MalformedRouterModelIs400) {
+    HttpResponse r = post_chat(gw_->port(), chat_body("router-pick-2.5", "hi"));
+    EXPECT_EQ(r.status, 400);
+    EXPECT_NE(r.body.find("threshold"), std::string::npos) << r.body;
+}
+
+TEST_F(GatewayTest, KeepAliveServesManyRequestsOnOneConnection) {
+    HttpClient c(gw_->port());
+    for (int i = 0; i < 20; ++i) {
+        HttpResponse r = c.request("POST", "/v1/chat/completions", chat_body("gpt-test", "again"));
+        ASSERT_EQ(r.status, 200) << "request " << i;
+    }
+}
+
+}  // namespace
+}  // namespace sy::test

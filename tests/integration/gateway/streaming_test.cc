@@ -1,0 +1,166 @@
+// Streams through the gateway: relayed chunk by chunk, usage honoured, failures after the start
+// end with an SSE error event, and a client that leaves cancels the upstream request.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "support/http_client.hpp"
+#include "test_configs.hpp"
+
+namespace sy::test {
+namespace {
+
+class StreamingTest : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        fake_ = new FakeUpstream();
+        ASSERT_TRUE(fake_->ok());
+        gw_ = new GatewayProcess(fake_upstream_config(*fake_, "    timeouts: {first_byte_ms: 2000, idle_ms: 1000}\n"));
+        ASSERT_TRUE(gw_->ok()) << gw_->log();
+    }
+    static void TearDownTestSuite() {
+        delete gw_;
+        delete fake_;
+    }
+    static FakeUpstream* fake_;
+    static GatewayProcess* gw_;
+};
+
+FakeUpstream* StreamingTest::fake_ = nullptr;
+GatewayProcess* StreamingTest::gw_ = nullptr;
+
+std::string joined_content(const std::vector<std::string>& events) {
+    std::string text;
+    for (const auto& e : events) {
+        size_t p = e.find("\"content\":");
+        if (p == std::string::npos) continue;
+        p = e.find_first_not_of(' ', p + 10);
+        if (p == std::string::npos || e[p] != '"') continue;
+        size_t end = e.find('"', ++p);
+        text += e.substr(p, end - p);
+    }
+    return text;
+}
+
+TEST_F(StreamingTest, RelaysUpstreamStreamAsSse) {
+    HttpResponse r = post_chat(gw_->port(), chat_body("gpt-test", "stream this please", true));
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.header("content-type"), "text/event-stream");
+    EXPECT_EQ(r.header("transfer-encoding"), "chunked");
+    auto events = sse_data(r.body);
+    ASSERT_GE(events.size(), 3u) << r.body;
+    EXPECT_EQ(events.back(), "[DONE]");
+    EXPECT_NE(joined_content(events).find("stream this please"), std::string::npos) << r.body;
+    // The client did not ask for usage: the gateway requested it upstream but does not forward it.
+    EXPECT_EQ(r.body.find("\"usage\""), std::string::npos) << r.body;
+}
+
+TEST_F(StreamingTest, ForwardsUsageChunkWhenRequested) {
+    HttpResponse r = post_chat(gw_->port(), chat_body("gpt-test", "count me", true,
+                                                      R"("stream_options": {"include_usage": true})"));
+    ASSERT_EQ(r.status, 200);
+    EXPECT_NE(r.body.find("\"usage\""), std::string::npos) << r.body;
+}
+
+TEST_F(StreamingTest, DeliversChunksAsTheyArrive) {
+    HttpClient c(gw_->port());
+    ASSERT_TRUE(c.send_request("POST", "/v1/chat/completions",
+                               chat_body("gpt-test", "slow #fake:chunk_delay_ms=150,words=6", true)));
+    HttpResponse head;
+    ASSERT_TRUE(c.read_head(head));
+    ASSERT_EQ(head.status, 200);
+    auto start = std::chrono::steady_clock::now();
+    std::string first;
+    ASSERT_TRUE(c.read_some(first));
+    auto first_at = std::chrono::steady_clock::now() - start;
+    std::string rest;
+    while (c.read_some(rest)) {
+    }
+    auto all_at = std::chrono::steady_clock::now() - start;
+    // The first chunk arrived well before the whole answer (6 words x 150 ms): no buffering.
+    EXPECT_LT(first_at * 3, all_at) << "first chunk after " << first_at.count() << " of " << all_at.count();
+    EXPECT_NE(rest.find("[DONE]"), std::string::npos);
+}
+
+TEST_F(StreamingTest, UpstreamCutMidStreamEndsWithErrorEvent) {
+    HttpResponse r = post_chat(gw_->port(), chat_body("gpt-test", "cut me #fake:cut_after=2,words=10", true));
+    ASSERT_EQ(r.status, 200);
+    auto events = sse_data(r.body);
+    ASSERT_FALSE(events.empty());
+    EXPECT_NE(events.back().find("\"error\""), std::string::npos) << r.body;
+    EXPECT_EQ(r.body.find("[DONE]"), std::string::npos) << r.body;
+}
+
+TEST_F(StreamingTest, MalformedStreamEventEndsWithErrorEvent) {
+    HttpResponse r = post_chat(gw_->port(), chat_body("gpt-test", "junk #fake:malformed=1", true));
+    ASSERT_EQ(r.status, 200);
+    auto events = sse_data(r.body);
+    ASSERT_FALSE(events.empty());
+    EXPECT_NE(events.back().find("\"error\""), std::string::npos) << r.body;
+}
+
+TEST_F(StreamingTest, IdleUpstreamEndsWithErrorEvent) {
+    HttpResponse r = post_chat(gw_->port(), chat_body("gpt-test", "stall #fake:chunk_delay_ms=2500,words=3", true));
+    ASSERT_EQ(r.status, 200);
+    auto events = sse_data(r.body);
+    ASSERT_FALSE(events.empty());
+    EXPECT_NE(events.back().find("idle"), std::string::npos) << r.body;
+}
+
+TEST_F(StreamingTest, UpstreamErrorBeforeStreamIsAnHttpError) {
+    HttpResponse r = post_chat(gw_->port(), chat_body("gpt-test", "no #fake:status=503", true));
+    EXPECT_EQ(r.status, 503) << r.body;
+    EXPECT_NE(r.body.find("\"error\""), std::string::npos);
+}
+
+TEST_F(StreamingTest, StreamsToolCallFragmentsIntact) {
+    std::string body = R"({"model": "gpt-test", "stream": true, "messages": [{"role": "user", "content": "weather in Paris?"}],
+        "tools": [{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}}]})";
+    HttpResponse r = post_chat(gw_->port(), body);
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_NE(r.body.find("get_weather"), std::string::npos) << r.body;
+    EXPECT_NE(r.body.find("tool_calls"), std::string::npos) << r.body;
+}
+
+int stat_value(const std::string& stats, const std::string& key) {
+    size_t p = stats.find("\"" + key + "\"");
+    if (p == std::string::npos) return -1;
+    p = stats.find(':', p);
+    return std::atoi(stats.c_str() + p + 1);
+}
+
+TEST_F(StreamingTest, ClientDisconnectCancelsUpstream) {
+    int before = stat_value(fake_->stats(), "streams_aborted_by_client");
+    {
+        HttpClient c(gw_->port());
+        ASSERT_TRUE(c.send_request("POST", "/v1/chat/completions",
+                                   chat_body("gpt-test", "long #fake:chunk_delay_ms=100,words=100", true)));
+        HttpResponse head;
+        ASSERT_TRUE(c.read_head(head));
+        std::string some;
+        ASSERT_TRUE(c.read_some(some));
+        c.close();
+    }
+    // The gateway must close its upstream connection; the fake notices on its next write.
+    int after = before;
+    for (int i = 0; i < 50 && after <= before; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        after = stat_value(fake_->stats(), "streams_aborted_by_client");
+    }
+    EXPECT_EQ(after, before + 1) << fake_->stats();
+}
+
+TEST_F(StreamingTest, MockProviderStreamsLocally) {
+    HttpResponse r = post_chat(gw_->port(), chat_body("mock-strong", "tell me a story", true,
+                                                      R"("stream_options": {"include_usage": true})"));
+    ASSERT_EQ(r.status, 200);
+    auto events = sse_data(r.body);
+    ASSERT_GE(events.size(), 4u);
+    EXPECT_EQ(events.back(), "[DONE]");
+    EXPECT_NE(r.body.find("\"usage\""), std::string::npos);
+    EXPECT_EQ(r.header("x-switchyard-provider"), "local");
+}
+
+}  // namespace
+}  // namespace sy::test

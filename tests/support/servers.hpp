@@ -1,0 +1,51 @@
+// The servers integration tests run: the fake OpenAI upstream (tests/fakes/fake_openai.py) and
+// the gateway binary with a config written for the test. Both listen on 127.0.0.1 on free
+// ports and are stopped by PID when the object dies.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "support/process.hpp"
+
+namespace sy::test {
+
+class FakeUpstream {
+public:
+    explicit FakeUpstream(const std::string& extra_args = "");
+    ~FakeUpstream();
+    int port() const { return port_; }
+    std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/v1"; }
+    // GET /_stats as raw JSON.
+    std::string stats() const;
+    bool ok() const { return port_ > 0; }
+
+private:
+    std::string dir_;
+    std::unique_ptr<Process> proc_;
+    int port_ = 0;
+};
+
+class GatewayProcess {
+public:
+    // Writes yaml to a temp dir (with ${PORT}-free content; the listen address comes from
+    // --listen) and starts `switchyard serve`. ok() tells whether /readyz answered.
+    explicit GatewayProcess(const std::string& yaml);
+    ~GatewayProcess();
+    int port() const { return port_; }
+    bool ok() const { return ready_; }
+    Process& process() { return *proc_; }
+    std::string log() const { return proc_ ? proc_->log() : ""; }
+    const std::string& dir() const { return dir_; }
+
+private:
+    std::string dir_;
+    std::unique_ptr<Process> proc_;
+    int port_ = 0;
+    bool ready_ = false;
+};
+
+std::string gateway_binary();
+std::string plugin_dir();
+
+}  // namespace sy::test
