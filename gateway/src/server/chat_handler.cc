@@ -71,9 +71,15 @@ void ChatHandler::handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HT
     std::shared_ptr<const routing::Runtime> rt = gateway_.runtime();
     const config::Config& cfg = rt->config();
 
-    if (auto err = authenticate(cfg.auth, req)) return send_error(resp, *err);
+    if (auto err = authenticate(cfg.auth, req)) {
+        close_if_body_unread(req, resp);
+        return send_error(resp, *err);
+    }
     std::string body;
-    if (auto err = read_body(req, cfg.server.max_body_bytes, body)) return send_error(resp, *err);
+    if (auto err = read_body(req, cfg.server.max_body_bytes, body)) {
+        resp.setKeepAlive(false);  // the rest of the body is still on the wire
+        return send_error(resp, *err);
+    }
     ChatRequest chat;
     if (auto err = parse_chat_request(std::move(body), chat)) return send_error(resp, *err);
 

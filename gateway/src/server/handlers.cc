@@ -44,11 +44,13 @@ void readyz(Gateway& g, HTTPServerRequest&, HTTPServerResponse& resp) {
 }
 
 void not_found(Gateway&, HTTPServerRequest& req, HTTPServerResponse& resp) {
+    close_if_body_unread(req, resp);
     ApiError e{404, "invalid_request_error", "not_found", "No route for " + req.getMethod() + " " + req.getURI(), {}, {}};
     send_error(resp, e);
 }
 
 void method_not_allowed(Gateway&, HTTPServerRequest& req, HTTPServerResponse& resp) {
+    close_if_body_unread(req, resp);
     ApiError e{405, "invalid_request_error", "method_not_allowed",
                "Method " + req.getMethod() + " is not allowed on " + req.getURI(), {}, {}};
     send_error(resp, e);

@@ -43,6 +43,11 @@ void send_error(Poco::Net::HTTPServerResponse& resp, const ApiError& err) {
     send_json(resp, err.status, err.to_json());
 }
 
+void close_if_body_unread(const Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) {
+    if ((req.hasContentLength() && req.getContentLength64() > 0) || req.getChunkedTransferEncoding())
+        resp.setKeepAlive(false);
+}
+
 int client_fd(Poco::Net::HTTPServerRequest& req) {
     auto* impl = dynamic_cast<Poco::Net::HTTPServerRequestImpl*>(&req);
     return impl ? static_cast<int>(impl->socket().impl()->sockfd()) : -1;

@@ -124,6 +124,14 @@ TEST_F(GatewayTest, UnknownPathIs404AndWrongMethodIs405) {
     EXPECT_EQ(c2.request("GET", "/v1/chat/completions").status, 405);
 }
 
+TEST_F(GatewayTest, ErrorBeforeReadingTheBodyClosesTheConnection) {
+    // The unread body must not be parsed as the next request on a keep-alive connection.
+    HttpClient c(gw_->port());
+    HttpResponse r = c.request("POST", "/v1/unknown", chat_body("gpt-test", "x"));
+    EXPECT_EQ(r.status, 404);
+    EXPECT_EQ(r.header("connection"), "Close") << r.body;
+}
+
 TEST_F(GatewayTest, ServesHealthReadinessAndModels) {
     HttpClient c(gw_->port());
     EXPECT_EQ(c.request("GET", "/healthz").status, 200);
