@@ -73,23 +73,23 @@ void ChatHandler::handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HT
 
     if (auto err = authenticate(cfg.auth, req)) {
         close_if_body_unread(req, resp);
-        return send_error(resp, *err);
+        return send_error(req, resp, *err);
     }
     std::string body;
     if (auto err = read_body(req, cfg.server.max_body_bytes, body)) {
         resp.setKeepAlive(false);  // the rest of the body is still on the wire
-        return send_error(resp, *err);
+        return send_error(req, resp, *err);
     }
     ChatRequest chat;
-    if (auto err = parse_chat_request(std::move(body), chat)) return send_error(resp, *err);
+    if (auto err = parse_chat_request(std::move(body), chat)) return send_error(req, resp, *err);
 
     routing::RouteDecision decision;
-    if (auto err = rt->route(chat, request_id, decision)) return send_error(resp, *err);
+    if (auto err = rt->route(chat, request_id, decision)) return send_error(req, resp, *err);
     resp.set("x-switchyard-model", decision.model->config->name);
     resp.set("x-switchyard-provider", decision.deployment->provider->config().name);
     resp.set("x-switchyard-route", decision.reason);
 
-    CallContext ctx{resp, chat, request_id, decision, client_fd(req), kMaxUpstreamBody};
+    CallContext ctx{req, resp, chat, request_id, decision, client_fd(req), kMaxUpstreamBody};
     CallOutcome out = call_provider(ctx);
     log_outcome(request_id, chat, decision, out);
 }

@@ -28,39 +28,39 @@ private:
     Gateway& g_;
 };
 
-void healthz(Gateway&, HTTPServerRequest&, HTTPServerResponse& resp) {
-    send_json(resp, 200, R"({"status":"ok"})");
+void healthz(Gateway&, HTTPServerRequest& req, HTTPServerResponse& resp) {
+    send_json(req, resp, 200, R"({"status":"ok"})");
 }
 
-void readyz(Gateway& g, HTTPServerRequest&, HTTPServerResponse& resp) {
+void readyz(Gateway& g, HTTPServerRequest& req, HTTPServerResponse& resp) {
     if (g.draining()) {
         resp.setKeepAlive(false);
-        send_json(resp, 503, R"({"status":"draining"})");
+        send_json(req, resp, 503, R"({"status":"draining"})");
     } else if (!g.runtime()) {
-        send_json(resp, 503, R"({"status":"starting"})");
+        send_json(req, resp, 503, R"({"status":"starting"})");
     } else {
-        send_json(resp, 200, R"({"status":"ready"})");
+        send_json(req, resp, 200, R"({"status":"ready"})");
     }
 }
 
 void not_found(Gateway&, HTTPServerRequest& req, HTTPServerResponse& resp) {
     close_if_body_unread(req, resp);
     ApiError e{404, "invalid_request_error", "not_found", "No route for " + req.getMethod() + " " + req.getURI(), {}, {}};
-    send_error(resp, e);
+    send_error(req, resp, e);
 }
 
 void method_not_allowed(Gateway&, HTTPServerRequest& req, HTTPServerResponse& resp) {
     close_if_body_unread(req, resp);
     ApiError e{405, "invalid_request_error", "method_not_allowed",
                "Method " + req.getMethod() + " is not allowed on " + req.getURI(), {}, {}};
-    send_error(resp, e);
+    send_error(req, resp, e);
 }
 
-void headers_too_large(Gateway&, HTTPServerRequest&, HTTPServerResponse& resp) {
+void headers_too_large(Gateway&, HTTPServerRequest& req, HTTPServerResponse& resp) {
     resp.setKeepAlive(false);
     ApiError e{431, "invalid_request_error", "request_header_fields_too_large",
                "Request headers exceed server.max_header_count or server.max_header_bytes", {}, {}};
-    send_error(resp, e);
+    send_error(req, resp, e);
 }
 
 // Poco itself refuses more than 100 fields or a value over 8 KiB with a plain 400; within

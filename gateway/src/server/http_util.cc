@@ -1,6 +1,9 @@
 #include "server/http_util.hpp"
 
+#include <sys/socket.h>
+
 #include <atomic>
+#include <cerrno>
 #include <random>
 
 #include <Poco/Net/HTTPServerRequestImpl.h>
@@ -16,12 +19,18 @@ bool sane_request_id(const std::string& id) {
     return true;
 }
 
+void append_hex(std::string& out, size_t n) {
+    char buf[20];
+    int len = std::snprintf(buf, sizeof buf, "%zx", n);
+    out.append(buf, static_cast<size_t>(len));
+}
+
 }  // namespace
 
 std::string request_id_for(const Poco::Net::HTTPServerRequest& req) {
     const std::string& given = req.get("x-request-id", Poco::Net::HTTPMessage::EMPTY);
     if (sane_request_id(given)) return given;
-    // 64 random bits per process plus a counter: unique without a syscall per request.
+    // 48 random bits per process plus a counter: unique without a syscall per request.
     static const uint64_t prefix = std::random_device{}() * 0x9E3779B97F4A7C15ull ^ std::random_device{}();
     static std::atomic<uint64_t> counter{0};
     uint64_t n = counter.fetch_add(1, std::memory_order_relaxed);
@@ -31,16 +40,48 @@ std::string request_id_for(const Poco::Net::HTTPServerRequest& req) {
     return buf;
 }
 
-void send_json(Poco::Net::HTTPServerResponse& resp, int status, std::string_view body) {
-    resp.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
-    resp.setContentType("application/json");
-    resp.sendBuffer(body.data(), body.size());
+void append_head(const Poco::Net::HTTPServerResponse& resp, std::string& out) {
+    out.append("HTTP/1.1 ");
+    out.append(std::to_string(static_cast<int>(resp.getStatus())));
+    out.push_back(' ');
+    out.append(Poco::Net::HTTPResponse::getReasonForStatus(resp.getStatus()));
+    out.append("\r\n");
+    for (const auto& [name, value] : resp) out.append(name).append(": ").append(value).append("\r\n");
+    out.append("\r\n");
 }
 
-void send_error(Poco::Net::HTTPServerResponse& resp, const ApiError& err) {
+bool write_client(Poco::Net::HTTPServerRequest& req, std::string_view data) {
+    int fd = client_fd(req);
+    if (fd < 0) return false;
+    while (!data.empty()) {
+        ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+        if (n > 0) {
+            data.remove_prefix(static_cast<size_t>(n));
+        } else if (n < 0 && errno == EINTR) {
+            continue;
+        } else {
+            return false;  // blocking socket: an error means the client is gone or stuck past the send timeout
+        }
+    }
+    return true;
+}
+
+void send_json(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp, int status,
+               std::string_view body) {
+    resp.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
+    resp.setContentType("application/json");
+    resp.setContentLength64(static_cast<Poco::Int64>(body.size()));
+    std::string out;
+    out.reserve(256 + body.size());
+    append_head(resp, out);
+    out.append(body);
+    if (!write_client(req, out)) resp.setKeepAlive(false);
+}
+
+void send_error(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp, const ApiError& err) {
     if (!err.retry_after.empty()) resp.set("Retry-After", err.retry_after);
-    if (err.status == 413 || err.status >= 500) resp.setKeepAlive(err.status != 413 && resp.getKeepAlive());
-    send_json(resp, err.status, err.to_json());
+    if (err.status == 413) resp.setKeepAlive(false);
+    send_json(req, resp, err.status, err.to_json());
 }
 
 void close_if_body_unread(const Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) {
@@ -51,6 +92,50 @@ void close_if_body_unread(const Poco::Net::HTTPServerRequest& req, Poco::Net::HT
 int client_fd(Poco::Net::HTTPServerRequest& req) {
     auto* impl = dynamic_cast<Poco::Net::HTTPServerRequestImpl*>(&req);
     return impl ? static_cast<int>(impl->socket().impl()->sockfd()) : -1;
+}
+
+void SseSink::start() {
+    resp_.setStatus(Poco::Net::HTTPResponse::HTTP_OK);
+    resp_.setContentType("text/event-stream");
+    resp_.set("Cache-Control", "no-cache");
+    resp_.set("X-Accel-Buffering", "no");
+    resp_.setChunkedTransferEncoding(true);
+    started_ = true;
+}
+
+bool SseSink::send_chunk(std::string_view frames, bool last) {
+    out_.clear();
+    if (!head_sent_) {
+        append_head(resp_, out_);
+        head_sent_ = true;
+    }
+    if (!frames.empty()) {
+        append_hex(out_, frames.size());
+        out_.append("\r\n").append(frames).append("\r\n");
+    }
+    if (last) out_.append("0\r\n\r\n");
+    if (out_.empty()) return true;
+    if (write_client(req_, out_)) return true;
+    resp_.setKeepAlive(false);
+    return false;
+}
+
+bool SseSink::write(std::string& frames) {
+    bool ok = send_chunk(frames, false);
+    frames.clear();
+    return ok;
+}
+
+void SseSink::error_event(std::string& frames, const ApiError& e) {
+    frames.append("data: ").append(e.to_json()).append("\n\n");
+    send_chunk(frames, true);
+    frames.clear();
+}
+
+void SseSink::done(std::string& frames) {
+    frames.append("data: [DONE]\n\n");
+    send_chunk(frames, true);
+    frames.clear();
 }
 
 }  // namespace sy::server

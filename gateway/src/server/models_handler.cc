@@ -25,7 +25,7 @@ void write_model(rapidjson::Writer<rapidjson::StringBuffer>& w, const std::strin
 
 }  // namespace
 
-void models(Gateway& g, Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse& resp) {
+void models(Gateway& g, Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) {
     auto rt = g.runtime();
     rapidjson::StringBuffer sb;
     rapidjson::Writer<rapidjson::StringBuffer> w(sb);
@@ -44,7 +44,7 @@ void models(Gateway& g, Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResp
         write_model(w, "auto", "auto");
     w.EndArray();
     w.EndObject();
-    send_json(resp, 200, std::string_view(sb.GetString(), sb.GetSize()));
+    send_json(req, resp, 200, std::string_view(sb.GetString(), sb.GetSize()));
 }
 
 }  // namespace sy::server

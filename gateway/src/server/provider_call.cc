@@ -2,8 +2,6 @@
 
 #include <poll.h>
 
-#include <ostream>
-
 #include <switchyard/api_error.hpp>
 #include <switchyard/log.hpp>
 
@@ -55,44 +53,6 @@ bool sleep_unless_gone(uint64_t delay_us, int client_fd) {
     return st != IoStatus::cancelled;
 }
 
-// Writes SSE frames to the client. Tracks whether the client is still there.
-class SseSink {
-public:
-    explicit SseSink(Poco::Net::HTTPServerResponse& resp) : resp_(resp) {}
-
-    bool started() const { return out_ != nullptr; }
-    bool start() {
-        resp_.setStatus(Poco::Net::HTTPResponse::HTTP_OK);
-        resp_.setContentType("text/event-stream");
-        resp_.set("Cache-Control", "no-cache");
-        resp_.set("X-Accel-Buffering", "no");
-        resp_.setChunkedTransferEncoding(true);
-        out_ = &resp_.send();
-        return out_->good();
-    }
-    // Writes and flushes pending frames; false when the client is gone.
-    bool write(std::string& frames) {
-        if (!frames.empty()) {
-            out_->write(frames.data(), static_cast<std::streamsize>(frames.size()));
-            frames.clear();
-        }
-        out_->flush();
-        return out_->good();
-    }
-    void error_event(const ApiError& e) {
-        std::string frame = "data: " + e.to_json() + "\n\n";
-        write(frame);
-    }
-    void done() {
-        std::string frame = "data: [DONE]\n\n";
-        write(frame);
-    }
-
-private:
-    Poco::Net::HTTPServerResponse& resp_;
-    std::ostream* out_ = nullptr;
-};
-
 sy_provider_request provider_request(const CallContext& ctx, const sy_request_view& view) {
     sy_provider_request p{};
     p.struct_size = sizeof p;
@@ -124,16 +84,16 @@ CallOutcome call_local(const CallContext& ctx, const plugin::ProviderInstance& p
         finish_outcome(out, w);
         if (st != SY_OK) {
             ApiError e = error_from_status(st, "provider '" + prov.config().name + "': " + eb.str());
-            send_error(ctx.response, e);
+            send_error(ctx.request_http, ctx.response, e);
             out.status = e.status;
             out.error = e.message;
         } else if (w.error_status) {
             ApiError e = error_from_writer(w, {});
-            send_error(ctx.response, e);
+            send_error(ctx.request_http, ctx.response, e);
             out.status = e.status;
             out.error = e.message;
         } else {
-            send_json(ctx.response, 200, w.body);
+            send_json(ctx.request_http, ctx.response, 200, w.body);
             out.status = 200;
         }
         return out;
@@ -141,11 +101,11 @@ CallOutcome call_local(const CallContext& ctx, const plugin::ProviderInstance& p
     void* state = nullptr;
     if (sy_status st = vt.local_stream_open(prov.handle(), &preq, &state, &eb.err); st != SY_OK) {
         ApiError e = error_from_status(st, "provider '" + prov.config().name + "': " + eb.str());
-        send_error(ctx.response, e);
+        send_error(ctx.request_http, ctx.response, e);
         out.status = e.status;
         return out;
     }
-    SseSink sink(ctx.response);
+    SseSink sink(ctx.request_http, ctx.response);
     for (;;) {
         uint64_t delay = 0;
         sy_status st = vt.local_stream_next(prov.handle(), state, &w, &delay, &eb.err);
@@ -155,7 +115,7 @@ CallOutcome call_local(const CallContext& ctx, const plugin::ProviderInstance& p
         }
         if (w.error_status && !sink.started()) {  // failed before the first byte: a real HTTP error
             ApiError e = error_from_writer(w, {});
-            send_error(ctx.response, e);
+            send_error(ctx.request_http, ctx.response, e);
             out.status = e.status;
             out.error = e.message;
             break;
@@ -164,20 +124,20 @@ CallOutcome call_local(const CallContext& ctx, const plugin::ProviderInstance& p
             sink.start();
             out.status = 200;
         }
-        if (!sink.write(w.sse)) {
-            out.client_gone = true;
-            break;
-        }
         if (w.error_status || (st != SY_OK && st != SY_DONE)) {
             ApiError e = w.error_status ? error_from_writer(w, {})
                                         : error_from_status(st, "provider '" + prov.config().name + "': " + eb.str());
-            sink.error_event(e);
+            sink.error_event(w.sse, e);
             out.stream_error = true;
             out.error = e.message;
             break;
         }
         if (st == SY_DONE) {
-            sink.done();
+            sink.done(w.sse);
+            break;
+        }
+        if (!sink.write(w.sse)) {
+            out.client_gone = true;
             break;
         }
     }
@@ -217,11 +177,11 @@ void relay_stream(const CallContext& ctx, const plugin::ProviderInstance& prov, 
     void* state = nullptr;
     if (sy_status st = vt.stream_open(prov.handle(), &preq, &state, &eb.err); st != SY_OK) {
         ApiError e = error_from_status(st, "provider '" + prov.config().name + "': " + eb.str());
-        send_error(ctx.response, e);
+        send_error(ctx.request_http, ctx.response, e);
         out.status = e.status;
         return;
     }
-    SseSink sink(ctx.response);
+    SseSink sink(ctx.request_http, ctx.response);
     sink.start();
     out.status = 200;
     upstream::EventParser parser(framing);
@@ -255,10 +215,6 @@ void relay_stream(const CallContext& ctx, const plugin::ProviderInstance& prov, 
         };
         while (!finished && !failure && parser.next(ev_name, data)) handle_event();
         if (!finished && !failure && body_done && parser.finish(ev_name, data)) handle_event();
-        if (!sink.write(w.sse)) {
-            out.client_gone = true;
-            break;
-        }
         if (!finished && !failure && parser.overflowed())
             failure = ApiError::upstream(502, "provider '" + prov.config().name + "' sent an oversized stream event");
         if (body_done && !finished && !failure) {
@@ -268,16 +224,21 @@ void relay_stream(const CallContext& ctx, const plugin::ProviderInstance& prov, 
             else
                 finished = true;  // a complete answer without the [DONE] marker
         }
+        if (finished || failure) break;  // the closing send carries the pending frames
+        if (!sink.write(w.sse)) {
+            out.client_gone = true;
+            break;
+        }
     }
     if (out.client_gone) {
         ex.abort();  // closes the upstream connection: the upstream stops generating
     } else if (failure) {
         ex.abort();
-        sink.error_event(*failure);
+        sink.error_event(w.sse, *failure);
         out.stream_error = true;
         out.error = failure->message;
     } else {
-        sink.done();
+        sink.done(w.sse);
     }
     finish_outcome(out, w);
     vt.stream_close(prov.handle(), state);
@@ -289,7 +250,7 @@ CallOutcome call_remote(const CallContext& ctx, const plugin::ProviderInstance& 
     plugin::ErrorBuffer eb;
     if (sy_status st = prov.vtable().build_request(prov.handle(), &preq, &builder, &eb.err); st != SY_OK) {
         ApiError e = error_from_status(st, "provider '" + prov.config().name + "': " + eb.str());
-        send_error(ctx.response, e);
+        send_error(ctx.request_http, ctx.response, e);
         out.status = e.status;
         out.error = e.message;
         return out;
@@ -302,7 +263,7 @@ CallOutcome call_remote(const CallContext& ctx, const plugin::ProviderInstance& 
             return out;
         }
         ApiError e = error_from_io(io, prov.config().name);
-        send_error(ctx.response, e);
+        send_error(ctx.request_http, ctx.response, e);
         out.status = e.status;
         out.error = e.message;
         return out;
@@ -317,11 +278,11 @@ CallOutcome call_remote(const CallContext& ctx, const plugin::ProviderInstance& 
     if (out.client_gone) return out;
     finish_outcome(out, w);
     if (failure) {
-        send_error(ctx.response, *failure);
+        send_error(ctx.request_http, ctx.response, *failure);
         out.status = failure->status;
         out.error = failure->message;
     } else {
-        send_json(ctx.response, 200, w.body);
+        send_json(ctx.request_http, ctx.response, 200, w.body);
         out.status = 200;
     }
     return out;

@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 
 #include <switchyard/chat_request.hpp>
@@ -23,6 +24,7 @@ struct CallOutcome {
 };
 
 struct CallContext {
+    Poco::Net::HTTPServerRequest& request_http;
     Poco::Net::HTTPServerResponse& response;
     const ChatRequest& request;
     const std::string& request_id;

@@ -6,8 +6,8 @@
 #include <chrono>
 #include <thread>
 
-#include <Poco/Net/HTTPServer.h>
 #include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/TCPServer.h>
 #include <Poco/Net/SSLManager.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
@@ -15,6 +15,7 @@
 
 #include <switchyard/log.hpp>
 
+#include "server/connection.hpp"
 #include "server/gateway.hpp"
 #include "server/handlers.hpp"
 #include "upstream/endpoint.hpp"
@@ -36,22 +37,22 @@ Poco::Net::HTTPServerParams::Ptr server_params(const config::ServerConfig& s) {
     p->setMaxThreads(s.max_threads);
     p->setMaxQueued(s.max_queued);
     p->setKeepAlive(true);
-    p->setMaxKeepAliveRequests(s.max_keep_alive_requests);
     p->setKeepAliveTimeout(Poco::Timespan(static_cast<long>(s.keep_alive_timeout_ms) * 1000));
     p->setTimeout(Poco::Timespan(static_cast<long>(s.keep_alive_timeout_ms) * 1000));
     p->setServerName("switchyard");
     return p;
 }
 
-// Waits until in-flight requests finish or the drain timeout passes.
-void drain(Gateway& g, Poco::Net::HTTPServer& server, int timeout_ms) {
+// Stops accepting, waits until in-flight requests finish or the drain timeout passes, then
+// closes every connection (idle keep-alive ones, and requests that overran the timeout).
+void drain(Gateway& g, Poco::Net::TCPServer& server, ConnectionRegistry& connections, int timeout_ms) {
     auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-    server.stop();  // no new connections
+    server.stop();
     while (g.inflight() > 0 && std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     if (g.inflight() > 0)
         log::warn("serve", "drain timeout: aborting " + std::to_string(g.inflight()) + " in-flight request(s)");
-    server.stopAll(true);  // closes idle keep-alive connections
+    connections.close_all();
 }
 
 }  // namespace
@@ -84,7 +85,11 @@ int serve(const ServeOptions& options) {
     try {
         Poco::Net::ServerSocket socket(Poco::Net::SocketAddress(host, port), 1024);
         Poco::ThreadPool pool(2, sc.max_threads, 60, 256 * 1024);
-        Poco::Net::HTTPServer server(new HandlerFactory(gateway), pool, socket, server_params(sc));
+        ConnectionRegistry connections;
+        Poco::Net::HTTPServerParams::Ptr params = server_params(sc);
+        Poco::Net::TCPServer server(new ConnectionFactory(params, new HandlerFactory(gateway), connections,
+                                                          sc.max_keep_alive_requests), pool,
+                                    socket, params);
         server.start();
         log::info("serve", "listening on " + socket.address().toString() + " with config " + options.config_path);
         for (;;) {
@@ -100,7 +105,7 @@ int serve(const ServeOptions& options) {
             break;
         }
         gateway.set_draining();
-        drain(gateway, server, sc.drain_timeout_ms);
+        drain(gateway, server, connections, sc.drain_timeout_ms);
         pool.joinAll();
     } catch (const Poco::Exception& e) {
         log::error("serve", "server failed: " + e.displayText());

@@ -1,16 +1,12 @@
 #include "upstream/connection_pool.hpp"
 
-#include <poll.h>
-
 namespace sy::upstream {
 namespace {
 
-// A pooled connection is reusable only while the peer has neither closed it nor sent anything.
-bool looks_alive(Connection& c) {
-    if (c.buffered() > 0 || c.transport->pending() > 0) return false;
-    pollfd p{c.transport->fd(), POLLIN, 0};
-    return ::poll(&p, 1, 0) == 0;
-}
+// A pooled connection is reusable only while the peer has sent nothing unasked. A peer that
+// closed it is not checked here (that would cost a syscall per request): the exchange notices
+// the close before any response byte and retries once on a fresh connection.
+bool looks_alive(Connection& c) { return c.buffered() == 0 && c.transport->pending() == 0; }
 
 }  // namespace
 

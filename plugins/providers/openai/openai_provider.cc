@@ -1,6 +1,8 @@
 #include "openai_provider.hpp"
 
 #include <rapidjson/document.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -46,12 +48,40 @@ std::string error_message(const rapidjson::Value& doc) {
     return msg != err->value.MemberEnd() && msg->value.IsString() ? std::string(sv(msg->value)) : std::string();
 }
 
+// True when data is one well-formed JSON value; validates without building a document.
+bool valid_json(std::string_view data) {
+    rapidjson::Reader reader;
+    rapidjson::BaseReaderHandler<> ignore;
+    rapidjson::MemoryStream ms(data.data(), data.size());
+    return !reader.Parse(ms, ignore).IsError();
+}
+
+// Most stream events are plain content deltas that pass through untouched; only events that
+// carry usage, an error or a finish reason need a parsed document.
+bool needs_document(std::string_view data) {
+    if (data.find("\"usage\"") != std::string_view::npos || data.find("\"error\"") != std::string_view::npos)
+        return true;
+    for (size_t p = data.find("\"finish_reason\""); p != std::string_view::npos;
+         p = data.find("\"finish_reason\"", p + 1)) {
+        size_t v = data.find_first_not_of(" \t\r\n:", p + 15);
+        if (v != std::string_view::npos && data.compare(v, 4, "null") != 0) return true;
+    }
+    return false;
+}
+
 class OpenAIStream final : public switchyard::ProviderStream {
 public:
     explicit OpenAIStream(bool forward_usage) : forward_usage_(forward_usage) {}
 
     sy_status on_event(std::string_view, std::string_view data, ResponseWriter& out) override {
         if (data == "[DONE]") return SY_DONE;
+        if (!needs_document(data)) {
+            if (data.empty() || data.front() != '{' || !valid_json(data))
+                throw Error("upstream stream event is not a JSON object: " + std::string(data.substr(0, 80)),
+                            SY_ERR_UPSTREAM);
+            out.chunk(data);
+            return SY_OK;
+        }
         rapidjson::Document doc;
         doc.Parse(data.data(), data.size());
         if (doc.HasParseError() || !doc.IsObject())
