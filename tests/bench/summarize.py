@@ -87,7 +87,8 @@ def main(argv):
         rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
         parts.append("# Performance\n")
         parts.append(f"Measured {datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC on {machine()}, "
-                     f"at commit {rev or 'unknown'}, by `tests/bench/run.sh` (method below).\n")
+                     f"at commit {rev or 'unknown'}, by `tests/bench/run.sh` with DURATION={os.environ.get('DURATION', '15')} s "
+                     f"per connection level and WARMUP={os.environ.get('WARMUP', '3')} s (method below).\n")
     parts.append("## Targets (gateway core)\n")
     parts.append(targets(load, pinned))
     parts.append(table(load, "Load run: wrk, mock and gateway share the machine"))
