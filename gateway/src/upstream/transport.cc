@@ -14,6 +14,8 @@
 
 #include <Poco/Net/Context.h>
 #include <Poco/Net/NetException.h>
+#include <Poco/Net/RejectCertificateHandler.h>
+#include <Poco/Net/SSLManager.h>
 #include <Poco/Net/SecureStreamSocket.h>
 #include <Poco/Net/SocketAddress.h>
 
@@ -113,7 +115,13 @@ private:
 
 Poco::Net::Context::Ptr client_context(bool verify) {
     using Poco::Net::Context;
-    static Context::Ptr verifying = new Context(Context::TLS_CLIENT_USE, "", Context::VERIFY_RELAXED, 9, true);
+    static Context::Ptr verifying = [] {
+        Context::Ptr ctx = new Context(Context::TLS_CLIENT_USE, "", Context::VERIFY_RELAXED, 9, true);
+        // A certificate that fails verification is rejected outright (Poco's default handler
+        // could prompt on the console).
+        Poco::Net::SSLManager::instance().initializeClient(nullptr, new Poco::Net::RejectCertificateHandler(false), ctx);
+        return ctx;
+    }();
     static Context::Ptr relaxed = new Context(Context::TLS_CLIENT_USE, "", Context::VERIFY_NONE, 9, false);
     return verify ? verifying : relaxed;
 }
