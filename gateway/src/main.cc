@@ -8,6 +8,7 @@
 
 #include <switchyard/log.hpp>
 
+#include "cli/policy_test.hpp"
 #include "plugin/plugin_loader.hpp"
 #include "server/gateway.hpp"
 #include "server/serve.hpp"
@@ -22,6 +23,8 @@ constexpr const char* kUsage =
     "                          run the gateway (SIGTERM drains, SIGHUP reloads)\n"
     "  config check FILE       validate a config, its plugins and instances\n"
     "  plugins inspect FILE.so print a plugin's descriptor as JSON\n"
+    "  policy test --config FILE (--request REQ.json | --cases CASES.yaml)\n"
+    "                          run the policies on a request or on test cases, no provider called\n"
     "  version                 print the version and plugin ABI\n";
 
 int usage_error(const std::string& message) {
@@ -74,6 +77,7 @@ int cmd_config_check(const std::vector<std::string>& args) {
     std::string error;
     sy::log::set_level(sy::log::Level::warn);
     auto rt = sy::server::build_runtime_from_file(args[0], error);
+    if (rt && !sy::server::policy_cases_pass(*rt, error)) rt.reset();
     if (!rt) {
         std::fprintf(stderr, "%s: %s\n", args[0].c_str(), error.c_str());
         return 1;
@@ -117,6 +121,8 @@ int main(int argc, char** argv) {
         rc = cmd_config_check({rest.begin() + 1, rest.end()});
     } else if (cmd == "plugins" && !rest.empty() && rest[0] == "inspect") {
         rc = cmd_plugins_inspect({rest.begin() + 1, rest.end()});
+    } else if (cmd == "policy" && !rest.empty() && rest[0] == "test") {
+        rc = sy::cli::policy_test({rest.begin() + 1, rest.end()});
     } else if (cmd == "version" || cmd == "--version") {
         std::printf("switchyard 0.1.0 (plugin ABI %d.%d)\n", SY_ABI_MAJOR, SY_ABI_MINOR);
         rc = 0;

@@ -5,10 +5,19 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include <switchyard/api_error.hpp>
 
 namespace sy {
+
+// One message as policies see it.
+struct MessageText {
+    std::string role;
+    std::string text;          // text content (string content or text parts joined by '\n')
+    bool has_non_text = false; // images, audio or files among the parts
+};
 
 struct ChatRequest {
     std::string body;             // the request body as received
@@ -22,6 +31,11 @@ struct ChatRequest {
     bool stream = false;
     bool include_usage = false;   // stream_options.include_usage
     bool has_tools = false;
+
+    // Filled only when parse_chat_request is asked for details (policies need them).
+    std::vector<MessageText> messages;
+    std::vector<std::string> tool_names;
+    std::vector<std::pair<std::string, std::string>> metadata;  // string values of `metadata`
 };
 
 // Tokens of a text, estimated without a tokenizer: about 4 bytes a token for English and code,
@@ -30,6 +44,7 @@ int64_t estimate_tokens(std::string_view text);
 
 // Validates an OpenAI Chat Completions body and fills `out` (which takes ownership of `body`).
 // Returns an error naming the offending field on bad input.
-std::optional<ApiError> parse_chat_request(std::string body, ChatRequest& out);
+// With `details`, also keeps every message's text, the tool names and the metadata.
+std::optional<ApiError> parse_chat_request(std::string body, ChatRequest& out, bool details = false);
 
 }  // namespace sy

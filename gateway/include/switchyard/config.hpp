@@ -46,6 +46,8 @@ struct DeploymentConfig {
     std::string model;           // models[].deployments[].model: upstream model name
                                  //   (default: the model's name)
     double weight = 1.0;         // models[].deployments[].weight
+    std::optional<bool> local;   // models[].deployments[].local: serves on this machine or network
+                                 //   (default: the provider is in-process or its base_url is loopback)
 };
 
 struct ModelConfig {
@@ -90,6 +92,17 @@ struct RoutingConfig {
     std::string default_router;  // routing.default_router: router used for `auto`
 };
 
+// One Lua routing policy file (policies[]), evaluated in order.
+struct PolicyConfig {
+    std::string name;                   // policies[].name (default: the file name without .lua)
+    std::string file;                   // policies[].file (relative to the config file)
+    bool fail_closed = false;           // policies[].on_error: open (default) or closed
+    int64_t max_instructions = 1000000; // policies[].max_instructions per call
+    int64_t max_memory_bytes = 8 << 20; // policies[].max_memory_bytes per Lua state
+    int timeout_ms = 10;                // policies[].timeout_ms per call (wall clock)
+    std::string cases_file;             // policies[].cases: test cases (default <file stem>_test.yaml if present)
+};
+
 struct Config {
     ServerConfig server;
     PluginsConfig plugins;
@@ -98,6 +111,7 @@ struct Config {
     std::vector<RouterConfig> routers;
     RoutingConfig routing;
     AuthConfig auth;
+    std::vector<PolicyConfig> policies;
     std::string source_path;     // file the config came from (for relative paths)
 
     const ModelConfig* find_model(std::string_view name) const;   // by name or alias

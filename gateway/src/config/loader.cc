@@ -17,12 +17,12 @@ namespace {
 
 // Sections the loader validates, in the order it reads them: providers before the models that name
 // them, models before the routers and routing that name models.
-constexpr std::array<std::string_view, 7> kSections = {"server", "plugins", "providers", "models",
-                                                       "routers", "routing", "auth"};
+constexpr std::array<std::string_view, 8> kSections = {"server", "plugins", "providers", "models",
+                                                       "routers", "routing", "auth", "policies"};
 
-// Reserved for upcoming work (state store, telemetry, Lua policies): accepted as a map or a list so that
-// configs can already carry them, but their content is neither validated nor used yet.
-constexpr std::array<std::string_view, 3> kReservedSections = {"state", "telemetry", "policies"};
+// Reserved for upcoming work (state store, telemetry): accepted as a map or a list so that configs can
+// already carry them, but their content is neither validated nor used yet.
+constexpr std::array<std::string_view, 2> kReservedSections = {"state", "telemetry"};
 
 constexpr Bounds kNonNegative{.min = 0};
 constexpr Bounds kPositive{.min = 0, .min_exclusive = true};
@@ -104,6 +104,8 @@ public:
             parse_router(item, cfg_.routers.emplace_back());
         parse_routing(top["routing"], cfg_.routing);
         parse_auth(top["auth"], cfg_.auth);
+        for (const NodeReader& item : top["policies"].list("a list of policies ({name, file, on_error, ...})"))
+            parse_policy(item, cfg_.policies.emplace_back());
         for (std::string_view section : kReservedSections) check_reserved(top[section]);
     }
 
@@ -223,7 +225,7 @@ private:
     }
 
     void parse_deployment(const NodeReader& node, const std::string& model_name, DeploymentConfig& out) {
-        MapReader m = node.map({"provider", "model", "weight"});
+        MapReader m = node.map({"provider", "model", "weight", "local"});
         NodeReader provider = m["provider"];
         if (provider.get(out.provider, Text::required) && !cfg_.find_provider(out.provider))
             provider.fail("unknown provider '" + out.provider + "' (" +
@@ -231,6 +233,10 @@ private:
         out.model = model_name;
         m["model"].get(out.model, Text::non_empty);
         m["weight"].get(out.weight, kPositive);
+        if (NodeReader local = m["local"]; local.has_value()) {
+            bool value = false;
+            if (local.get(value)) out.local = value;
+        }
     }
 
     void parse_router(const NodeReader& node, RouterConfig& out) {
@@ -297,6 +303,37 @@ private:
                 admin.fail("must differ from the client keys (same as " + *holder + ")");
     }
 
+    void parse_policy(const NodeReader& node, PolicyConfig& out) {
+        MapReader m = node.map({"name", "file", "on_error", "max_instructions", "max_memory_bytes", "timeout_ms",
+                                "cases"});
+        NodeReader file = m["file"];
+        if (file.get(out.file, Text::required)) {
+            out.file = resolve_path(out.file, base_dir_);
+            std::error_code ec;
+            if (!std::filesystem::is_regular_file(out.file, ec)) file.fail("cannot read policy file '" + out.file + "'");
+        }
+        std::string stem = std::filesystem::path(out.file).stem().string();
+        NodeReader name = m["name"];
+        if (!name.get(out.name, Text::non_empty)) out.name = stem;
+        policy_names_.claim(name.has_value() ? name : file, out.name, "policy name");
+        std::string on_error = "open";
+        NodeReader on_error_node = m["on_error"];
+        if (on_error_node.get(on_error) && on_error != "open" && on_error != "closed")
+            on_error_node.fail("expected 'open' or 'closed', got '" + on_error + "'");
+        out.fail_closed = on_error == "closed";
+        m["max_instructions"].get(out.max_instructions, 1000);
+        m["max_memory_bytes"].get(out.max_memory_bytes, 256 * 1024);
+        m["timeout_ms"].get(out.timeout_ms, 1);
+        NodeReader cases = m["cases"];
+        if (cases.get(out.cases_file, Text::non_empty)) {
+            out.cases_file = resolve_path(out.cases_file, base_dir_);
+        } else if (!out.file.empty()) {
+            std::filesystem::path guess = std::filesystem::path(out.file).replace_filename(stem + "_test.yaml");
+            std::error_code ec;
+            if (std::filesystem::is_regular_file(guess, ec)) out.cases_file = guess.string();
+        }
+    }
+
     // Ids default to key-<index>; key values are never echoed in errors.
     static void parse_api_key(const NodeReader& node, size_t index, ApiKeyConfig& out, NameTable& ids,
                               NameTable& secrets) {
@@ -317,6 +354,7 @@ private:
     NameTable provider_names_;
     NameTable model_names_;  // names and aliases
     NameTable router_names_;
+    NameTable policy_names_;
 };
 
 LoadResult failure(std::string error) { return LoadResult{std::nullopt, std::move(error)}; }

@@ -43,11 +43,12 @@ bool append_content_text(const Value& content, std::string& out, int64_t& image_
     return true;
 }
 
-std::optional<ApiError> parse_messages(const Value& messages, ChatRequest& out) {
+std::optional<ApiError> parse_messages(const Value& messages, ChatRequest& out, bool details) {
     if (!messages.IsArray() || messages.Empty())
         return ApiError::bad_request("'messages' must be a non-empty array", "messages");
     int64_t chars = 0;
     int64_t image_parts = 0;
+    int64_t images_before = 0;
     std::string text;
     rapidjson::SizeType index = 0;
     for (const auto& msg : messages.GetArray()) {
@@ -65,6 +66,8 @@ std::optional<ApiError> parse_messages(const Value& messages, ChatRequest& out) 
             return ApiError::bad_request(
                 param + ".content must be a string or an array of content parts", param + ".content");
         chars += static_cast<int64_t>(text.size());
+        if (details) out.messages.push_back({std::string(r), text, image_parts > images_before});
+        images_before = image_parts;
         if (r == "user") out.last_user_text = text;
         else if (r == "system" || r == "developer") {
             if (!out.system_text.empty()) out.system_text.push_back('\n');
@@ -122,7 +125,23 @@ std::optional<ApiError> parse_stream(const Value& doc, ChatRequest& out) {
 
 int64_t estimate_tokens(std::string_view text) { return (static_cast<int64_t>(text.size()) + 3) / 4; }
 
-std::optional<ApiError> parse_chat_request(std::string body, ChatRequest& out) {
+static void collect_details(const Value& doc, ChatRequest& out) {
+    if (auto tools = doc.FindMember("tools"); tools != doc.MemberEnd() && tools->value.IsArray()) {
+        for (const auto& t : tools->value.GetArray()) {
+            if (!t.IsObject()) continue;
+            auto fn = t.FindMember("function");
+            if (fn == t.MemberEnd() || !fn->value.IsObject()) continue;
+            auto name = fn->value.FindMember("name");
+            if (name != fn->value.MemberEnd() && name->value.IsString()) out.tool_names.emplace_back(view_of(name->value));
+        }
+    }
+    if (auto md = doc.FindMember("metadata"); md != doc.MemberEnd() && md->value.IsObject()) {
+        for (const auto& m : md->value.GetObject())
+            if (m.value.IsString()) out.metadata.emplace_back(std::string(view_of(m.name)), std::string(view_of(m.value)));
+    }
+}
+
+std::optional<ApiError> parse_chat_request(std::string body, ChatRequest& out, bool details) {
     out.body = std::move(body);
     rapidjson::Document doc;
     doc.Parse<rapidjson::kParseStopWhenDoneFlag>(out.body.data(), out.body.size());
@@ -142,7 +161,7 @@ std::optional<ApiError> parse_chat_request(std::string body, ChatRequest& out) {
     auto messages = doc.FindMember("messages");
     if (messages == doc.MemberEnd())
         return ApiError::bad_request("'messages' is required", "messages");
-    if (auto err = parse_messages(messages->value, out)) return err;
+    if (auto err = parse_messages(messages->value, out, details)) return err;
     if (auto err = parse_limits(doc, out)) return err;
     if (auto err = parse_stream(doc, out)) return err;
     if (auto tools = doc.FindMember("tools"); tools != doc.MemberEnd() && !tools->value.IsNull()) {
@@ -154,6 +173,7 @@ std::optional<ApiError> parse_chat_request(std::string body, ChatRequest& out) {
         if (!user->value.IsString()) return ApiError::bad_request("'user' must be a string", "user");
         out.user.assign(view_of(user->value));
     }
+    if (details) collect_details(doc, out);
     return std::nullopt;
 }
 

@@ -3,6 +3,9 @@
 #include <charconv>
 #include <random>
 
+#include <switchyard/log.hpp>
+
+#include "policy/pii_detector.hpp"
 #include "upstream/endpoint.hpp"
 
 namespace sy::routing {
@@ -13,6 +16,20 @@ sy_str str(std::string_view s) { return {s.data(), s.size()}; }
 double random_unit() {
     thread_local std::mt19937_64 rng{std::random_device{}()};
     return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
+}
+
+bool is_loopback_url(const std::string& url) {
+    std::string error;
+    auto ep = upstream::parse_base_url(url, error);
+    return ep && (ep->host == "127.0.0.1" || ep->host == "localhost" || ep->host == "::1" ||
+                  ep->host.starts_with("127."));
+}
+
+// Which PII kinds appear in the prompt's messages.
+uint32_t scan_pii(const ChatRequest& req) {
+    uint32_t kinds = 0;
+    for (const auto& m : req.messages) kinds |= policy::detect_pii(m.text);
+    return kinds;
 }
 
 bool is_router_name(std::string_view s) {
@@ -57,7 +74,9 @@ std::unique_ptr<Runtime> Runtime::build(const config::Config& cfg,
                                         std::shared_ptr<const plugin::PluginRegistry> registry,
                                         std::string& error) {
     std::unique_ptr<Runtime> rt(new Runtime(cfg, std::move(registry)));
-    if (!rt->build_providers(error) || !rt->build_models(error) || !rt->build_routers(error)) return nullptr;
+    if (!rt->build_providers(error) || !rt->build_models(error) || !rt->build_routers(error) ||
+        !rt->build_policies(error))
+        return nullptr;
     return rt;
 }
 
@@ -104,7 +123,9 @@ bool Runtime::build_models(std::string& error) {
                 return false;
             }
             auto pool = pools_.find(dc.provider);
-            model->deployments.push_back({&dc, it->second.get(), pool == pools_.end() ? nullptr : pool->second.get()});
+            const plugin::ProviderInstance* prov = it->second.get();
+            bool local = dc.local.value_or(prov->is_local() || is_loopback_url(prov->config().base_url));
+            model->deployments.push_back({&dc, prov, pool == pools_.end() ? nullptr : pool->second.get(), local});
             model->total_weight += dc.weight;
         }
         model_index_.emplace(mc.name, model.get());
@@ -151,23 +172,106 @@ bool Runtime::build_routers(std::string& error) {
     return true;
 }
 
+bool Runtime::build_policies(std::string& error) {
+    if (config_.policies.empty()) return true;
+    policy::Catalog catalog;
+    catalog.model = [this](std::string_view name) -> std::optional<policy::ModelInfo> {
+        const Model* m = find_model(name);
+        if (!m) return std::nullopt;
+        policy::ModelInfo info{m->config->input_price_per_mtok, m->config->output_price_per_mtok,
+                               m->config->context_window, false, !m->deployments.empty()};
+        for (const auto& d : m->deployments) info.local = info.local || d.local;
+        return info;
+    };
+    catalog.router_exists = [this](std::string_view name) { return routers_.find(name) != routers_.end(); };
+    std::string why;
+    policies_ = policy::PolicySet::load(config_.policies, std::move(catalog), why);
+    if (!policies_) {
+        error = "policies: " + why;
+        return false;
+    }
+    return true;
+}
+
 const Model* Runtime::find_model(std::string_view name) const {
     auto it = model_index_.find(name);
     return it == model_index_.end() ? nullptr : it->second;
 }
 
-const Deployment* Runtime::pick_deployment(const Model& model) {
-    if (model.deployments.size() == 1) return &model.deployments[0];
-    double x = random_unit() * model.total_weight;
+const Deployment* Runtime::pick_deployment(const Model& model, bool local_only) {
+    if (model.deployments.size() == 1)
+        return !local_only || model.deployments[0].local ? &model.deployments[0] : nullptr;
+    double total = 0;
+    for (const auto& d : model.deployments)
+        if (!local_only || d.local) total += d.config->weight;
+    if (total <= 0) return nullptr;
+    double x = random_unit() * total;
+    const Deployment* last = nullptr;
     for (const auto& d : model.deployments) {
+        if (local_only && !d.local) continue;
+        last = &d;
         x -= d.config->weight;
         if (x < 0) return &d;
     }
-    return &model.deployments.back();
+    return last;
 }
 
 std::optional<ApiError> Runtime::route(const ChatRequest& req, const std::string& request_id,
-                                       RouteDecision& out) const {
+                                       const RouteContext& ctx, RouteDecision& out) const {
+    if (!has_policies()) return route_by_model_name(req, request_id, out);
+    static const std::vector<std::pair<std::string, std::string>> kNoHeaders;
+    policy::PolicyInput input{req,          ctx.headers ? *ctx.headers : kNoHeaders,
+                              ctx.key,      ctx.budget_spent_usd,
+                              ctx.budget_limit_usd, scan_pii(req),
+                              ctx.unix_time};
+    policy::Outcome outcome = policies_->evaluate(input);
+    return apply_policy(outcome, req, request_id, out);
+}
+
+std::optional<ApiError> Runtime::apply_policy(const policy::Outcome& outcome, const ChatRequest& req,
+                                              const std::string& request_id, RouteDecision& out) const {
+    if (!outcome.error.empty())
+        return ApiError{503, "policy_error", "policy_failed", "Routing policy failed: " + outcome.error, {}, {}};
+    if (!outcome.decision) return route_by_model_name(req, request_id, out);
+    const policy::Decision& d = *outcome.decision;
+    if (d.deny) return ApiError{d.deny_status, "permission_error", "policy_denied", *d.deny, {}, {}};
+    std::string reason = "policy:" + outcome.policy + (d.reason.empty() ? "" : " " + d.reason);
+    std::optional<ApiError> err;
+    if (!d.router.empty()) {
+        const Router& r = routers_.at(d.router);
+        double threshold = d.threshold.value_or(r.instance->config().threshold.value_or(std::nan("")));
+        err = route_with_router(r, threshold, req, request_id, out, d.candidates.empty() ? nullptr : &d.candidates);
+        if (!err) reason += " -> " + out.reason;
+    } else if (!d.model.empty()) {
+        out.model = find_model(d.model);
+        out.deployment = pick_deployment(*out.model);
+    } else {
+        err = route_by_model_name(req, request_id, out);
+        if (!err && out.reason != "model") reason += " -> " + out.reason;
+    }
+    if (err) return err;
+    out.reason = std::move(reason);
+    out.labels = d.labels;
+    out.fallbacks = d.fallbacks;
+    if (d.local_only) {
+        // The privacy route: only deployments on this machine or network may serve; the
+        // fallbacks are tried in order when the chosen model has none.
+        out.deployment = pick_deployment(*out.model, true);
+        for (size_t i = 0; !out.deployment && i < d.fallbacks.size(); ++i) {
+            out.model = find_model(d.fallbacks[i]);
+            out.deployment = pick_deployment(*out.model, true);
+        }
+        if (!out.deployment)
+            return ApiError{403, "permission_error", "no_local_deployment",
+                            "Policy '" + outcome.policy + "' requires a local model and none of the chosen models "
+                            "has a local deployment", {}, {}};
+        out.reason += " local_only";
+    }
+    return std::nullopt;
+}
+
+std::optional<ApiError> Runtime::route_by_model_name(const ChatRequest& req, const std::string& request_id,
+                                                     RouteDecision& out) const {
     if (const Model* m = find_model(req.model)) {
         out.model = m;
         out.deployment = pick_deployment(*m);
@@ -209,15 +313,34 @@ std::optional<ApiError> Runtime::route(const ChatRequest& req, const std::string
 
 std::optional<ApiError> Runtime::route_with_router(const Router& router, double threshold,
                                                    const ChatRequest& req, const std::string& request_id,
-                                                   RouteDecision& out) const {
+                                                   RouteDecision& out, const std::vector<std::string>* only) const {
     sy_request_view view = plugin::make_request_view(req, request_id);
-    plugin::RouteResult result = router.instance->route(view, router.candidates, threshold);
+    // A policy may narrow the router's candidates to a subset.
+    std::vector<sy_candidate> subset;
+    std::vector<const Model*> subset_models;
+    if (only) {
+        for (size_t i = 0; i < router.models.size(); ++i) {
+            for (const auto& name : *only) {
+                if (find_model(name) != router.models[i]) continue;
+                subset.push_back(router.candidates[i]);
+                subset_models.push_back(router.models[i]);
+            }
+        }
+        if (subset.empty())
+            return ApiError{500, "policy_error", "invalid_candidates",
+                            "policy candidates are not candidates of router '" + router.instance->config().name + "'",
+                            {}, {}};
+    }
+    const auto& cands = only ? subset : router.candidates;
+    const auto& models = only ? subset_models : router.models;
+    plugin::RouteResult result = router.instance->route(view, cands, threshold);
     if (!result.error.empty()) {
         // A failing router must not take the request down: use its first (strongest) candidate.
-        out.model = router.models.front();
+        log::warn("router", "router '" + router.instance->config().name + "' failed: " + result.error);
+        out.model = models.front();
         out.reason = "fallback:router " + router.instance->config().name + " failed";
     } else {
-        out.model = router.models[result.choices.front().candidate_index];
+        out.model = models[result.choices.front().candidate_index];
         out.reason = "router:" + router.instance->config().name + " " + result.reason;
     }
     out.deployment = pick_deployment(*out.model);

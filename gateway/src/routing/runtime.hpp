@@ -15,6 +15,7 @@
 #include <switchyard/config.hpp>
 
 #include "plugin/instances.hpp"
+#include "policy/policy_set.hpp"
 #include "plugin/plugin_registry.hpp"
 #include "upstream/connection_pool.hpp"
 
@@ -24,6 +25,7 @@ struct Deployment {
     const config::DeploymentConfig* config;
     const plugin::ProviderInstance* provider;
     upstream::ConnectionPool* pool;  // nullptr for local providers
+    bool local;                      // on this machine or network (local_only decisions may use it)
 };
 
 struct Model {
@@ -42,6 +44,17 @@ struct RouteDecision {
     const Model* model = nullptr;
     const Deployment* deployment = nullptr;
     std::string reason;   // x-switchyard-route, e.g. "model" or "router:random p=0.50 -> weak"
+    std::vector<std::pair<std::string, std::string>> labels;  // from policies
+    std::vector<std::string> fallbacks;                       // from policies, in order
+};
+
+// What routing needs from the HTTP request beyond the body (for policies).
+struct RouteContext {
+    const std::vector<std::pair<std::string, std::string>>* headers = nullptr;  // lower-cased
+    const config::ApiKeyConfig* key = nullptr;
+    int64_t unix_time = 0;
+    double budget_spent_usd = 0;  // the key's budget, once a state store tracks it
+    double budget_limit_usd = 0;
 };
 
 // What a requested model name means.
@@ -67,9 +80,12 @@ public:
     uint64_t generation() const { return generation_; }
     void set_generation(uint64_t g) { generation_ = g; }
 
-    // Chooses model and deployment for a request; an error is the client's answer.
-    std::optional<ApiError> route(const ChatRequest& req, const std::string& request_id,
+    // Runs the policies, then chooses model and deployment; an error is the client's answer.
+    std::optional<ApiError> route(const ChatRequest& req, const std::string& request_id, const RouteContext& ctx,
                                   RouteDecision& out) const;
+    // True when requests need message details, headers and PII scanning (policies exist).
+    bool has_policies() const { return policies_ && !policies_->empty(); }
+    const policy::PolicySet* policies() const { return policies_.get(); }
 
     const Model* find_model(std::string_view name) const;
     const std::map<std::string, Router, std::less<>>& routers() const { return routers_; }
@@ -80,9 +96,15 @@ private:
     bool build_providers(std::string& error);
     bool build_models(std::string& error);
     bool build_routers(std::string& error);
+    bool build_policies(std::string& error);
+    std::optional<ApiError> route_by_model_name(const ChatRequest& req, const std::string& request_id,
+                                                RouteDecision& out) const;
+    std::optional<ApiError> apply_policy(const policy::Outcome& outcome, const ChatRequest& req,
+                                         const std::string& request_id, RouteDecision& out) const;
     std::optional<ApiError> route_with_router(const Router& router, double threshold, const ChatRequest& req,
-                                              const std::string& request_id, RouteDecision& out) const;
-    static const Deployment* pick_deployment(const Model& model);
+                                              const std::string& request_id, RouteDecision& out,
+                                              const std::vector<std::string>* only = nullptr) const;
+    static const Deployment* pick_deployment(const Model& model, bool local_only = false);
 
     config::Config config_;
     std::shared_ptr<const plugin::PluginRegistry> registry_;
@@ -92,6 +114,7 @@ private:
     std::vector<std::unique_ptr<Model>> models_;
     std::map<std::string, const Model*, std::less<>> model_index_;  // names and aliases
     std::map<std::string, Router, std::less<>> routers_;
+    std::unique_ptr<policy::PolicySet> policies_;
 };
 
 }  // namespace sy::routing

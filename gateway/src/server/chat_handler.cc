@@ -1,5 +1,7 @@
 #include "server/chat_handler.hpp"
 
+#include <cctype>
+#include <ctime>
 #include <istream>
 
 #include <Poco/Net/HTTPServerRequest.h>
@@ -35,15 +37,41 @@ std::optional<ApiError> read_body(Poco::Net::HTTPServerRequest& req, int64_t lim
     return std::nullopt;
 }
 
-std::optional<ApiError> authenticate(const config::AuthConfig& auth, const Poco::Net::HTTPServerRequest& req) {
+// Checks the bearer key; sets *key to the matching key config (null when auth is off).
+std::optional<ApiError> authenticate(const config::AuthConfig& auth, const Poco::Net::HTTPServerRequest& req,
+                                     const config::ApiKeyConfig** key) {
+    *key = nullptr;
     if (!auth.required) return std::nullopt;
     const std::string& header = req.get("Authorization", Poco::Net::HTTPMessage::EMPTY);
     std::string_view token;
     if (std::string_view(header).starts_with("Bearer ")) token = std::string_view(header).substr(7);
     if (token.empty()) return ApiError::unauthorized("Missing API key: send Authorization: Bearer <key>");
-    for (const auto& key : auth.keys)
-        if (key.key == token) return std::nullopt;
+    for (const auto& k : auth.keys) {
+        if (k.key == token) {
+            *key = &k;
+            return std::nullopt;
+        }
+    }
     return ApiError::unauthorized("Invalid API key");
+}
+
+// Request headers with lower-cased names, for policies.
+std::vector<std::pair<std::string, std::string>> lower_case_headers(const Poco::Net::HTTPServerRequest& req) {
+    std::vector<std::pair<std::string, std::string>> out;
+    out.reserve(req.size());
+    for (const auto& [name, value] : req) {
+        std::string lower = name;
+        for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (lower == "authorization" || lower == "x-api-key") continue;  // secrets stay out of policies
+        out.emplace_back(std::move(lower), value);
+    }
+    return out;
+}
+
+std::string labels_text(const routing::RouteDecision& d) {
+    std::string out;
+    for (const auto& [k, v] : d.labels) out += " " + k + "=" + v;
+    return out;
 }
 
 void log_outcome(const std::string& request_id, const ChatRequest& req, const routing::RouteDecision& d,
@@ -54,10 +82,11 @@ void log_outcome(const std::string& request_id, const ChatRequest& req, const ro
     } else if (!out.error.empty()) {
         log::warn("chat", request_id + " model " + d.model->config->name + " provider " +
                               d.deployment->provider->config().name + " status " + std::to_string(out.status) +
-                              (out.stream_error ? " (stream ended with an error event)" : "") + ": " + out.error);
+                              (out.stream_error ? " (stream ended with an error event)" : "") + ": " + out.error +
+                              labels_text(d));
     } else if (log::level() == log::Level::debug) {
         log::debug("chat", request_id + " " + req.model + " -> " + d.model->config->name + " status " +
-                               std::to_string(out.status));
+                               std::to_string(out.status) + " route " + d.reason + labels_text(d));
     }
 }
 
@@ -71,7 +100,8 @@ void ChatHandler::handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HT
     std::shared_ptr<const routing::Runtime> rt = gateway_.runtime();
     const config::Config& cfg = rt->config();
 
-    if (auto err = authenticate(cfg.auth, req)) {
+    const config::ApiKeyConfig* key = nullptr;
+    if (auto err = authenticate(cfg.auth, req, &key)) {
         close_if_body_unread(req, resp);
         return send_error(req, resp, *err);
     }
@@ -81,10 +111,17 @@ void ChatHandler::handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HT
         return send_error(req, resp, *err);
     }
     ChatRequest chat;
-    if (auto err = parse_chat_request(std::move(body), chat)) return send_error(req, resp, *err);
+    const bool policies = rt->has_policies();
+    if (auto err = parse_chat_request(std::move(body), chat, policies)) return send_error(req, resp, *err);
 
     routing::RouteDecision decision;
-    if (auto err = rt->route(chat, request_id, decision)) return send_error(req, resp, *err);
+    std::vector<std::pair<std::string, std::string>> headers;
+    routing::RouteContext route_ctx;
+    if (policies) {
+        headers = lower_case_headers(req);
+        route_ctx = {&headers, key, static_cast<int64_t>(std::time(nullptr))};
+    }
+    if (auto err = rt->route(chat, request_id, route_ctx, decision)) return send_error(req, resp, *err);
     resp.set("x-switchyard-model", decision.model->config->name);
     resp.set("x-switchyard-provider", decision.deployment->provider->config().name);
     resp.set("x-switchyard-route", decision.reason);

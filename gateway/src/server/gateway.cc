@@ -7,6 +7,7 @@
 #include <switchyard/log.hpp>
 
 #include "config/loader.hpp"
+#include "routing/policy_cases.hpp"
 
 namespace sy::server {
 
@@ -32,10 +33,39 @@ std::shared_ptr<routing::Runtime> build_runtime_from_file(const std::string& pat
     return rt;
 }
 
+bool policy_cases_pass(const routing::Runtime& rt, std::string& error) {
+    for (const auto& p : rt.config().policies) {
+        if (p.cases_file.empty()) continue;
+        routing::CaseReport report = routing::run_policy_cases(rt, p.cases_file);
+        if (!report.ok()) {
+            error = "policy '" + p.name + "': recorded cases in " + p.cases_file + " fail:\n" + report.text;
+            return false;
+        }
+    }
+    return true;
+}
+
 std::shared_ptr<const routing::Runtime> Gateway::build(std::string& error) {
     auto rt = build_runtime_from_file(config_path_, error);
+    if (rt && !policy_cases_pass(*rt, error)) return nullptr;
     if (rt) rt->set_generation(generation_.fetch_add(1) + 1);
     return rt;
+}
+
+std::string Gateway::last_reload_error() const {
+    std::lock_guard lock(reload_mu_);
+    return last_reload_error_;
+}
+
+std::vector<std::string> Gateway::watched_files() const {
+    std::vector<std::string> files{config_path_};
+    if (auto rt = runtime()) {
+        for (const auto& p : rt->config().policies) {
+            files.push_back(p.file);
+            if (!p.cases_file.empty()) files.push_back(p.cases_file);
+        }
+    }
+    return files;
 }
 
 bool Gateway::load(std::string& error) {
@@ -49,9 +79,11 @@ bool Gateway::reload(std::string& error) {
     std::lock_guard lock(reload_mu_);
     auto rt = build(error);
     if (!rt) {
+        last_reload_error_ = error;
         log::error("reload", "keeping the running config: " + error);
         return false;
     }
+    last_reload_error_.clear();
     std::atomic_store(&runtime_, rt);
     log::info("reload", "config generation " + std::to_string(rt->generation()) + " loaded from " + config_path_);
     return true;

@@ -19,6 +19,10 @@ public:
     bool load(std::string& error);
     // Reloads; a failure keeps the running runtime and returns the reason.
     bool reload(std::string& error);
+    // The reason the last reload was refused (empty after a successful one).
+    std::string last_reload_error() const;
+    // Files whose change triggers a reload: the config, the policies and their test cases.
+    std::vector<std::string> watched_files() const;
 
     std::shared_ptr<const routing::Runtime> runtime() const { return std::atomic_load(&runtime_); }
     const std::string& config_path() const { return config_path_; }
@@ -47,12 +51,16 @@ private:
     std::atomic<bool> draining_{false};
     std::atomic<int> inflight_{0};
     std::atomic<uint64_t> generation_{0};
-    std::mutex reload_mu_;
+    mutable std::mutex reload_mu_;
+    std::string last_reload_error_;
 };
 
 // Builds a runtime from a config file: load and validate YAML, load plugins (default search
 // path when none is configured), create instances. Shared by serve, config check and reload.
 std::shared_ptr<routing::Runtime> build_runtime_from_file(const std::string& path, std::string& error);
+
+// Runs every policy's recorded test cases against rt; false (with the failures) when any fails.
+bool policy_cases_pass(const routing::Runtime& rt, std::string& error);
 
 // <directory of the running binary>/../lib/switchyard/plugins
 std::string default_plugin_dir();

@@ -4,6 +4,9 @@
 #include <signal.h>
 
 #include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
 #include <thread>
 
 #include <Poco/Net/HTTPServerParams.h>
@@ -55,6 +58,52 @@ void drain(Gateway& g, Poco::Net::TCPServer& server, ConnectionRegistry& connect
     connections.close_all();
 }
 
+// Reloads when a watched file (config, policies, their cases) changes: polls modification
+// times once a second, so an editor's save or a ConfigMap update takes effect without SIGHUP.
+class FileWatcher {
+public:
+    explicit FileWatcher(Gateway& g) : g_(g), thread_([this] { run(); }) {}
+    ~FileWatcher() {
+        {
+            std::lock_guard lock(mu_);
+            stop_ = true;
+        }
+        cv_.notify_all();
+        thread_.join();
+    }
+
+private:
+    static std::string stamp(const std::vector<std::string>& files) {
+        std::string out;
+        for (const auto& f : files) {
+            std::error_code ec;
+            auto t = std::filesystem::last_write_time(f, ec);
+            auto size = std::filesystem::file_size(f, ec);
+            out += f + ":" + std::to_string(ec ? -1 : t.time_since_epoch().count()) + ":" + std::to_string(size) + ";";
+        }
+        return out;
+    }
+    void run() {
+        std::string last = stamp(g_.watched_files());
+        std::unique_lock lock(mu_);
+        while (!cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stop_; })) {
+            std::string now = stamp(g_.watched_files());
+            if (now == last) continue;
+            last = now;
+            log::info("reload", "a watched file changed; reloading");
+            std::string why;
+            g_.reload(why);
+            last = stamp(g_.watched_files());
+        }
+    }
+
+    Gateway& g_;
+    std::mutex mu_;
+    std::condition_variable cv_;
+    bool stop_ = false;
+    std::thread thread_;
+};
+
 }  // namespace
 
 int serve(const ServeOptions& options) {
@@ -91,6 +140,7 @@ int serve(const ServeOptions& options) {
                                                           sc.max_keep_alive_requests), pool,
                                     socket, params);
         server.start();
+        FileWatcher watcher(gateway);
         log::info("serve", "listening on " + socket.address().toString() + " with config " + options.config_path);
         for (;;) {
             int sig = 0;

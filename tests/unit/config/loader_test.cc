@@ -245,11 +245,55 @@ state:
   anything: {goes: [here]}
 telemetry:
   tracing: {endpoint: "http://otel:4317"}
-policies:
-  - file: policies/route.lua
-    on_error: open
 )"));
     EXPECT_EQ(c.models.size(), 2u);
+}
+
+TEST(ConfigLoaderTest, ReadsPoliciesWithDefaultsAndResolvedPaths) {
+    std::string dir = std::filesystem::temp_directory_path() / "sy-config-policies";
+    std::filesystem::create_directories(dir);
+    std::ofstream(dir + "/tiers.lua") << "function route(req) end";
+    std::ofstream(dir + "/tiers_test.yaml") << "cases: []";
+    std::ofstream(dir + "/privacy.lua") << "function route(req) end";
+    LoadResult r = load_config_string(R"(
+policies:
+  - file: tiers.lua
+  - name: pii
+    file: privacy.lua
+    on_error: closed
+    max_instructions: 5000
+    max_memory_bytes: 1048576
+    timeout_ms: 3
+)", dir + "/gateway.yaml");
+    ASSERT_TRUE(r.config) << r.error;
+    const auto& p = r.config->policies;
+    ASSERT_EQ(p.size(), 2u);
+    EXPECT_EQ(p[0].name, "tiers");
+    EXPECT_EQ(p[0].file, dir + "/tiers.lua");
+    EXPECT_FALSE(p[0].fail_closed);
+    EXPECT_EQ(p[0].max_instructions, 1000000);
+    EXPECT_EQ(p[0].cases_file, dir + "/tiers_test.yaml");
+    EXPECT_EQ(p[1].name, "pii");
+    EXPECT_TRUE(p[1].fail_closed);
+    EXPECT_EQ(p[1].max_instructions, 5000);
+    EXPECT_EQ(p[1].max_memory_bytes, 1048576);
+    EXPECT_EQ(p[1].timeout_ms, 3);
+    EXPECT_EQ(p[1].cases_file, "");
+    std::filesystem::remove_all(dir);
+}
+
+TEST(ConfigLoaderTest, RefusesBadPolicies) {
+    std::string dir = std::filesystem::temp_directory_path() / "sy-config-policies-bad";
+    std::filesystem::create_directories(dir);
+    std::ofstream(dir + "/a.lua") << "function route(req) end";
+    auto error = [&](const std::string& yaml) { return load_config_string(yaml, dir + "/gateway.yaml").error; };
+    EXPECT_NE(error("policies: [{file: missing.lua}]").find("policies[0].file: cannot read policy file"),
+              std::string::npos);
+    EXPECT_NE(error("policies: [{file: a.lua, on_error: maybe}]").find("policies[0].on_error: expected 'open' or 'closed'"),
+              std::string::npos);
+    EXPECT_NE(error("policies: [{file: a.lua}, {file: a.lua}]").find("duplicate policy name 'a'"), std::string::npos);
+    EXPECT_NE(error("policies: [{file: a.lua, timeout: 3}]").find("policies[0].timeout: unknown key"), std::string::npos);
+    std::filesystem::remove_all(dir);
 }
 
 TEST(ConfigLoaderTest, ParsesIpv6AndHostnameListenAddresses) {

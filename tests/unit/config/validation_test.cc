@@ -43,7 +43,7 @@ TEST(ConfigValidationTest, RefusesDuplicateKeys) {
 TEST(ConfigValidationTest, RefusesAnUnknownTopLevelKeyListingTheKnownOnes) {
     EXPECT_EQ(load_error("modles: []\n"),
               "modles: unknown key (expected one of: server, plugins, providers, models, routers, routing, auth, "
-              "state, telemetry, policies) (line 1, column 1)");
+              "policies, state, telemetry) (line 1, column 1)");
 }
 
 TEST(ConfigValidationTest, RefusesUnknownNestedKeysAtEveryLevel) {
@@ -79,7 +79,7 @@ models:
   - name: a
     deployments: [{provider: local, wieght: 2}]
 )"),
-                StartsWith("models[0].deployments[0].wieght: unknown key (expected one of: provider, model, weight)"));
+                StartsWith("models[0].deployments[0].wieght: unknown key (expected one of: provider, model, weight, local)"));
 }
 
 // --- types and ranges ------------------------------------------------------------------------------------

@@ -1,0 +1,195 @@
+#include "policy/decision.hpp"
+
+#include <lua5.4/lauxlib.h>
+#include <lua5.4/lua.h>
+
+#include <cmath>
+#include <cstring>
+
+namespace sy::policy {
+namespace {
+
+constexpr size_t kMaxLabels = 8;
+constexpr size_t kMaxLabelBytes = 64;
+
+const char* const kFields[] = {"model",  "router",   "threshold", "candidates", "fallbacks", "deny",
+                               "status", "labels",   "local_only", "continue",  "reason"};
+
+bool known_field(const char* key) {
+    for (const char* f : kFields)
+        if (std::strcmp(f, key) == 0) return true;
+    return false;
+}
+
+class Reader {
+public:
+    Reader(lua_State* L, int index, const Catalog& catalog, std::string& error)
+        : L_(L), index_(lua_absindex(L, index)), catalog_(catalog), error_(error) {}
+
+    bool fail(const std::string& why) {
+        if (error_.empty()) error_ = why;
+        return false;
+    }
+    bool ok() const { return error_.empty(); }
+
+    // Pushes field `key`; returns its Lua type.
+    int field(const char* key) { return lua_getfield(L_, index_, key); }
+
+    bool string(const char* key, std::string& out) {
+        int t = field(key);
+        bool ok = true;
+        if (t == LUA_TSTRING) out = lua_tostring(L_, -1);
+        else if (t != LUA_TNIL) ok = fail(std::string("decision.") + key + " must be a string");
+        lua_pop(L_, 1);
+        return ok;
+    }
+
+    bool boolean(const char* key, bool& out) {
+        int t = field(key);
+        bool ok = true;
+        if (t == LUA_TBOOLEAN) out = lua_toboolean(L_, -1);
+        else if (t != LUA_TNIL) ok = fail(std::string("decision.") + key + " must be a boolean");
+        lua_pop(L_, 1);
+        return ok;
+    }
+
+    bool model_list(const char* key, std::vector<std::string>& out) {
+        int t = field(key);
+        if (t == LUA_TNIL) {
+            lua_pop(L_, 1);
+            return true;
+        }
+        if (t != LUA_TTABLE) {
+            lua_pop(L_, 1);
+            return fail(std::string("decision.") + key + " must be a list of model names");
+        }
+        lua_Integer n = luaL_len(L_, -1);
+        for (lua_Integer i = 1; i <= n && ok(); ++i) {
+            if (lua_geti(L_, -1, i) != LUA_TSTRING) fail(std::string("decision.") + key + " must be a list of model names");
+            else out.emplace_back(lua_tostring(L_, -1));
+            lua_pop(L_, 1);
+        }
+        lua_pop(L_, 1);
+        for (const auto& m : out)
+            if (ok() && !catalog_.model(m)) fail(std::string("decision.") + key + ": unknown model '" + m + "'");
+        return ok();
+    }
+
+    bool labels(std::vector<std::pair<std::string, std::string>>& out) {
+        int t = field("labels");
+        if (t == LUA_TNIL) {
+            lua_pop(L_, 1);
+            return true;
+        }
+        if (t != LUA_TTABLE) {
+            lua_pop(L_, 1);
+            return fail("decision.labels must be a table of string keys to string values");
+        }
+        lua_pushnil(L_);
+        while (lua_next(L_, -2) != 0) {
+            if (lua_type(L_, -2) != LUA_TSTRING || (lua_type(L_, -1) != LUA_TSTRING && lua_type(L_, -1) != LUA_TNUMBER)) {
+                lua_pop(L_, 3);
+                return fail("decision.labels must be a table of string keys to string values");
+            }
+            std::string k = lua_tostring(L_, -2);
+            std::string v = lua_tostring(L_, -1);
+            lua_pop(L_, 1);
+            if (out.size() >= kMaxLabels || k.size() > kMaxLabelBytes || v.size() > kMaxLabelBytes) {
+                lua_pop(L_, 2);
+                return fail("decision.labels: at most " + std::to_string(kMaxLabels) + " labels of up to " +
+                            std::to_string(kMaxLabelBytes) + " bytes");
+            }
+            out.emplace_back(std::move(k), std::move(v));
+        }
+        lua_pop(L_, 1);
+        return true;
+    }
+
+    bool unknown_fields() {
+        lua_pushnil(L_);
+        while (lua_next(L_, index_) != 0) {
+            lua_pop(L_, 1);
+            if (lua_type(L_, -1) != LUA_TSTRING || !known_field(lua_tostring(L_, -1))) {
+                std::string name = lua_type(L_, -1) == LUA_TSTRING ? lua_tostring(L_, -1) : luaL_typename(L_, -1);
+                lua_pop(L_, 1);
+                return fail("decision has an unknown field '" + name + "'");
+            }
+        }
+        return true;
+    }
+
+private:
+    lua_State* L_;
+    int index_;
+    const Catalog& catalog_;
+    std::string& error_;
+};
+
+}  // namespace
+
+bool read_decision(lua_State* L, int index, const Catalog& catalog, Decision& out, std::string& error) {
+    if (!lua_istable(L, index)) {
+        error = std::string("route() must return nil or a table, got ") + luaL_typename(L, index);
+        return false;
+    }
+    Reader r(L, index, catalog, error);
+    if (!r.unknown_fields()) return false;
+    std::string deny;
+    bool has_deny = false;
+    r.string("model", out.model) && r.string("router", out.router) && r.model_list("candidates", out.candidates) &&
+        r.model_list("fallbacks", out.fallbacks) && r.boolean("local_only", out.local_only) &&
+        r.boolean("continue", out.continue_chain) && r.string("reason", out.reason) && r.labels(out.labels);
+    if (!r.ok()) return false;
+    if (!out.model.empty() && !catalog.model(out.model)) return r.fail("decision.model: unknown model '" + out.model + "'");
+    if (!out.router.empty() && !catalog.router_exists(out.router))
+        return r.fail("decision.router: unknown router '" + out.router + "'");
+    if (int t = r.field("threshold"); t != LUA_TNIL) {
+        double v = lua_tonumber(L, -1);
+        bool number = t == LUA_TNUMBER;
+        lua_pop(L, 1);
+        if (!number || !(v >= 0.0 && v <= 1.0)) return r.fail("decision.threshold must be a number from 0 to 1");
+        out.threshold = v;
+    } else {
+        lua_pop(L, 1);
+    }
+    if (int t = r.field("deny"); t != LUA_TNIL) {
+        has_deny = true;
+        if (t == LUA_TSTRING) deny = lua_tostring(L, -1);
+        else if (t == LUA_TBOOLEAN && lua_toboolean(L, -1)) deny = "Request denied by policy";
+        else if (t == LUA_TBOOLEAN) has_deny = false;
+        else {
+            lua_pop(L, 1);
+            return r.fail("decision.deny must be a message string or true");
+        }
+    }
+    lua_pop(L, 1);
+    if (has_deny) out.deny = deny;
+    if (int t = r.field("status"); t != LUA_TNIL) {
+        bool integer = lua_isinteger(L, -1);
+        lua_Integer v = lua_tointeger(L, -1);
+        lua_pop(L, 1);
+        if (!integer || v < 400 || v > 599) return r.fail("decision.status must be an HTTP status from 400 to 599");
+        out.deny_status = static_cast<int>(v);
+    } else {
+        lua_pop(L, 1);
+    }
+    return true;
+}
+
+void merge_decision(Decision& acc, const Decision& next) {
+    if (!next.model.empty()) acc.model = next.model;
+    if (!next.router.empty()) acc.router = next.router;
+    if (next.threshold) acc.threshold = next.threshold;
+    if (!next.candidates.empty()) acc.candidates = next.candidates;
+    if (!next.fallbacks.empty()) acc.fallbacks = next.fallbacks;
+    if (next.deny) {
+        acc.deny = next.deny;
+        acc.deny_status = next.deny_status;
+    }
+    for (const auto& l : next.labels) acc.labels.push_back(l);
+    acc.local_only = acc.local_only || next.local_only;
+    if (!next.reason.empty()) acc.reason = next.reason;
+    acc.continue_chain = next.continue_chain;
+}
+
+}  // namespace sy::policy

@@ -1,0 +1,166 @@
+#include "policy/lua_helpers.hpp"
+
+#include <lua5.4/lauxlib.h>
+#include <lua5.4/lua.h>
+#include <re2/re2.h>
+
+#include <cctype>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <switchyard/chat_request.hpp>
+#include <switchyard/log.hpp>
+
+#include "policy/lua_view.hpp"
+
+namespace sy::policy {
+namespace {
+
+constexpr size_t kRegexCacheSize = 512;
+
+const Catalog* catalog_of(lua_State* L) {
+    return static_cast<const Catalog*>(lua_touserdata(L, lua_upvalueindex(1)));
+}
+
+bool is_word_char(unsigned char c) { return std::isalnum(c) || c == '_'; }
+
+bool equals_ignore_case(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i)
+        if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
+            return false;
+    return true;
+}
+
+// Process-wide cache of compiled expressions; RE2 objects are safe to share between threads.
+const RE2* compiled(const std::string& pattern, std::string& error) {
+    static std::mutex mu;
+    static std::map<std::string, std::unique_ptr<RE2>> cache;
+    std::lock_guard lock(mu);
+    if (auto it = cache.find(pattern); it != cache.end()) return it->second.get();
+    RE2::Options opts;
+    opts.set_log_errors(false);
+    auto re = std::make_unique<RE2>(pattern, opts);
+    if (!re->ok()) {
+        error = re->error();
+        return nullptr;
+    }
+    if (cache.size() >= kRegexCacheSize) cache.clear();
+    return cache.emplace(pattern, std::move(re)).first->second.get();
+}
+
+int sy_contains_any(lua_State* L) {
+    size_t len = 0;
+    const char* text = luaL_checklstring(L, 1, &len);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    std::vector<std::string_view> words;
+    lua_Integer n = luaL_len(L, 2);
+    for (lua_Integer i = 1; i <= n; ++i) {
+        lua_geti(L, 2, i);
+        size_t wl = 0;
+        const char* w = lua_tolstring(L, -1, &wl);
+        if (!w) return luaL_error(L, "sy.contains_any: word %d is not a string", static_cast<int>(i));
+        words.emplace_back(w, wl);
+        lua_pop(L, 1);  // the string stays alive: it is referenced by the table
+    }
+    lua_pushboolean(L, contains_any_word(std::string_view(text, len), words));
+    return 1;
+}
+
+int sy_matches(lua_State* L) {
+    size_t len = 0, plen = 0;
+    const char* text = luaL_checklstring(L, 1, &len);
+    const char* pattern = luaL_checklstring(L, 2, &plen);
+    std::string error;
+    const RE2* re = compiled(std::string(pattern, plen), error);
+    if (!re) return luaL_error(L, "sy.matches: invalid regular expression: %s", error.c_str());
+    lua_pushboolean(L, RE2::PartialMatch(re2::StringPiece(text, len), *re));
+    return 1;
+}
+
+int sy_count_tokens(lua_State* L) {
+    size_t len = 0;
+    const char* text = luaL_checklstring(L, 1, &len);
+    lua_pushinteger(L, static_cast<lua_Integer>(estimate_tokens(std::string_view(text, len))));
+    return 1;
+}
+
+int sy_log(lua_State* L) {
+    std::string_view level = luaL_checkstring(L, 1);
+    std::string message;
+    for (int i = 2; i <= lua_gettop(L); ++i) {
+        if (i > 2) message.push_back(' ');
+        size_t l = 0;
+        const char* s = luaL_tolstring(L, i, &l);
+        message.append(s, l);
+        lua_pop(L, 1);
+    }
+    log::Level lv = level == "debug" ? log::Level::debug
+                    : level == "warn" ? log::Level::warn
+                    : level == "error" ? log::Level::error
+                                       : log::Level::info;
+    log::write(lv, "policy", message);
+    return 0;
+}
+
+int sy_model_info(lua_State* L) {
+    size_t len = 0;
+    const char* name = luaL_checklstring(L, 1, &len);
+    std::optional<ModelInfo> info = catalog_of(L)->model(std::string_view(name, len));
+    if (!info) {
+        lua_pushnil(L);
+        return 1;
+    }
+    lua_createtable(L, 0, 5);
+    lua_pushnumber(L, info->input_price_per_mtok);
+    lua_setfield(L, -2, "input_price_per_mtok");
+    lua_pushnumber(L, info->output_price_per_mtok);
+    lua_setfield(L, -2, "output_price_per_mtok");
+    lua_pushinteger(L, static_cast<lua_Integer>(info->context_window));
+    lua_setfield(L, -2, "context_window");
+    lua_pushboolean(L, info->local);
+    lua_setfield(L, -2, "is_local");  // `local` is a Lua keyword
+    lua_pushboolean(L, info->healthy);
+    lua_setfield(L, -2, "healthy");
+    return 1;
+}
+
+int sy_healthy(lua_State* L) {
+    size_t len = 0;
+    const char* name = luaL_checklstring(L, 1, &len);
+    std::optional<ModelInfo> info = catalog_of(L)->model(std::string_view(name, len));
+    lua_pushboolean(L, info && info->healthy);
+    return 1;
+}
+
+}  // namespace
+
+bool contains_any_word(std::string_view text, const std::vector<std::string_view>& words) {
+    for (std::string_view w : words) {
+        if (w.empty() || w.size() > text.size()) continue;
+        for (size_t i = 0; i + w.size() <= text.size(); ++i) {
+            if (i > 0 && is_word_char(static_cast<unsigned char>(text[i - 1]))) continue;
+            size_t end = i + w.size();
+            if (end < text.size() && is_word_char(static_cast<unsigned char>(text[end]))) continue;
+            if (equals_ignore_case(text.substr(i, w.size()), w)) return true;
+        }
+    }
+    return false;
+}
+
+void install_helpers(lua_State* L, const Catalog* catalog) {
+    static const luaL_Reg fns[] = {{"contains_any", sy_contains_any}, {"matches", sy_matches},
+                                   {"count_tokens", sy_count_tokens}, {"log", sy_log},
+                                   {"model_info", sy_model_info},     {"healthy", sy_healthy},
+                                   {nullptr, nullptr}};
+    lua_newtable(L);
+    lua_pushlightuserdata(L, const_cast<Catalog*>(catalog));
+    luaL_setfuncs(L, fns, 1);
+    make_readonly(L);
+    lua_setglobal(L, "sy");
+}
+
+}  // namespace sy::policy

@@ -1,0 +1,62 @@
+// One sandboxed Lua 5.4 state: safe libraries only, globals locked after the policy file runs,
+// a memory cap through the allocator, and an instruction budget plus a wall-clock deadline per
+// call enforced by a count hook. Pattern functions and string.rep are size-capped because the
+// hook cannot interrupt one long C call. Never shared between threads.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+struct lua_State;
+struct lua_Debug;
+
+namespace sy::policy {
+
+struct SandboxLimits {
+    int64_t max_instructions = 1000000;
+    int64_t max_memory_bytes = 8 << 20;
+    int timeout_ms = 10;
+};
+
+// Caps on the pattern functions (string.find/match/gmatch/gsub), which backtrack without bound:
+// with k repetition items ('*', '+', '-') an unanchored search can take about n^(k+1) steps on
+// an n-byte subject, so a call is refused when that bound exceeds kMaxPatternSteps.
+inline constexpr size_t kMaxPatternSubject = 16 * 1024;  // bytes of subject, any pattern
+inline constexpr size_t kMaxPatternLength = 256;         // bytes of pattern
+inline constexpr double kMaxPatternSteps = 1e8;          // n^(k+1) bound
+inline constexpr size_t kMaxRepBytes = 1 << 20;          // string.rep result
+
+class LuaSandbox {
+public:
+    explicit LuaSandbox(const SandboxLimits& limits);
+    ~LuaSandbox();
+    LuaSandbox(const LuaSandbox&) = delete;
+    LuaSandbox& operator=(const LuaSandbox&) = delete;
+
+    lua_State* state() const { return L_; }
+
+    // Runs the file's top level under the limits, then locks the globals. Error: message with
+    // the file and line.
+    bool load_file(const std::string& path, const std::string& chunk_name, std::string& error);
+
+    // Starts the budget of one call (instruction count and deadline).
+    void begin_call();
+    // lua_pcall under the budget; on failure the message (with line) is in error.
+    bool pcall(int nargs, int nresults, std::string& error);
+
+    int64_t memory_used() const { return used_; }
+
+private:
+    static void* allocate(void* ud, void* ptr, size_t old_size, size_t new_size);
+    static void count_hook(lua_State* L, lua_Debug* ar);
+    void open_safe_libraries();
+    void lock_globals();
+
+    lua_State* L_ = nullptr;
+    SandboxLimits limits_;
+    int64_t used_ = 0;
+    int64_t instructions_ = 0;
+    int64_t deadline_ns_ = 0;
+};
+
+}  // namespace sy::policy

@@ -1,0 +1,261 @@
+#include "policy/pii_detector.hpp"
+
+#include <cctype>
+#include <cstring>
+#include <string>
+
+namespace sy::policy {
+namespace {
+
+bool digit(char c) { return c >= '0' && c <= '9'; }
+bool alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool upper(char c) { return c >= 'A' && c <= 'Z'; }
+bool alnum(char c) { return digit(c) || alpha(c); }
+uint32_t bit(PiiKind k) { return 1u << static_cast<int>(k); }
+
+// True when position i starts a word (nothing alphanumeric before it).
+bool word_start(std::string_view t, size_t i) { return i == 0 || !alnum(t[i - 1]); }
+bool word_end(std::string_view t, size_t i) { return i >= t.size() || !alnum(t[i]); }
+
+// ---------------------------------------------------------------- email
+bool local_char(char c) { return alnum(c) || std::strchr("._%+-", c) != nullptr; }
+
+bool email_at(std::string_view t, size_t at) {
+    size_t l = at;
+    while (l > 0 && local_char(t[l - 1])) --l;
+    if (l == at) return false;
+    size_t i = at + 1, labels = 0, last_label_start = i;
+    bool tld_alpha = false;
+    while (i < t.size()) {
+        size_t start = i;
+        while (i < t.size() && (alnum(t[i]) || t[i] == '-')) ++i;
+        if (i == start) break;
+        ++labels;
+        last_label_start = start;
+        if (i < t.size() && t[i] == '.' && i + 1 < t.size() && alnum(t[i + 1])) {
+            ++i;
+            continue;
+        }
+        break;
+    }
+    if (labels < 2) return false;
+    tld_alpha = i - last_label_start >= 2;
+    for (size_t k = last_label_start; k < i && tld_alpha; ++k) tld_alpha = alpha(t[k]);
+    return tld_alpha;
+}
+
+// ---------------------------------------------------------------- digit runs
+// Collects digits from i allowing single separators from `seps`; stops at anything else.
+// Returns the end position; digits go to out (at most cap).
+size_t digit_run(std::string_view t, size_t i, const char* seps, std::string& out, size_t cap) {
+    out.clear();
+    size_t end = i;
+    while (i < t.size() && out.size() <= cap) {
+        if (digit(t[i])) {
+            out.push_back(t[i]);
+            end = ++i;
+        } else if (std::strchr(seps, t[i]) && !out.empty() && i + 1 < t.size() &&
+                   (digit(t[i + 1]) || (t[i] == ')' && t[i + 1] == ' '))) {
+            ++i;
+        } else {
+            break;
+        }
+    }
+    return end;
+}
+
+bool luhn(const std::string& d) {
+    int sum = 0;
+    bool dbl = false;
+    for (size_t i = d.size(); i-- > 0;) {
+        int v = d[i] - '0';
+        if (dbl) v = v * 2 > 9 ? v * 2 - 9 : v * 2;
+        sum += v;
+        dbl = !dbl;
+    }
+    return sum % 10 == 0;
+}
+
+bool card_prefix(const std::string& d) {
+    auto pre = [&](int n) { return std::stoi(d.substr(0, static_cast<size_t>(n))); };
+    if (d[0] == '4') return true;
+    int two = pre(2), four = pre(4);
+    return (two >= 51 && two <= 55) || (four >= 2221 && four <= 2720) || two == 34 || two == 37 || four == 6011 ||
+           two == 65;
+}
+
+bool card_at(std::string_view t, size_t i, size_t& end) {
+    std::string d;
+    end = digit_run(t, i, " -", d, 19);
+    if (!word_end(t, end) || d.size() < 13 || d.size() > 19) return false;
+    return card_prefix(d) && luhn(d);
+}
+
+// +CC ... international, or NANP with separators.
+bool phone_at(std::string_view t, size_t i, size_t& end) {
+    std::string d;
+    if (t[i] == '+') {
+        if (i + 1 >= t.size() || !digit(t[i + 1])) return false;
+        end = digit_run(t, i + 1, " .-()", d, 15);
+        return d.size() >= 8 && d.size() <= 15 && word_end(t, end);
+    }
+    // (415) 555-2671 | 415-555-2671 | 415.555.2671
+    size_t j = i;
+    bool paren = t[j] == '(';
+    if (paren) ++j;
+    auto take = [&](size_t n) {
+        for (size_t k = 0; k < n; ++k, ++j)
+            if (j >= t.size() || !digit(t[j])) return false;
+        return true;
+    };
+    if (!take(3)) return false;
+    char sep;
+    if (paren) {
+        if (j >= t.size() || t[j] != ')') return false;
+        ++j;
+        if (j < t.size() && t[j] == ' ') ++j;
+        sep = '-';
+    } else {
+        if (j >= t.size() || (t[j] != '-' && t[j] != '.')) return false;
+        sep = t[j++];
+    }
+    if (!take(3)) return false;
+    if (j >= t.size() || (t[j] != sep && !(paren && t[j] == '-'))) return false;
+    ++j;
+    if (!take(4)) return false;
+    end = j;
+    return word_end(t, end);
+}
+
+// ---------------------------------------------------------------- IBAN
+bool iban_at(std::string_view t, size_t i, size_t& end) {
+    if (i + 4 > t.size() || !upper(t[i]) || !upper(t[i + 1]) || !digit(t[i + 2]) || !digit(t[i + 3])) return false;
+    std::string s;
+    size_t j = i;
+    while (j < t.size() && s.size() <= 34) {
+        if (alnum(t[j])) {
+            s.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(t[j]))));
+            ++j;
+        } else if (t[j] == ' ' && j + 1 < t.size() && alnum(t[j + 1]) && s.size() % 4 == 0) {
+            ++j;
+        } else {
+            break;
+        }
+    }
+    end = j;
+    if (s.size() < 15 || s.size() > 34 || !word_end(t, end)) return false;
+    std::string moved = s.substr(4) + s.substr(0, 4);
+    int rem = 0;
+    for (char c : moved) {
+        int v = digit(c) ? c - '0' : c - 'A' + 10;
+        rem = v >= 10 ? (rem * 100 + v) % 97 : (rem * 10 + v) % 97;
+    }
+    return rem == 1;
+}
+
+// ---------------------------------------------------------------- secrets
+size_t token_len(std::string_view t, size_t i, const char* extra) {
+    size_t j = i;
+    while (j < t.size() && (alnum(t[j]) || std::strchr(extra, t[j]))) ++j;
+    return j - i;
+}
+
+bool secret_at(std::string_view t, size_t i) {
+    std::string_view rest = t.substr(i);
+    struct Prefix {
+        const char* p;
+        size_t min;
+        const char* chars;
+    };
+    static const Prefix prefixes[] = {{"sk_live_", 16, "_"}, {"sk_test_", 16, "_"}, {"rk_live_", 16, "_"},
+                                      {"sk-", 20, "_-"},     {"ghp_", 20, "_"},     {"gho_", 20, "_"},
+                                      {"ghs_", 20, "_"},     {"github_pat_", 20, "_"}, {"AIza", 35, "_-"}};
+    for (const auto& p : prefixes) {
+        size_t n = std::strlen(p.p);
+        if (rest.substr(0, n) == p.p && token_len(t, i + n, p.chars) >= p.min) return true;
+    }
+    if (rest.substr(0, 4) == "AKIA" && rest.size() >= 20) {
+        size_t k = 4;
+        while (k < 20 && (upper(rest[k]) || digit(rest[k]))) ++k;
+        if (k == 20 && word_end(t, i + 20)) return true;
+    }
+    if (rest.size() > 5 && rest.substr(0, 3) == "xox" && std::strchr("abpr", rest[3]) && rest[4] == '-')
+        return token_len(t, i + 5, "-") >= 10;
+    return false;
+}
+
+bool private_key_in(std::string_view t) {
+    size_t b = t.find("-----BEGIN ");
+    return b != std::string_view::npos && t.find("PRIVATE KEY-----", b) != std::string_view::npos;
+}
+
+// ---------------------------------------------------------------- national ids
+bool ssn_at(std::string_view t, size_t i) {
+    if (i + 11 > t.size() || !word_end(t, i + 11)) return false;
+    for (size_t k : {0, 1, 2, 4, 5, 7, 8, 9, 10})
+        if (!digit(t[i + k])) return false;
+    if (t[i + 3] != '-' || t[i + 6] != '-') return false;
+    int area = std::stoi(std::string(t.substr(i, 3)));
+    int group = std::stoi(std::string(t.substr(i + 4, 2)));
+    int serial = std::stoi(std::string(t.substr(i + 7, 4)));
+    return area != 0 && area != 666 && area < 900 && group != 0 && serial != 0;
+}
+
+bool nino_at(std::string_view t, size_t i) {
+    std::string s;
+    size_t j = i;
+    while (j < t.size() && s.size() < 9) {
+        if (alnum(t[j])) s.push_back(t[j++]);
+        else if (t[j] == ' ' && (s.size() == 2 || s.size() == 4 || s.size() == 6 || s.size() == 8)) ++j;
+        else break;
+    }
+    if (s.size() != 9 || !word_end(t, j)) return false;
+    if (!upper(s[0]) || !upper(s[1]) || std::strchr("DFIQUV", s[0]) || std::strchr("DFIOQUV", s[1])) return false;
+    for (int k = 2; k < 8; ++k)
+        if (!digit(s[static_cast<size_t>(k)])) return false;
+    return s[8] >= 'A' && s[8] <= 'D';
+}
+
+}  // namespace
+
+const char* pii_kind_name(PiiKind k) {
+    switch (k) {
+        case PiiKind::email: return "email";
+        case PiiKind::phone: return "phone";
+        case PiiKind::credit_card: return "credit_card";
+        case PiiKind::iban: return "iban";
+        case PiiKind::secret: return "secret";
+        case PiiKind::national_id: return "national_id";
+    }
+    return "unknown";
+}
+
+uint32_t detect_pii(std::string_view text, size_t max_bytes) {
+    std::string_view t = text.substr(0, std::min(text.size(), max_bytes));
+    uint32_t found = private_key_in(t) ? bit(PiiKind::secret) : 0;
+    for (size_t i = 0; i < t.size(); ++i) {
+        char c = t[i];
+        if (c == '@') {
+            if (email_at(t, i)) found |= bit(PiiKind::email);
+            continue;
+        }
+        if (!word_start(t, i) && c != '+') continue;
+        size_t end = i;
+        if (c == '+' || c == '(' || digit(c)) {
+            if (digit(c) && card_at(t, i, end)) found |= bit(PiiKind::credit_card);
+            else if (phone_at(t, i, end)) found |= bit(PiiKind::phone);
+            else if (digit(c) && ssn_at(t, i)) found |= bit(PiiKind::national_id);
+            // skip the rest of this digit run so its inner positions are not rescanned
+            while (i + 1 < t.size() && digit(t[i + 1])) ++i;
+            continue;
+        }
+        if (upper(c)) {
+            if (iban_at(t, i, end)) found |= bit(PiiKind::iban);
+            else if (nino_at(t, i)) found |= bit(PiiKind::national_id);
+        }
+        if (alpha(c) && secret_at(t, i)) found |= bit(PiiKind::secret);
+    }
+    return found;
+}
+
+}  // namespace sy::policy

@@ -1,0 +1,121 @@
+#include "policy/policy_set.hpp"
+
+#include <lua5.4/lua.h>
+
+#include <switchyard/log.hpp>
+
+#include "policy/decision.hpp"
+#include "policy/lua_view.hpp"
+
+namespace sy::policy {
+namespace {
+
+SandboxLimits limits_of(const config::PolicyConfig& p) {
+    return SandboxLimits{p.max_instructions, p.max_memory_bytes, p.timeout_ms};
+}
+
+}  // namespace
+
+std::unique_ptr<PolicySet> PolicySet::load(const std::vector<config::PolicyConfig>& policies, Catalog catalog,
+                                           std::string& error) {
+    std::unique_ptr<PolicySet> set(new PolicySet(policies, std::move(catalog)));
+    auto states = set->create_states(error);
+    if (!states) return nullptr;
+    set->release(std::move(states));
+    return set;
+}
+
+std::unique_ptr<PolicySet::States> PolicySet::create_states(std::string& error) const {
+    auto states = std::make_unique<States>();
+    for (const auto& p : policies_) {
+        auto sandbox = std::make_unique<LuaSandbox>(limits_of(p));
+        if (sandbox->state()) install_helpers(sandbox->state(), &catalog_);
+        std::string why;
+        if (!sandbox->load_file(p.file, p.name, why)) {
+            error = "policy '" + p.name + "': " + why;
+            return nullptr;
+        }
+        states->per_policy.push_back(std::move(sandbox));
+    }
+    return states;
+}
+
+std::unique_ptr<PolicySet::States> PolicySet::acquire() const {
+    {
+        std::lock_guard lock(mu_);
+        if (!pool_.empty()) {
+            auto s = std::move(pool_.back());
+            pool_.pop_back();
+            return s;
+        }
+    }
+    std::string error;
+    auto s = create_states(error);
+    if (!s) log::error("policy", "cannot create policy states: " + error);
+    return s;
+}
+
+void PolicySet::release(std::unique_ptr<States> states) const {
+    if (!states) return;
+    std::lock_guard lock(mu_);
+    pool_.push_back(std::move(states));
+}
+
+bool PolicySet::run_one(LuaSandbox& sandbox, const config::PolicyConfig& policy, const PolicyInput& input,
+                        std::optional<Decision>& out, std::string& error) const {
+    lua_State* L = sandbox.state();
+    int top = lua_gettop(L);
+    sandbox.begin_call();
+    lua_getglobal(L, "route");
+    push_request(L, input);
+    if (!sandbox.pcall(1, 1, error)) {
+        lua_settop(L, top);
+        return false;
+    }
+    bool ok = true;
+    if (!lua_isnil(L, -1)) {
+        Decision d;
+        ok = read_decision(L, -1, catalog_, d, error);
+        if (ok) out = std::move(d);
+    }
+    (void)policy;
+    lua_settop(L, top);
+    return ok;
+}
+
+Outcome PolicySet::evaluate(const PolicyInput& input) const {
+    Outcome outcome;
+    if (policies_.empty()) return outcome;
+    std::unique_ptr<States> states = acquire();
+    if (!states) {
+        outcome.error = "policy states unavailable";
+        return outcome;
+    }
+    bool discard = false;  // a state that failed is not reused (it may hold partial garbage)
+    for (size_t i = 0; i < policies_.size(); ++i) {
+        const config::PolicyConfig& p = policies_[i];
+        std::optional<Decision> d;
+        std::string error;
+        if (!run_one(*states->per_policy[i], p, input, d, error)) {
+            discard = true;
+            outcome.failed.push_back(p.name);
+            log::warn("policy", "policy '" + p.name + "' failed (on_error: " + (p.fail_closed ? "closed" : "open") +
+                                    "): " + error);
+            if (p.fail_closed) {
+                outcome.error = "policy '" + p.name + "' failed: " + error;
+                outcome.decision.reset();
+                break;
+            }
+            continue;
+        }
+        if (!d) continue;
+        if (!outcome.decision) outcome.decision = Decision{};
+        merge_decision(*outcome.decision, *d);
+        outcome.policy = p.name;
+        if (!d->continue_chain || d->deny) break;
+    }
+    if (!discard) release(std::move(states));
+    return outcome;
+}
+
+}  // namespace sy::policy

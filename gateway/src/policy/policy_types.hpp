@@ -1,0 +1,52 @@
+// What a policy sees (the input) and what it decides.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <switchyard/chat_request.hpp>
+#include <switchyard/config.hpp>
+
+namespace sy::policy {
+
+struct PolicyInput {
+    const ChatRequest& request;
+    const std::vector<std::pair<std::string, std::string>>& headers;  // lower-cased names
+    const config::ApiKeyConfig* key = nullptr;                         // null without auth
+    double budget_spent_usd = 0;
+    double budget_limit_usd = 0;  // 0 = no budget
+    uint32_t pii = 0;             // bit set of PiiKind
+    int64_t unix_time = 0;
+};
+
+struct Decision {
+    std::string model;
+    std::string router;
+    std::optional<double> threshold;
+    std::vector<std::string> candidates;
+    std::vector<std::string> fallbacks;
+    std::optional<std::string> deny;
+    int deny_status = 403;
+    std::vector<std::pair<std::string, std::string>> labels;
+    bool local_only = false;
+    bool continue_chain = false;
+    std::string reason;
+
+    bool empty() const {
+        return model.empty() && router.empty() && !deny && candidates.empty() && fallbacks.empty() &&
+               labels.empty() && !local_only && !threshold;
+    }
+};
+
+// The outcome of running the policy chain on one request.
+struct Outcome {
+    std::optional<Decision> decision;  // merged decision, absent when no policy had an opinion
+    std::string policy;                // name of the policy that decided (last one merged)
+    std::string error;                 // a failing policy with on_error: closed
+    std::vector<std::string> failed;   // policies that failed (open: skipped)
+};
+
+}  // namespace sy::policy

@@ -1,0 +1,151 @@
+// Escapes and abuse: every attempt fails the one call with a clear error and leaves the
+// process (and the next call) unaffected.
+#include <gtest/gtest.h>
+
+#include "policy_fixture.hpp"
+
+namespace sy::policy {
+namespace {
+
+using test::PolicyFiles;
+
+struct PolicyRun {
+    Outcome outcome;
+    std::string load_error;
+};
+
+class SandboxTest : public ::testing::Test {
+protected:
+    // Loads `body` as a policy (on_error: closed so that failures surface) and runs it once.
+    PolicyRun run(const std::string& body, const std::string& user_text = "hello") {
+        config::PolicyConfig p = files_.write("p", body);
+        p.fail_closed = true;
+        p.timeout_ms = 200;
+        PolicyRun r;
+        set_ = PolicySet::load({p}, test::test_catalog(), r.load_error);
+        if (!set_) return r;
+        std::string body_json = R"({"model":"auto","messages":[{"role":"user","content":")" + user_text + R"("}]})";
+        parse_chat_request(body_json, req_, true);
+        PolicyInput in{req_, headers_, nullptr, 0, 0, 0, 0};
+        r.outcome = set_->evaluate(in);
+        return r;
+    }
+    std::string error_of(const std::string& body) {
+        PolicyRun r = run(body);
+        return r.load_error.empty() ? r.outcome.error : r.load_error;
+    }
+
+    PolicyFiles files_;
+    std::unique_ptr<PolicySet> set_;
+    ChatRequest req_;
+    std::vector<std::pair<std::string, std::string>> headers_;
+};
+
+TEST_F(SandboxTest, InfiniteLoopHitsTheInstructionLimit) {
+    EXPECT_NE(error_of("function route(req) while true do end end").find("instruction limit"), std::string::npos);
+}
+
+TEST_F(SandboxTest, DeepRecursionFails) {
+    std::string e = error_of("local function f(n) return f(n + 1) + 1 end\nfunction route(req) return f(1) end");
+    EXPECT_FALSE(e.empty());
+    EXPECT_TRUE(e.find("stack overflow") != std::string::npos || e.find("memory") != std::string::npos ||
+                e.find("instruction") != std::string::npos) << e;
+}
+
+TEST_F(SandboxTest, MemoryBombHitsTheMemoryCap) {
+    std::string e = error_of("function route(req) local t = {} for i = 1, 1e8 do t[i] = {i} end end");
+    EXPECT_TRUE(e.find("memory limit") != std::string::npos || e.find("instruction limit") != std::string::npos) << e;
+    std::string e2 = error_of("function route(req) local s = 'x' for i = 1, 40 do s = s .. s end end");
+    EXPECT_NE(e2.find("memory limit"), std::string::npos) << e2;
+}
+
+TEST_F(SandboxTest, DangerousLibrariesAreAbsent) {
+    for (const char* lib : {"io", "os", "debug", "package", "require", "dofile", "loadfile", "collectgarbage",
+                            "rawset", "print"}) {
+        std::string body = std::string("function route(req) return ") + lib + ".x end";
+        if (std::string(lib) == "require" || std::string(lib) == "dofile" || std::string(lib) == "loadfile" ||
+            std::string(lib) == "collectgarbage" || std::string(lib) == "rawset" || std::string(lib) == "print")
+            body = std::string("function route(req) return ") + lib + "('x') end";
+        EXPECT_NE(error_of(body).find("nil"), std::string::npos) << lib;
+    }
+}
+
+TEST_F(SandboxTest, StringDumpIsRemovedAndLoadRefusesBytecode) {
+    EXPECT_NE(error_of("function route(req) return string.dump(route) end").find("nil"), std::string::npos);
+    std::string e = error_of(
+        "function route(req) local f, err = load('\\27Lua') if f then return {model='strong'} end "
+        "error('refused: ' .. tostring(err)) end");
+    EXPECT_NE(e.find("refused"), std::string::npos) << e;
+    EXPECT_NE(e.find("binary"), std::string::npos) << e;
+}
+
+TEST_F(SandboxTest, TextLoadStillWorks) {
+    PolicyRun r = run("function route(req) local f = load('return \"strong\"') return {model = f()} end");
+    ASSERT_TRUE(r.load_error.empty()) << r.load_error;
+    ASSERT_TRUE(r.outcome.decision) << r.outcome.error;
+    EXPECT_EQ(r.outcome.decision->model, "strong");
+}
+
+TEST_F(SandboxTest, StringMetatableIsLocked) {
+    EXPECT_NE(error_of("function route(req) local mt = getmetatable('') mt.__index = {} end").find("index"),
+              std::string::npos);
+    EXPECT_EQ(run("function route(req) return {model = getmetatable('') == 'locked' and 'strong' or 'weak'} end")
+                  .outcome.decision->model,
+              "strong");
+}
+
+TEST_F(SandboxTest, RequestViewIsReadOnly) {
+    EXPECT_NE(error_of("function route(req) req.model = 'x' end").find("read-only"), std::string::npos);
+    EXPECT_NE(error_of("function route(req) req.messages[1].content = 'x' end").find("read-only"), std::string::npos);
+    EXPECT_NE(error_of("function route(req) req.key.tier = 'pro' end").find("read-only"), std::string::npos);
+    EXPECT_NE(error_of("function route(req) setmetatable(req, nil) end").find("protected"), std::string::npos);
+}
+
+TEST_F(SandboxTest, GlobalsAreLockedAfterLoad) {
+    EXPECT_NE(error_of("function route(req) counter = 1 end").find("assignment to global"), std::string::npos);
+    EXPECT_NE(error_of("x = 1\nfunction route(req) x = 2 end").find("assignment to global"), std::string::npos);
+    EXPECT_NE(error_of("function route(req) string = nil end").find("assignment to global"), std::string::npos);
+    EXPECT_NE(error_of("function route(req) sy.log = nil end").find("read-only"), std::string::npos);
+}
+
+TEST_F(SandboxTest, BacktrackingPatternsAreCapped) {
+    std::string pattern = "function route(req) return string.find(string.rep('a', 400), "
+                          "string.rep('a-', 30) .. 'b') end";
+    EXPECT_NE(error_of(pattern).find("could backtrack"), std::string::npos);
+    std::string long_subject = "function route(req) return string.match(string.rep('a', 20000), 'a+') end";
+    EXPECT_NE(error_of(long_subject).find("pattern subject"), std::string::npos);
+    std::string method_call = "function route(req) local s = string.rep('a', 400) return s:find('a*a*a*b') end";
+    EXPECT_NE(error_of(method_call).find("could backtrack"), std::string::npos);
+    // One repetition on a long subject is fine (about n^2 steps); character sets do not count.
+    PolicyRun ok = run("function route(req) local s = string.rep('a', 5000) .. 'b' "
+                       "if s:find('a+b') and ('x-y'):match('[a-z-]+') then return {model = 'weak'} end end");
+    ASSERT_TRUE(ok.outcome.decision) << ok.outcome.error << ok.load_error;
+}
+
+TEST_F(SandboxTest, ModestPatternsStillWork) {
+    PolicyRun r = run("function route(req) if req.last_user_message:match('^(%w+)%s+[%a-]+$') then return {model = 'weak'} end end",
+                "hello there");
+    ASSERT_TRUE(r.outcome.decision) << r.outcome.error << r.load_error;
+    EXPECT_EQ(r.outcome.decision->model, "weak");
+}
+
+TEST_F(SandboxTest, StringRepIsCapped) {
+    EXPECT_NE(error_of("function route(req) return string.rep('x', 1e7) end").find("string.rep"), std::string::npos);
+}
+
+TEST_F(SandboxTest, ErrorsCarryTheLine) {
+    std::string e = error_of("function route(req)\n  local x = nil\n  return x.y\nend");
+    EXPECT_NE(e.find(":3:"), std::string::npos) << e;
+    EXPECT_NE(e.find("policy 'p'"), std::string::npos) << e;
+}
+
+TEST_F(SandboxTest, LoadErrorsNameThePolicyAndLine) {
+    PolicyRun r = run("function route(req)\n  return {model = \nend");
+    EXPECT_NE(r.load_error.find("policy 'p'"), std::string::npos) << r.load_error;
+    EXPECT_NE(r.load_error.find(":3:"), std::string::npos) << r.load_error;
+    PolicyRun missing = run("local x = 1");
+    EXPECT_NE(missing.load_error.find("route(req)"), std::string::npos) << missing.load_error;
+}
+
+}  // namespace
+}  // namespace sy::policy
