@@ -138,12 +138,12 @@ std::string read_file(const std::string& path) {
 
 std::string build_dir() {
     const char* d = std::getenv("SY_BUILD_DIR");
-    return d ? d : "build";
+    return d ? d : SY_TEST_BUILD_DIR;
 }
 
 std::string source_dir() {
     const char* d = std::getenv("SY_SOURCE_DIR");
-    return d ? d : ".";
+    return d ? d : SY_TEST_SOURCE_DIR;
 }
 
 }  // namespace sy::test

@@ -223,14 +223,14 @@ bool LuaSandbox::pcall(int nargs, int nresults, std::string& error) {
     return false;
 }
 
-bool LuaSandbox::load_file(const std::string& path, const std::string& chunk_name, std::string& error) {
+bool LuaSandbox::load(const std::string& source, const std::string& path, std::string& error) {
     if (!L_) {
         error = "cannot create a Lua state";
         return false;
     }
-    (void)chunk_name;
-    // luaL_loadfilex reads the file; mode "t" refuses precompiled bytecode files.
-    int rc = luaL_loadfilex(L_, path.c_str(), "t");
+    // Mode "t" refuses precompiled bytecode.
+    std::string chunk_name = "@" + path;
+    int rc = luaL_loadbufferx(L_, source.data(), source.size(), chunk_name.c_str(), "t");
     if (rc != LUA_OK) {
         error = lua_tostring(L_, -1) ? lua_tostring(L_, -1) : "cannot load";
         lua_pop(L_, 1);

@@ -35,9 +35,10 @@ public:
 
     lua_State* state() const { return L_; }
 
-    // Runs the file's top level under the limits, then locks the globals. Error: message with
-    // the file and line.
-    bool load_file(const std::string& path, const std::string& chunk_name, std::string& error);
+    // Compiles `source` (the policy file's text, read once by the caller; `path` names it in
+    // messages), runs its top level under the limits, then locks the globals. Error: message
+    // with the file and line.
+    bool load(const std::string& source, const std::string& path, std::string& error);
 
     // Starts the budget of one call (instruction count and deadline).
     void begin_call();

@@ -2,6 +2,9 @@
 
 #include <lua5.4/lua.h>
 
+#include <fstream>
+#include <sstream>
+
 #include <switchyard/log.hpp>
 
 #include "policy/decision.hpp"
@@ -19,19 +22,35 @@ SandboxLimits limits_of(const config::PolicyConfig& p) {
 std::unique_ptr<PolicySet> PolicySet::load(const std::vector<config::PolicyConfig>& policies, Catalog catalog,
                                            std::string& error) {
     std::unique_ptr<PolicySet> set(new PolicySet(policies, std::move(catalog)));
+    if (!set->read_sources(error)) return nullptr;
     auto states = set->create_states(error);
     if (!states) return nullptr;
     set->release(std::move(states));
     return set;
 }
 
+bool PolicySet::read_sources(std::string& error) {
+    for (const auto& p : policies_) {
+        std::ifstream in(p.file, std::ios::binary);
+        if (!in) {
+            error = "policy '" + p.name + "': cannot read " + p.file;
+            return false;
+        }
+        std::stringstream ss;
+        ss << in.rdbuf();
+        sources_.push_back(ss.str());
+    }
+    return true;
+}
+
 std::unique_ptr<PolicySet::States> PolicySet::create_states(std::string& error) const {
     auto states = std::make_unique<States>();
-    for (const auto& p : policies_) {
+    for (size_t i = 0; i < policies_.size(); ++i) {
+        const auto& p = policies_[i];
         auto sandbox = std::make_unique<LuaSandbox>(limits_of(p));
         if (sandbox->state()) install_helpers(sandbox->state(), &catalog_);
         std::string why;
-        if (!sandbox->load_file(p.file, p.name, why)) {
+        if (!sandbox->load(sources_[i], p.file, why)) {
             error = "policy '" + p.name + "': " + why;
             return nullptr;
         }

@@ -36,6 +36,7 @@ private:
 
     PolicySet(std::vector<config::PolicyConfig> policies, Catalog catalog)
         : policies_(std::move(policies)), catalog_(std::move(catalog)) {}
+    bool read_sources(std::string& error);
     std::unique_ptr<States> create_states(std::string& error) const;
     std::unique_ptr<States> acquire() const;
     void release(std::unique_ptr<States> states) const;
@@ -44,6 +45,7 @@ private:
                  std::optional<Decision>& out, std::string& error) const;
 
     std::vector<config::PolicyConfig> policies_;
+    std::vector<std::string> sources_;  // file contents read at load: new states never reread files
     Catalog catalog_;
     mutable std::mutex mu_;
     mutable std::vector<std::unique_ptr<States>> pool_;
