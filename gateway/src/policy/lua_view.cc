@@ -10,18 +10,74 @@
 namespace sy::policy {
 namespace {
 
+constexpr const char* kReadonlyMeta = "switchyard.readonly";
+
+// Read-only views are userdata holding the data table as their user value, all sharing one
+// metatable: one allocation per view instead of a proxy table, a metatable and closures.
+void push_data_of(lua_State* L, int index) { lua_getiuservalue(L, index, 1); }
+
+constexpr const char* kCurrentRequest = "switchyard.current_request";
+
+bool build_lazy_field(lua_State* L, const PolicyInput& in, std::string_view key);
+
+// The PolicyInput behind a request view while its call runs (null for other views, and for a
+// request view kept past its call, so a stale view can never reach freed memory).
+const PolicyInput* input_of(lua_State* L, int index) {
+    if (lua_getiuservalue(L, index, 2) != LUA_TLIGHTUSERDATA) {
+        lua_pop(L, 1);
+        return nullptr;
+    }
+    auto* in = static_cast<const PolicyInput*>(lua_touserdata(L, -1));
+    lua_pop(L, 1);
+    return in;
+}
+
+int readonly_index(lua_State* L) {
+    push_data_of(L, 1);
+    lua_pushvalue(L, 2);
+    if (lua_rawget(L, -2) != LUA_TNIL) return 1;
+    const PolicyInput* in = input_of(L, 1);
+    if (!in || lua_type(L, 2) != LUA_TSTRING) return 1;
+    lua_pop(L, 1);  // data
+    size_t len = 0;
+    const char* key = lua_tolstring(L, 2, &len);
+    if (!build_lazy_field(L, *in, std::string_view(key, len))) {
+        lua_pushnil(L);
+        return 1;
+    }
+    lua_pushvalue(L, 2);   // data value key
+    lua_pushvalue(L, -2);  // data value key value
+    lua_rawset(L, -4);     // data[key] = value
+    return 1;
+}
+
 int readonly_write(lua_State* L) {
     return luaL_error(L, "the request view is read-only (tried to set '%s')", luaL_tolstring(L, 2, nullptr));
 }
 
 int readonly_len(lua_State* L) {
-    lua_pushinteger(L, static_cast<lua_Integer>(lua_rawlen(L, lua_upvalueindex(1))));
+    push_data_of(L, 1);
+    lua_pushinteger(L, static_cast<lua_Integer>(lua_rawlen(L, -1)));
     return 1;
 }
 
+constexpr const char* kLazyFields[] = {"messages", "tools", "key", "budget", "headers", "metadata", "pii", "time"};
+
 int readonly_pairs(lua_State* L) {
+    if (const PolicyInput* in = input_of(L, 1)) {  // materialize lazy fields so pairs sees them
+        push_data_of(L, 1);
+        for (const char* f : kLazyFields) {
+            if (lua_getfield(L, -1, f) != LUA_TNIL) {
+                lua_pop(L, 1);
+                continue;
+            }
+            lua_pop(L, 1);
+            if (build_lazy_field(L, *in, f)) lua_setfield(L, -2, f);
+        }
+        lua_pop(L, 1);
+    }
     lua_getglobal(L, "next");
-    lua_pushvalue(L, lua_upvalueindex(1));
+    push_data_of(L, 1);
     lua_pushnil(L);
     return 3;
 }
@@ -119,6 +175,21 @@ void push_time(lua_State* L, int64_t unix_time) {
     make_readonly(L);
 }
 
+// Builds (pushes) one of the fields that most policies never read, on first access.
+bool build_lazy_field(lua_State* L, const PolicyInput& in, std::string_view key) {
+    const ChatRequest& r = in.request;
+    if (key == "messages") push_messages(L, r);
+    else if (key == "tools") push_string_list(L, r.tool_names);
+    else if (key == "key") push_key(L, in.key);
+    else if (key == "budget") push_budget(L, in.budget_spent_usd, in.budget_limit_usd);
+    else if (key == "headers") push_pairs(L, in.headers);
+    else if (key == "metadata") push_pairs(L, r.metadata);
+    else if (key == "pii") push_pii(L, in.pii);
+    else if (key == "time") push_time(L, in.unix_time);
+    else return false;
+    return true;
+}
+
 }  // namespace
 
 void set_string(lua_State* L, const char* key, std::string_view value) {
@@ -128,51 +199,47 @@ void set_string(lua_State* L, const char* key, std::string_view value) {
 
 void make_readonly(lua_State* L) {
     // stack: data
-    lua_createtable(L, 0, 0);          // proxy
-    lua_createtable(L, 0, 5);          // metatable
-    lua_pushvalue(L, -3);
-    lua_setfield(L, -2, "__index");
-    lua_pushcfunction(L, readonly_write);
-    lua_setfield(L, -2, "__newindex");
-    lua_pushvalue(L, -3);
-    lua_pushcclosure(L, readonly_len, 1);
-    lua_setfield(L, -2, "__len");
-    lua_pushvalue(L, -3);
-    lua_pushcclosure(L, readonly_pairs, 1);
-    lua_setfield(L, -2, "__pairs");
-    lua_pushliteral(L, "read-only");
-    lua_setfield(L, -2, "__metatable");
-    lua_setmetatable(L, -2);           // data proxy
-    lua_remove(L, -2);                 // proxy
+    lua_newuserdatauv(L, 0, 2);        // data view (user values: data, request input or nil)
+    lua_insert(L, -2);                 // view data
+    lua_setiuservalue(L, -2, 1);       // view
+    if (luaL_newmetatable(L, kReadonlyMeta)) {
+        static const luaL_Reg meta[] = {{"__index", readonly_index},
+                                        {"__newindex", readonly_write},
+                                        {"__len", readonly_len},
+                                        {"__pairs", readonly_pairs},
+                                        {nullptr, nullptr}};
+        luaL_setfuncs(L, meta, 0);
+        lua_pushliteral(L, "read-only");
+        lua_setfield(L, -2, "__metatable");
+    }
+    lua_setmetatable(L, -2);
 }
 
 void push_request(lua_State* L, const PolicyInput& in) {
     const ChatRequest& r = in.request;
-    lua_createtable(L, 0, 20);
+    lua_createtable(L, 0, 16);
     set_string(L, "model", r.model);
-    push_messages(L, r);
-    lua_setfield(L, -2, "messages");
     set_string(L, "last_user_message", r.last_user_text);
     set_string(L, "system", r.system_text);
     set_integer(L, "tokens", r.prompt_tokens);
     if (r.max_tokens >= 0) set_integer(L, "max_tokens", r.max_tokens);
     set_bool(L, "stream", r.stream);
-    push_string_list(L, r.tool_names);
-    lua_setfield(L, -2, "tools");
     set_string(L, "user", r.user);
-    push_key(L, in.key);
-    lua_setfield(L, -2, "key");
-    push_budget(L, in.budget_spent_usd, in.budget_limit_usd);
-    lua_setfield(L, -2, "budget");
-    push_pairs(L, in.headers);
-    lua_setfield(L, -2, "headers");
-    push_pairs(L, r.metadata);
-    lua_setfield(L, -2, "metadata");
-    push_pii(L, in.pii);
-    lua_setfield(L, -2, "pii");
-    push_time(L, in.unix_time);
-    lua_setfield(L, -2, "time");
     make_readonly(L);
+    lua_pushlightuserdata(L, const_cast<PolicyInput*>(&in));
+    lua_setiuservalue(L, -2, 2);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, LUA_REGISTRYINDEX, kCurrentRequest);
+}
+
+void end_request(lua_State* L) {
+    if (lua_getfield(L, LUA_REGISTRYINDEX, kCurrentRequest) == LUA_TUSERDATA) {
+        lua_pushnil(L);
+        lua_setiuservalue(L, -2, 2);
+    }
+    lua_pop(L, 1);
+    lua_pushnil(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, kCurrentRequest);
 }
 
 }  // namespace sy::policy

@@ -13,8 +13,11 @@ namespace sy::policy {
 // pairs/ipairs/# work).
 void make_readonly(lua_State* L);
 
-// Pushes the read-only request view for one call.
+// Pushes the read-only request view for one call. Fields most policies never read (messages,
+// tools, key, budget, headers, metadata, pii, time) are built on first access. Call
+// end_request after the call: the view then stops reaching `in`.
 void push_request(lua_State* L, const PolicyInput& in);
+void end_request(lua_State* L);
 
 void set_string(lua_State* L, const char* key, std::string_view value);
 

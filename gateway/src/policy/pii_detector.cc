@@ -161,6 +161,7 @@ size_t token_len(std::string_view t, size_t i, const char* extra) {
 }
 
 bool secret_at(std::string_view t, size_t i) {
+    if (!std::strchr("srgAx", t[i])) return false;  // first letters of every known prefix
     std::string_view rest = t.substr(i);
     struct Prefix {
         const char* p;
@@ -202,6 +203,7 @@ bool ssn_at(std::string_view t, size_t i) {
 }
 
 bool nino_at(std::string_view t, size_t i) {
+    if (i + 3 > t.size() || !upper(t[i + 1]) || !(digit(t[i + 2]) || t[i + 2] == ' ')) return false;
     std::string s;
     size_t j = i;
     while (j < t.size() && s.size() < 9) {

@@ -87,7 +87,9 @@ bool PolicySet::run_one(LuaSandbox& sandbox, const config::PolicyConfig& policy,
     sandbox.begin_call();
     lua_getglobal(L, "route");
     push_request(L, input);
-    if (!sandbox.pcall(1, 1, error)) {
+    bool called = sandbox.pcall(1, 1, error);
+    end_request(L);
+    if (!called) {
         lua_settop(L, top);
         return false;
     }

@@ -98,7 +98,36 @@ TEST_F(SandboxTest, RequestViewIsReadOnly) {
     EXPECT_NE(error_of("function route(req) req.model = 'x' end").find("read-only"), std::string::npos);
     EXPECT_NE(error_of("function route(req) req.messages[1].content = 'x' end").find("read-only"), std::string::npos);
     EXPECT_NE(error_of("function route(req) req.key.tier = 'pro' end").find("read-only"), std::string::npos);
-    EXPECT_NE(error_of("function route(req) setmetatable(req, nil) end").find("protected"), std::string::npos);
+    EXPECT_NE(error_of("function route(req) setmetatable(req, nil) end").find("setmetatable"), std::string::npos);
+    EXPECT_NE(error_of("function route(req) rawset(req, 'model', 1) end").find("nil"), std::string::npos);
+}
+
+TEST_F(SandboxTest, AViewKeptPastItsCallReachesNothing) {
+    // The request view lives in an upvalue across calls; its lazy fields must not reach the
+    // previous request's memory.
+    config::PolicyConfig p = files_.write("keep", R"(
+local saved = {}
+function route(req)
+  if saved.req then
+    local stale = saved.req.messages
+    if stale ~= nil then error("stale view reached old request") end
+    return {model = "weak"}
+  end
+  saved.req = req
+  return nil
+end)");
+    std::string error;
+    auto set = PolicySet::load({p}, test::test_catalog(), error);
+    ASSERT_TRUE(set) << error;
+    ChatRequest first, second;
+    parse_chat_request(R"({"model":"auto","messages":[{"role":"user","content":"one"}]})", first, true);
+    parse_chat_request(R"({"model":"auto","messages":[{"role":"user","content":"two"}]})", second, true);
+    PolicyInput in1{first, headers_, nullptr, 0, 0, 0, 0};
+    EXPECT_FALSE(set->evaluate(in1).decision);
+    PolicyInput in2{second, headers_, nullptr, 0, 0, 0, 0};
+    Outcome o = set->evaluate(in2);
+    ASSERT_TRUE(o.decision) << o.error;
+    EXPECT_EQ(o.decision->model, "weak");
 }
 
 TEST_F(SandboxTest, GlobalsAreLockedAfterLoad) {
