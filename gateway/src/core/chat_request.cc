@@ -46,7 +46,7 @@ bool append_content_text(const Value& content, std::string& out, int64_t& image_
 std::optional<ApiError> parse_messages(const Value& messages, ChatRequest& out, bool details) {
     if (!messages.IsArray() || messages.Empty())
         return ApiError::bad_request("'messages' must be a non-empty array", "messages");
-    int64_t chars = 0;
+    int64_t text_tokens = 0;
     int64_t image_parts = 0;
     int64_t images_before = 0;
     std::string text;
@@ -65,7 +65,7 @@ std::optional<ApiError> parse_messages(const Value& messages, ChatRequest& out, 
         if (content != msg.MemberEnd() && !append_content_text(content->value, text, image_parts))
             return ApiError::bad_request(
                 param + ".content must be a string or an array of content parts", param + ".content");
-        chars += static_cast<int64_t>(text.size());
+        text_tokens += estimate_tokens(text);
         if (details) out.messages.push_back({std::string(r), text, image_parts > images_before});
         images_before = image_parts;
         if (r == "user") out.last_user_text = text;
@@ -80,13 +80,13 @@ std::optional<ApiError> parse_messages(const Value& messages, ChatRequest& out, 
                 if (fn == call.MemberEnd() || !fn->value.IsObject()) continue;
                 auto args = fn->value.FindMember("arguments");
                 if (args != fn->value.MemberEnd() && args->value.IsString())
-                    chars += args->value.GetStringLength();
+                    text_tokens += estimate_tokens(view_of(args->value));
             }
         }
     }
     out.message_count = static_cast<int32_t>(messages.Size());
     // An image costs roughly 765 tokens at OpenAI's default detail; a conservative estimate.
-    out.prompt_tokens = (chars + 3) / 4 + kTokensPerMessage * out.message_count + 765 * image_parts;
+    out.prompt_tokens = text_tokens + kTokensPerMessage * out.message_count + 765 * image_parts;
     return std::nullopt;
 }
 
@@ -123,7 +123,48 @@ std::optional<ApiError> parse_stream(const Value& doc, ChatRequest& out) {
 
 }  // namespace
 
-int64_t estimate_tokens(std::string_view text) { return (static_cast<int64_t>(text.size()) + 3) / 4; }
+// A tokenizer-free approximation of BPE counts (cl100k/o200k), by segments: a word of up to 8
+// letters is about one token (longer words split every ~4 letters), digits go in groups of 3,
+// runs of punctuation cost a token per three characters, runs of spaces
+// and of newlines are one token each, and non-ASCII text costs about a token per 2 bytes.
+// Measured against real counts in tests/bench/tokens (docs/performance.md).
+int64_t estimate_tokens(std::string_view text) {
+    int64_t tokens = 0;
+    const size_t n = text.size();
+    size_t i = 0;
+    auto is_alpha = [](unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; };
+    while (i < n) {
+        unsigned char c = static_cast<unsigned char>(text[i]);
+        size_t start = i;
+        if (is_alpha(c)) {
+            while (i < n && is_alpha(static_cast<unsigned char>(text[i]))) ++i;
+            size_t len = i - start;
+            tokens += len <= 8 ? 1 : 1 + static_cast<int64_t>((len - 8 + 3) / 4);
+        } else if (c >= '0' && c <= '9') {
+            while (i < n && text[i] >= '0' && text[i] <= '9') ++i;
+            tokens += static_cast<int64_t>((i - start + 2) / 3);
+        } else if (c == ' ') {
+            while (i < n && text[i] == ' ') ++i;
+            // one space joins the next word; longer runs (indentation) are a token of their own
+            if (i - start > 1) ++tokens;
+        } else if (c == '\n' || c == '\r' || c == '\t') {
+            // line breaks and the indentation after them
+            while (i < n && (text[i] == '\n' || text[i] == '\r' || text[i] == '\t' || text[i] == ' ')) ++i;
+            ++tokens;
+        } else if (c >= 0x80) {
+            while (i < n && static_cast<unsigned char>(text[i]) >= 0x80) ++i;
+            tokens += static_cast<int64_t>((i - start + 1) / 2);
+        } else {
+            // punctuation: common pairs ("()", "->", "::", ");") merge into one token
+            auto is_punct = [](unsigned char p) {
+                return p > ' ' && p < 0x80 && !((p >= 'a' && p <= 'z') || (p >= 'A' && p <= 'Z') || (p >= '0' && p <= '9'));
+            };
+            while (i < n && is_punct(static_cast<unsigned char>(text[i])) && text[i] != '_') ++i;
+            tokens += static_cast<int64_t>((i - start + 2) / 3);
+        }
+    }
+    return tokens;
+}
 
 static void collect_details(const Value& doc, ChatRequest& out) {
     if (auto tools = doc.FindMember("tools"); tools != doc.MemberEnd() && tools->value.IsArray()) {

@@ -40,9 +40,18 @@ TEST(ChatRequestTest, PrefersMaxCompletionTokens) {
 
 TEST(ChatRequestTest, EstimatesTokensFromText) {
     ChatRequest r;
-    ASSERT_FALSE(parse(R"({"model": "m", "messages": [{"role": "user", "content": "abcdefgh"}]})", r));
-    EXPECT_EQ(r.prompt_tokens, 2 + 4);  // 8 bytes / 4 + per-message overhead
-    EXPECT_EQ(estimate_tokens("abcde"), 2);
+    ASSERT_FALSE(parse(R"({"model": "m", "messages": [{"role": "user", "content": "hello there"}]})", r));
+    EXPECT_EQ(r.prompt_tokens, 2 + 4);  // two words + per-message overhead
+}
+
+TEST(ChatRequestTest, TokenEstimateFollowsBpeSegments) {
+    EXPECT_EQ(estimate_tokens(""), 0);
+    EXPECT_EQ(estimate_tokens("The cat sat."), 4);          // three words and a period
+    EXPECT_EQ(estimate_tokens("internationalization"), 4);  // 20 letters: split every ~4 past 8
+    EXPECT_EQ(estimate_tokens("1234567"), 3);               // digits in groups of three
+    EXPECT_EQ(estimate_tokens("max_tokens = 5;"), 5);       // 10-letter identifier (2), =, digit, ;
+    EXPECT_EQ(estimate_tokens("a\n    b"), 3);              // the newline and its indentation are one
+    EXPECT_EQ(estimate_tokens("héllo"), 3);                 // non-ASCII bytes: one token per two
 }
 
 struct BadCase {
