@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Gateway overhead benchmark, in one invocation: the fast nginx mock upstream and wrk set-up from
 # ../shared/bench/peers measure (a) the mock directly, (b) nginx as a plain proxy and
-# (c) Switchyard (openai provider in front of the same mock), JSON and streaming, at
-# CONNS (default 1 16 64) connections; then the pinned single-core run at 1 connection.
+# (c) Switchyard (openai provider in front of the same mock), JSON and streaming, plus
+# (c') Switchyard with the realistic Lua policy (JSON; POLICY_RUN=0 skips it), at CONNS
+# (default 1 16 64) connections; then the pinned single-core run at 1 connection.
 # Prints the tables and writes them to docs/performance.md (WRITE_DOC=0 to skip).
 #
 #   tests/bench/run.sh                       # full run (~6 min)
@@ -50,14 +51,18 @@ models:
     deployments: [{provider: mock-sse}]
 YAML
 
-start_gateway() {  # start_gateway CPUS
-    local cpus=$1
+# The same config plus the realistic 30-line Lua policy (it has no opinion on these requests,
+# so the answer path is unchanged and the difference is the policy's cost).
+{ cat "$RUN_DIR/switchyard-bench.yaml"; printf 'policies:\n  - file: %s\n' "$ROOT/tests/bench/policy/realistic.lua"; } \
+    > "$RUN_DIR/switchyard-bench-policy.yaml"
+
+start_gateway() {  # start_gateway CPUS [CONFIG]
+    local cpus=$1 config=${2:-$RUN_DIR/switchyard-bench.yaml}
     if [ -n "$cpus" ]; then
-        taskset -c "$cpus" "$BIN" serve --config "$RUN_DIR/switchyard-bench.yaml" --listen 127.0.0.1:$GW_PORT \
+        taskset -c "$cpus" "$BIN" serve --config "$config" --listen 127.0.0.1:$GW_PORT \
             --log-level warn 2> "$RUN_DIR/switchyard.log" &
     else
-        "$BIN" serve --config "$RUN_DIR/switchyard-bench.yaml" --listen 127.0.0.1:$GW_PORT \
-            --log-level warn 2> "$RUN_DIR/switchyard.log" &
+        "$BIN" serve --config "$config" --listen 127.0.0.1:$GW_PORT --log-level warn 2> "$RUN_DIR/switchyard.log" &
     fi
     gw_pid=$!
     for _ in $(seq 100); do
@@ -79,6 +84,12 @@ run_set() {  # run_set OUT_DIR CPUS CONNS -> direct, nginx, switchyard json + st
     KEEP_RESULTS=1 MODES=stream WRK_MODEL=bench-sse CUSTOM_NAME=switchyard CUSTOM_PID=$gw_pid CUSTOM_URL=$url \
         "$PEERS/run-all.sh" custom > /dev/null
     stop_gateway
+    if [ "${POLICY_RUN:-1}" = 1 ]; then
+        start_gateway "$cpus" "$RUN_DIR/switchyard-bench-policy.yaml"
+        KEEP_RESULTS=1 MODES=json CUSTOM_NAME=switchyard+policy CUSTOM_PID=$gw_pid CUSTOM_URL=$url \
+            "$PEERS/run-all.sh" custom > /dev/null
+        stop_gateway
+    fi
 }
 
 echo "bench: load run (CONNS=${CONNS:-1 16 64}, ${DURATION}s each)" >&2

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 
 namespace sy::test {
 
@@ -162,6 +163,15 @@ HttpResponse post_chat(int port, const std::string& body,
                        const std::vector<std::pair<std::string, std::string>>& headers) {
     HttpClient c(port);
     return c.request("POST", "/v1/chat/completions", body, headers);
+}
+
+double metric_value(const std::string& body, const std::string& series) {
+    size_t pos = 0;
+    while ((pos = body.find(series + " ", pos)) != std::string::npos) {
+        if (pos == 0 || body[pos - 1] == '\n') return std::strtod(body.c_str() + pos + series.size() + 1, nullptr);
+        pos += series.size();
+    }
+    return -1;
 }
 
 std::vector<std::string> sse_data(const std::string& body) {

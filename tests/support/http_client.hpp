@@ -55,6 +55,9 @@ private:
 HttpResponse post_chat(int port, const std::string& body,
                        const std::vector<std::pair<std::string, std::string>>& headers = {});
 
+// Value of one series in a Prometheus text body (`name{labels}` exactly as rendered), or -1.
+double metric_value(const std::string& body, const std::string& series);
+
 // SSE `data:` payloads in a stream body, in order.
 std::vector<std::string> sse_data(const std::string& body);
 

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include <switchyard/log.hpp>
+#include <switchyard/metrics.hpp>
 
 namespace sy::plugin {
 
@@ -44,6 +45,9 @@ void PluginRegistry::add(const std::string& path) {
     }
     log::info("plugins", "loaded " + std::string(kind_name(outcome.plugin->kind())) + " plugin '" +
                              name + "' " + outcome.plugin->version() + " from " + path);
+    metrics::Gateway::get()
+        .plugin_info.with({name, kind_name(outcome.plugin->kind()), outcome.plugin->version()})
+        .set(1);
     plugins_.emplace(name, std::move(outcome.plugin));
 }
 

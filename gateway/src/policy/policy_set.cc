@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include <switchyard/log.hpp>
+#include <switchyard/metrics.hpp>
 
 #include "policy/decision.hpp"
 #include "policy/lua_view.hpp"
@@ -120,6 +121,7 @@ Outcome PolicySet::evaluate(const PolicyInput& input) const {
         if (!run_one(*states->per_policy[i], p, input, d, error)) {
             discard = true;
             outcome.failed.push_back(p.name);
+            metrics::Gateway::get().policy_errors.with({p.name, p.fail_closed ? "closed" : "open"}).inc();
             log::warn("policy", "policy '" + p.name + "' failed (on_error: " + (p.fail_closed ? "closed" : "open") +
                                     "): " + error);
             if (p.fail_closed) {

@@ -125,7 +125,11 @@ bool Runtime::build_models(std::string& error) {
             auto pool = pools_.find(dc.provider);
             const plugin::ProviderInstance* prov = it->second.get();
             bool local = dc.local.value_or(prov->is_local() || is_loopback_url(prov->config().base_url));
-            model->deployments.push_back({&dc, prov, pool == pools_.end() ? nullptr : pool->second.get(), local});
+            Deployment dep{&dc, prov, pool == pools_.end() ? nullptr : pool->second.get(), local, {}};
+            const char* classes[] = {"2xx", "4xx", "5xx", "client_gone"};
+            for (size_t k = 0; k < dep.requests.size(); ++k)
+                dep.requests[k] = &metrics::Gateway::get().requests.with({mc.name, dc.provider, classes[k]});
+            model->deployments.push_back(dep);
             model->total_weight += dc.weight;
         }
         model_index_.emplace(mc.name, model.get());
@@ -216,8 +220,35 @@ const Deployment* Runtime::pick_deployment(const Model& model, bool local_only) 
     return last;
 }
 
+namespace {
+
+// switchyard_routing_decisions_total by where the decision came from (the route header's prefix).
+void count_decision(const RouteDecision& d) {
+    static metrics::Series* model = &metrics::Gateway::get().routing_decisions.with({"model"});
+    static metrics::Series* def = &metrics::Gateway::get().routing_decisions.with({"default"});
+    static metrics::Series* router = &metrics::Gateway::get().routing_decisions.with({"router"});
+    static metrics::Series* policy = &metrics::Gateway::get().routing_decisions.with({"policy"});
+    static metrics::Series* fallback = &metrics::Gateway::get().routing_decisions.with({"fallback"});
+    const std::string& r = d.reason;
+    metrics::Series* s = r.starts_with("policy:") ? policy
+                         : r.starts_with("router:") ? router
+                         : r.starts_with("default:") ? def
+                         : r.starts_with("fallback:") ? fallback
+                                                      : model;
+    s->inc();
+}
+
+}  // namespace
+
 std::optional<ApiError> Runtime::route(const ChatRequest& req, const std::string& request_id,
                                        const RouteContext& ctx, RouteDecision& out) const {
+    std::optional<ApiError> err = route_unmetered(req, request_id, ctx, out);
+    if (!err) count_decision(out);
+    return err;
+}
+
+std::optional<ApiError> Runtime::route_unmetered(const ChatRequest& req, const std::string& request_id,
+                                                 const RouteContext& ctx, RouteDecision& out) const {
     if (!has_policies()) return route_by_model_name(req, request_id, out);
     static const std::vector<std::pair<std::string, std::string>> kNoHeaders;
     policy::PolicyInput input{req,          ctx.headers ? *ctx.headers : kNoHeaders,

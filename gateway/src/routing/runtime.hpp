@@ -3,6 +3,7 @@
 // threads share it without locks; a reload builds a new one and swaps it in.
 #pragma once
 
+#include <array>
 #include <cmath>
 #include <map>
 #include <memory>
@@ -13,6 +14,7 @@
 #include <switchyard/api_error.hpp>
 #include <switchyard/chat_request.hpp>
 #include <switchyard/config.hpp>
+#include <switchyard/metrics.hpp>
 
 #include "plugin/instances.hpp"
 #include "policy/policy_set.hpp"
@@ -26,6 +28,8 @@ struct Deployment {
     const plugin::ProviderInstance* provider;
     upstream::ConnectionPool* pool;  // nullptr for local providers
     bool local;                      // on this machine or network (local_only decisions may use it)
+    // switchyard_requests_total series for this model and provider: 2xx, 4xx, 5xx, client_gone
+    std::array<metrics::Series*, 4> requests{};
 };
 
 struct Model {
@@ -97,6 +101,8 @@ private:
     bool build_models(std::string& error);
     bool build_routers(std::string& error);
     bool build_policies(std::string& error);
+    std::optional<ApiError> route_unmetered(const ChatRequest& req, const std::string& request_id,
+                                            const RouteContext& ctx, RouteDecision& out) const;
     std::optional<ApiError> route_by_model_name(const ChatRequest& req, const std::string& request_id,
                                                 RouteDecision& out) const;
     std::optional<ApiError> apply_policy(const policy::Outcome& outcome, const ChatRequest& req,

@@ -8,6 +8,7 @@
 #include <Poco/Net/HTTPServerResponse.h>
 
 #include <switchyard/log.hpp>
+#include <switchyard/metrics.hpp>
 
 #include "server/http_util.hpp"
 #include "server/provider_call.hpp"
@@ -128,6 +129,15 @@ void ChatHandler::handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HT
 
     CallContext ctx{req, resp, chat, request_id, decision, client_fd(req), kMaxUpstreamBody};
     CallOutcome out = call_provider(ctx);
+    const auto& series = decision.deployment->requests;
+    size_t cls = out.client_gone ? 3 : out.status >= 500 ? 2 : out.status >= 400 ? 1 : 0;
+    series[cls]->inc();
+    if (!out.client_gone && (out.stream_error || out.status >= 500 || out.status == 429)) {
+        const char* kind = out.stream_error ? "stream_interrupted" : out.status == 504 ? "timeout"
+                           : out.status == 429                 ? "rate_limited"
+                                                               : "error";
+        metrics::Gateway::get().upstream_errors.with({decision.deployment->provider->config().name, kind}).inc();
+    }
     log_outcome(request_id, chat, decision, out);
 }
 

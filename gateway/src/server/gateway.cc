@@ -48,7 +48,10 @@ bool policy_cases_pass(const routing::Runtime& rt, std::string& error) {
 std::shared_ptr<const routing::Runtime> Gateway::build(std::string& error) {
     auto rt = build_runtime_from_file(config_path_, error);
     if (rt && !policy_cases_pass(*rt, error)) return nullptr;
-    if (rt) rt->set_generation(generation_.fetch_add(1) + 1);
+    if (rt) {
+        rt->set_generation(generation_.fetch_add(1) + 1);
+        metrics::Gateway::get().config_generation.with({}).set(static_cast<double>(rt->generation()));
+    }
     return rt;
 }
 
@@ -80,6 +83,7 @@ bool Gateway::reload(std::string& error) {
     auto rt = build(error);
     if (!rt) {
         last_reload_error_ = error;
+        metrics::Gateway::get().reload_failures.with({}).inc();
         log::error("reload", "keeping the running config: " + error);
         return false;
     }

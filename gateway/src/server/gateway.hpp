@@ -7,6 +7,8 @@
 #include <mutex>
 #include <string>
 
+#include <switchyard/metrics.hpp>
+
 #include "routing/runtime.hpp"
 
 namespace sy::server {
@@ -34,8 +36,10 @@ public:
     // RAII in-flight marker for one request.
     class InflightGuard {
     public:
-        explicit InflightGuard(Gateway& g) : g_(g) { g_.inflight_.fetch_add(1, std::memory_order_relaxed); }
-        ~InflightGuard() { g_.inflight_.fetch_sub(1, std::memory_order_relaxed); }
+        explicit InflightGuard(Gateway& g) : g_(g) {
+            g_.inflight_metric_.set(g_.inflight_.fetch_add(1, std::memory_order_relaxed) + 1);
+        }
+        ~InflightGuard() { g_.inflight_metric_.set(g_.inflight_.fetch_sub(1, std::memory_order_relaxed) - 1); }
         InflightGuard(const InflightGuard&) = delete;
         InflightGuard& operator=(const InflightGuard&) = delete;
 
@@ -50,6 +54,7 @@ private:
     std::shared_ptr<const routing::Runtime> runtime_;
     std::atomic<bool> draining_{false};
     std::atomic<int> inflight_{0};
+    metrics::Series& inflight_metric_ = metrics::Gateway::get().inflight.with({});
     std::atomic<uint64_t> generation_{0};
     mutable std::mutex reload_mu_;
     std::string last_reload_error_;

@@ -7,6 +7,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <switchyard/metrics.hpp>
+
 #include "server/chat_handler.hpp"
 #include "server/http_util.hpp"
 #include "server/models_handler.hpp"
@@ -44,6 +46,17 @@ void readyz(Gateway& g, HTTPServerRequest& req, HTTPServerResponse& resp) {
     } else {
         send_json(req, resp, 200, R"({"status":"ready"})");
     }
+}
+
+void metrics_text(Gateway&, HTTPServerRequest& req, HTTPServerResponse& resp) {
+    std::string body = metrics::Registry::instance().render();
+    resp.setStatus(Poco::Net::HTTPResponse::HTTP_OK);
+    resp.setContentType("text/plain; version=0.0.4");
+    resp.setContentLength64(static_cast<Poco::Int64>(body.size()));
+    std::string out;
+    append_head(resp, out);
+    out += body;
+    if (!write_client(req, out)) resp.setKeepAlive(false);
 }
 
 void not_found(Gateway&, HTTPServerRequest& req, HTTPServerResponse& resp) {
@@ -126,6 +139,7 @@ Poco::Net::HTTPRequestHandler* HandlerFactory::createRequestHandler(const HTTPSe
         {"/v1/models", "GET", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new FnHandler<models>(g); }},
         {"/healthz", "GET", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new FnHandler<healthz>(g); }},
         {"/readyz", "GET", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new FnHandler<readyz>(g); }},
+        {"/metrics", "GET", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new FnHandler<metrics_text>(g); }},
         {"/admin/reload", "POST", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new FnHandler<admin_reload>(g); }},
         {"/admin/reload", "GET", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new FnHandler<admin_reload>(g); }},
     };

@@ -165,6 +165,24 @@ TEST_F(GatewayTest, MalformedRouterModelIs400) {
     EXPECT_NE(r.body.find("threshold"), std::string::npos) << r.body;
 }
 
+TEST_F(GatewayTest, MetricsCountRequestsByModelProviderAndStatus) {
+    ASSERT_EQ(post_chat(gw_->port(), chat_body("mock-strong", "count me")).status, 200);
+    ASSERT_EQ(post_chat(gw_->port(), chat_body("gpt-test", "fail #fake:status=500")).status, 502);
+    HttpClient c(gw_->port());
+    HttpResponse m = c.request("GET", "/metrics");
+    ASSERT_EQ(m.status, 200);
+    EXPECT_EQ(m.header("content-type"), "text/plain; version=0.0.4");
+    EXPECT_NE(m.body.find("switchyard_requests_total{model=\"mock-strong\",provider=\"local\",status_class=\"2xx\"} "),
+              std::string::npos) << m.body;
+    EXPECT_NE(m.body.find("switchyard_requests_total{model=\"gpt-test\",provider=\"fake\",status_class=\"5xx\"} "),
+              std::string::npos) << m.body;
+    EXPECT_NE(m.body.find("switchyard_upstream_errors_total{provider=\"fake\",kind=\"error\"} "), std::string::npos);
+    EXPECT_NE(m.body.find("switchyard_plugin_info{name=\"openai\",kind=\"provider\",version=\"1.0.0\"} 1"),
+              std::string::npos);
+    EXPECT_NE(m.body.find("switchyard_config_generation 1"), std::string::npos);
+    EXPECT_NE(m.body.find("switchyard_routing_decisions_total{source=\"model\"} "), std::string::npos);
+}
+
 TEST_F(GatewayTest, KeepAliveServesManyRequestsOnOneConnection) {
     HttpClient c(gw_->port());
     for (int i = 0; i < 20; ++i) {

@@ -75,6 +75,11 @@ end)");
     EXPECT_NE(log.find("deliberate"), std::string::npos);
     EXPECT_NE(log.find("p.lua:5:"), std::string::npos) << "errors name the line";
     EXPECT_TRUE(gw.process().running());
+    HttpClient c(gw.port());
+    std::string metrics = c.request("GET", "/metrics").body;
+    EXPECT_EQ(metric_value(metrics, "switchyard_policy_errors_total{policy=\"p\",on_error=\"open\"}"), bad_total.load())
+        << metrics;
+    EXPECT_EQ(metric_value(metrics, "switchyard_routing_decisions_total{source=\"policy\"}"), good_total.load());
     remove_tree(dir);
 }
 
@@ -155,6 +160,12 @@ cases:
     ASSERT_TRUE(gw.process().signal(SIGHUP));
     EXPECT_EQ(until_model(gw.port(), "weak", 5000, &reached), 0);
     EXPECT_TRUE(reached);
+
+    HttpClient m(gw.port());
+    std::string metrics = m.request("GET", "/metrics").body;
+    // At least the two refusals above (the file watcher may also have seen half-written files).
+    EXPECT_GE(metric_value(metrics, "switchyard_config_reload_failures_total"), 2) << metrics;
+    EXPECT_GE(metric_value(metrics, "switchyard_config_generation"), 3) << metrics;
 
     stop = true;
     traffic.join();

@@ -1,0 +1,76 @@
+// Process-wide Prometheus metrics: counters and gauges with bounded label sets, rendered in the
+// text exposition format at /metrics. (prometheus-cpp is not packaged for Debian 12, so the
+// exposition is written here.) Look a series up once and keep the pointer: increments are a
+// relaxed atomic add.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace sy::metrics {
+
+class Series {
+public:
+    void inc(double by = 1) { add(by); }
+    void set(double v) { value_.store(v, std::memory_order_relaxed); }
+    double value() const { return value_.load(std::memory_order_relaxed); }
+
+private:
+    void add(double by) {
+        double cur = value_.load(std::memory_order_relaxed);
+        while (!value_.compare_exchange_weak(cur, cur + by, std::memory_order_relaxed)) {
+        }
+    }
+    std::atomic<double> value_{0};
+};
+
+enum class Type { counter, gauge };
+
+class Family {
+public:
+    Family(std::string name, std::string help, Type type, std::vector<std::string> labels)
+        : name_(std::move(name)), help_(std::move(help)), type_(type), labels_(std::move(labels)) {}
+    // The series for these label values (in the family's label order), created on first use.
+    Series& with(const std::vector<std::string>& values);
+    void render(std::string& out) const;
+    void clear();
+
+private:
+    std::string name_, help_;
+    Type type_;
+    std::vector<std::string> labels_;
+    mutable std::mutex mu_;
+    std::map<std::vector<std::string>, std::unique_ptr<Series>> series_;
+};
+
+class Registry {
+public:
+    static Registry& instance();
+    Family& counter(const std::string& name, const std::string& help, std::vector<std::string> labels = {});
+    Family& gauge(const std::string& name, const std::string& help, std::vector<std::string> labels = {});
+    std::string render() const;
+
+private:
+    Family& family(const std::string& name, const std::string& help, Type type, std::vector<std::string> labels);
+    mutable std::mutex mu_;
+    std::map<std::string, std::unique_ptr<Family>> families_;
+};
+
+// The gateway's metrics (names from the contract), registered on first use.
+struct Gateway {
+    Family& requests;           // switchyard_requests_total{model, provider, status_class}
+    Family& routing_decisions;  // switchyard_routing_decisions_total{source}
+    Family& policy_errors;      // switchyard_policy_errors_total{policy, on_error}
+    Family& upstream_errors;    // switchyard_upstream_errors_total{provider, kind}
+    Family& inflight;           // switchyard_inflight_requests
+    Family& config_generation;  // switchyard_config_generation
+    Family& reload_failures;    // switchyard_config_reload_failures_total
+    Family& plugin_info;        // switchyard_plugin_info{name, kind, version}
+    static Gateway& get();
+};
+
+}  // namespace sy::metrics
