@@ -100,7 +100,12 @@ def main(argv):
     parts.append(table(load, "Load run: wrk, mock and gateway share the machine"))
     parts.append(table(pinned, "Pinned run: wrk, mock and gateway on one vCPU, 1 connection"))
     if doc:
-        parts.append(open(os.path.join(os.path.dirname(__file__), "method.md")).read())
+        here = os.path.dirname(__file__)
+        for extra in ("policy/results.md", "tokens/results.md"):  # written by their own run.sh
+            path = os.path.join(here, extra)
+            if os.path.exists(path):
+                parts.append(open(path).read())
+        parts.append(open(os.path.join(here, "method.md")).read())
     print("\n".join(parts))
 
 

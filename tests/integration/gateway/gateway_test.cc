@@ -8,25 +8,8 @@
 namespace sy::test {
 namespace {
 
-class GatewayTest : public ::testing::Test {
-protected:
-    static void SetUpTestSuite() {
-        fake_ = new FakeUpstream();
-        if (!fake_->ok()) return;
-        gw_ = new GatewayProcess(fake_upstream_config(*fake_, "    timeouts: {first_byte_ms: 1000, idle_ms: 1000}\n"));
-    }
-    // A failed suite set-up must fail every test, not skip it.
-    void SetUp() override { ASSERT_TRUE(fake_ && fake_->ok() && gw_ && gw_->ok()) << (gw_ ? gw_->log() : ""); }
-    static void TearDownTestSuite() {
-        delete gw_;
-        delete fake_;
-    }
-    static FakeUpstream* fake_;
-    static GatewayProcess* gw_;
-};
-
-FakeUpstream* GatewayTest::fake_ = nullptr;
-GatewayProcess* GatewayTest::gw_ = nullptr;
+constexpr char kGatewayTimeouts[] = "    timeouts: {first_byte_ms: 1000, idle_ms: 1000}\n";
+using GatewayTest = FakeUpstreamSuite<kGatewayTimeouts>;
 
 TEST_F(GatewayTest, RelaysNonStreamingAnswerFromUpstream) {
     HttpResponse r = post_chat(gw_->port(), chat_body("gpt-test", "hello there"));

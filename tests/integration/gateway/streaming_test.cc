@@ -11,25 +11,8 @@
 namespace sy::test {
 namespace {
 
-class StreamingTest : public ::testing::Test {
-protected:
-    static void SetUpTestSuite() {
-        fake_ = new FakeUpstream();
-        if (!fake_->ok()) return;
-        gw_ = new GatewayProcess(fake_upstream_config(*fake_, "    timeouts: {first_byte_ms: 2000, idle_ms: 1000}\n"));
-    }
-    // A failed suite set-up must fail every test, not skip it.
-    void SetUp() override { ASSERT_TRUE(fake_ && fake_->ok() && gw_ && gw_->ok()) << (gw_ ? gw_->log() : ""); }
-    static void TearDownTestSuite() {
-        delete gw_;
-        delete fake_;
-    }
-    static FakeUpstream* fake_;
-    static GatewayProcess* gw_;
-};
-
-FakeUpstream* StreamingTest::fake_ = nullptr;
-GatewayProcess* StreamingTest::gw_ = nullptr;
+constexpr char kStreamingTimeouts[] = "    timeouts: {first_byte_ms: 2000, idle_ms: 1000}\n";
+using StreamingTest = FakeUpstreamSuite<kStreamingTimeouts>;
 
 std::string joined_content(const std::vector<std::string>& events) {
     std::string text;

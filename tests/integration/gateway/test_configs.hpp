@@ -1,6 +1,8 @@
 // Gateway configs for the integration tests.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <string>
 
 #include "support/servers.hpp"
@@ -58,5 +60,26 @@ inline std::string chat_body(const std::string& model, const std::string& user_t
     if (!extra.empty()) body += ", " + extra;
     return body + "}";
 }
+
+// A fake upstream and a gateway in front of it, started once per test suite. `Timeouts` is the
+// provider's timeouts line. A failed set-up fails every test of the suite instead of skipping.
+template <const char* Timeouts>
+class FakeUpstreamSuite : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        fake_ = new FakeUpstream();
+        if (fake_->ok()) gw_ = new GatewayProcess(fake_upstream_config(*fake_, Timeouts));
+    }
+    static void TearDownTestSuite() {
+        delete gw_;
+        delete fake_;
+        gw_ = nullptr;
+        fake_ = nullptr;
+    }
+    void SetUp() override { ASSERT_TRUE(fake_ && fake_->ok() && gw_ && gw_->ok()) << (gw_ ? gw_->log() : ""); }
+
+    static inline FakeUpstream* fake_ = nullptr;
+    static inline GatewayProcess* gw_ = nullptr;
+};
 
 }  // namespace sy::test
