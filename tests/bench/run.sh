@@ -13,7 +13,8 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 PEERS=${PEERS:-$ROOT/../shared/bench/peers}
 [ -x "$PEERS/run-all.sh" ] || { echo "bench: peers harness not found at $PEERS" >&2; exit 2; }
 BIN=${BIN:-$ROOT/build/bin/switchyard}
-[ -x "$BIN" ] || { echo "bench: build first (deploy/setup.sh)" >&2; exit 2; }
+[ -d "$ROOT/build" ] || { echo "bench: build first (deploy/setup.sh)" >&2; exit 2; }
+cmake --build "$ROOT/build" > /dev/null  # never measure a stale binary
 
 export RUN_DIR=${RUN_DIR:-/tmp/sy-bench-run}
 export DURATION=${DURATION:-15} WARMUP=${WARMUP:-3}
