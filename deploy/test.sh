@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: release build with every test (unit, integration over real sockets,
-# end-to-end with the official npm clients), then the unit tests again under ASan/UBSan.
+# end-to-end with the official npm clients), then all of it again under ASan/UBSan (the
+# gateway binary and plugins are sanitized too).
 # Exits non-zero on any failure. `.ci/run` calls this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
