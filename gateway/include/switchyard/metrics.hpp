@@ -28,6 +28,23 @@ private:
     std::atomic<double> value_{0};
 };
 
+// Cumulative-bucket histogram: observe() is a few relaxed atomic adds.
+class Histogram {
+public:
+    explicit Histogram(const std::vector<double>& bounds);
+    void observe(double v);
+    void render(std::string& out, const std::string& name, const std::string& labels) const;
+
+private:
+    std::vector<double> bounds_;
+    std::unique_ptr<std::atomic<uint64_t>[]> counts_;  // one per bound, plus +Inf
+    Series sum_;
+    std::atomic<uint64_t> count_{0};
+};
+
+// Buckets for LLM request latencies: milliseconds to minutes.
+const std::vector<double>& latency_buckets();
+
 enum class Type { counter, gauge };
 
 class Family {
@@ -47,9 +64,26 @@ private:
     std::map<std::vector<std::string>, std::unique_ptr<Series>> series_;
 };
 
+class HistogramFamily {
+public:
+    HistogramFamily(std::string name, std::string help, std::vector<std::string> labels, std::vector<double> bounds)
+        : name_(std::move(name)), help_(std::move(help)), labels_(std::move(labels)), bounds_(std::move(bounds)) {}
+    Histogram& with(const std::vector<std::string>& values);
+    void render(std::string& out) const;
+
+private:
+    std::string name_, help_;
+    std::vector<std::string> labels_;
+    std::vector<double> bounds_;
+    mutable std::mutex mu_;
+    std::map<std::vector<std::string>, std::unique_ptr<Histogram>> series_;
+};
+
 class Registry {
 public:
     static Registry& instance();
+    HistogramFamily& histogram(const std::string& name, const std::string& help, std::vector<std::string> labels,
+                               std::vector<double> bounds);
     Family& counter(const std::string& name, const std::string& help, std::vector<std::string> labels = {});
     Family& gauge(const std::string& name, const std::string& help, std::vector<std::string> labels = {});
     std::string render() const;
@@ -58,6 +92,7 @@ private:
     Family& family(const std::string& name, const std::string& help, Type type, std::vector<std::string> labels);
     mutable std::mutex mu_;
     std::map<std::string, std::unique_ptr<Family>> families_;
+    std::map<std::string, std::unique_ptr<HistogramFamily>> histograms_;
 };
 
 // The gateway's metrics (names from the contract), registered on first use.
@@ -70,6 +105,10 @@ struct Gateway {
     Family& config_generation;  // switchyard_config_generation
     Family& reload_failures;    // switchyard_config_reload_failures_total
     Family& plugin_info;        // switchyard_plugin_info{name, kind, version}
+    Family& tokens;             // switchyard_tokens_total{model, provider, direction, usage_source}
+    Family& cost;               // switchyard_cost_usd_total{model, provider}
+    HistogramFamily& duration;  // switchyard_request_duration_seconds{model, provider}
+    HistogramFamily& ttft;      // switchyard_time_to_first_token_seconds{model, provider}
     static Gateway& get();
 };
 

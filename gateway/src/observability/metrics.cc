@@ -26,6 +26,65 @@ void append_number(std::string& out, double v) {
 
 }  // namespace
 
+Histogram::Histogram(const std::vector<double>& bounds)
+    : bounds_(bounds), counts_(new std::atomic<uint64_t>[bounds.size() + 1]) {
+    for (size_t i = 0; i <= bounds_.size(); ++i) counts_[i].store(0, std::memory_order_relaxed);
+}
+
+void Histogram::observe(double v) {
+    size_t i = 0;
+    while (i < bounds_.size() && v > bounds_[i]) ++i;
+    counts_[i].fetch_add(1, std::memory_order_relaxed);
+    sum_.inc(v);
+    count_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Histogram::render(std::string& out, const std::string& name, const std::string& labels) const {
+    uint64_t cumulative = 0;
+    std::string sep = labels.empty() ? "" : ",";
+    for (size_t i = 0; i <= bounds_.size(); ++i) {
+        cumulative += counts_[i].load(std::memory_order_relaxed);
+        out += name + "_bucket{" + labels + sep + "le=\"";
+        if (i == bounds_.size()) out += "+Inf";
+        else append_number(out, bounds_[i]);
+        out += "\"} ";
+        append_number(out, static_cast<double>(cumulative));
+        out.push_back('\n');
+    }
+    out += name + "_sum" + (labels.empty() ? "" : "{" + labels + "}") + " ";
+    append_number(out, sum_.value());
+    out += "\n" + name + "_count" + (labels.empty() ? "" : "{" + labels + "}") + " ";
+    append_number(out, static_cast<double>(count_.load(std::memory_order_relaxed)));
+    out.push_back('\n');
+}
+
+const std::vector<double>& latency_buckets() {
+    static const std::vector<double> b = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300};
+    return b;
+}
+
+Histogram& HistogramFamily::with(const std::vector<std::string>& values) {
+    std::lock_guard lock(mu_);
+    auto& h = series_[values];
+    if (!h) h = std::make_unique<Histogram>(bounds_);
+    return *h;
+}
+
+void HistogramFamily::render(std::string& out) const {
+    out += "# HELP " + name_ + " " + help_ + "\n# TYPE " + name_ + " histogram\n";
+    std::lock_guard lock(mu_);
+    for (const auto& [values, h] : series_) {
+        std::string labels;
+        for (size_t i = 0; i < labels_.size() && i < values.size(); ++i) {
+            if (i) labels.push_back(',');
+            labels += labels_[i] + "=\"";
+            append_escaped(labels, values[i]);
+            labels.push_back('"');
+        }
+        h->render(out, name_, labels);
+    }
+}
+
 Series& Family::with(const std::vector<std::string>& values) {
     std::lock_guard lock(mu_);
     auto& s = series_[values];
@@ -79,10 +138,19 @@ Family& Registry::gauge(const std::string& name, const std::string& help, std::v
     return family(name, help, Type::gauge, std::move(labels));
 }
 
+HistogramFamily& Registry::histogram(const std::string& name, const std::string& help, std::vector<std::string> labels,
+                                     std::vector<double> bounds) {
+    std::lock_guard lock(mu_);
+    auto& h = histograms_[name];
+    if (!h) h = std::make_unique<HistogramFamily>(name, help, std::move(labels), std::move(bounds));
+    return *h;
+}
+
 std::string Registry::render() const {
     std::string out;
     std::lock_guard lock(mu_);
     for (const auto& [name, f] : families_) f->render(out);
+    for (const auto& [name, h] : histograms_) h->render(out);
     return out;
 }
 
@@ -101,6 +169,17 @@ Gateway& Gateway::get() {
         Registry::instance().counter("switchyard_config_reload_failures_total",
                                      "Reloads refused (invalid config, policy or failing recorded cases)"),
         Registry::instance().gauge("switchyard_plugin_info", "Loaded plugins (value 1)", {"name", "kind", "version"}),
+        Registry::instance().counter("switchyard_tokens_total",
+                                     "Tokens by model, provider, direction (input, output, cached) and usage source "
+                                     "(reported by the upstream, or estimated)",
+                                     {"model", "provider", "direction", "usage_source"}),
+        Registry::instance().counter("switchyard_cost_usd_total", "Cost in USD from the configured prices",
+                                     {"model", "provider"}),
+        Registry::instance().histogram("switchyard_request_duration_seconds", "Time from request to last byte",
+                                       {"model", "provider"}, latency_buckets()),
+        Registry::instance().histogram("switchyard_time_to_first_token_seconds",
+                                       "Time from request to the first byte of the answer", {"model", "provider"},
+                                       latency_buckets()),
     };
     return g;
 }

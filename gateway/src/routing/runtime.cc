@@ -32,6 +32,19 @@ uint32_t scan_pii(const ChatRequest& req) {
     return kinds;
 }
 
+void attach_metrics(Deployment::Metrics& m, const std::string& model, const std::string& provider) {
+    metrics::Gateway& g = metrics::Gateway::get();
+    const char* classes[] = {"2xx", "4xx", "5xx", "client_gone"};
+    for (size_t k = 0; k < m.requests.size(); ++k) m.requests[k] = &g.requests.with({model, provider, classes[k]});
+    const char* directions[] = {"input", "output", "cached"};
+    const char* sources[] = {"reported", "estimated"};
+    for (size_t d = 0; d < 3; ++d)
+        for (size_t s = 0; s < 2; ++s) m.tokens[d][s] = &g.tokens.with({model, provider, directions[d], sources[s]});
+    m.cost = &g.cost.with({model, provider});
+    m.duration = &g.duration.with({model, provider});
+    m.ttft = &g.ttft.with({model, provider});
+}
+
 bool is_router_name(std::string_view s) {
     if (s.empty()) return false;
     for (char c : s)
@@ -126,9 +139,7 @@ bool Runtime::build_models(std::string& error) {
             const plugin::ProviderInstance* prov = it->second.get();
             bool local = dc.local.value_or(prov->is_local() || is_loopback_url(prov->config().base_url));
             Deployment dep{&dc, prov, pool == pools_.end() ? nullptr : pool->second.get(), local, {}};
-            const char* classes[] = {"2xx", "4xx", "5xx", "client_gone"};
-            for (size_t k = 0; k < dep.requests.size(); ++k)
-                dep.requests[k] = &metrics::Gateway::get().requests.with({mc.name, dc.provider, classes[k]});
+            attach_metrics(dep.metrics, mc.name, dc.provider);
             model->deployments.push_back(dep);
             model->total_weight += dc.weight;
         }

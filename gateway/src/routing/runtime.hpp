@@ -28,8 +28,14 @@ struct Deployment {
     const plugin::ProviderInstance* provider;
     upstream::ConnectionPool* pool;  // nullptr for local providers
     bool local;                      // on this machine or network (local_only decisions may use it)
-    // switchyard_requests_total series for this model and provider: 2xx, 4xx, 5xx, client_gone
-    std::array<metrics::Series*, 4> requests{};
+    // Series of this model and provider, looked up once when the runtime is built.
+    struct Metrics {
+        std::array<metrics::Series*, 4> requests{};             // 2xx, 4xx, 5xx, client_gone
+        std::array<std::array<metrics::Series*, 2>, 3> tokens{}; // [input|output|cached][reported|estimated]
+        metrics::Series* cost = nullptr;
+        metrics::Histogram* duration = nullptr;
+        metrics::Histogram* ttft = nullptr;
+    } metrics;
 };
 
 struct Model {

@@ -1,6 +1,7 @@
 #include "server/chat_handler.hpp"
 
 #include <cctype>
+#include <chrono>
 #include <ctime>
 #include <istream>
 
@@ -75,6 +76,31 @@ std::string labels_text(const routing::RouteDecision& d) {
     return out;
 }
 
+int64_t now_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+// Requests, tokens, cost and latencies of one answered request. Usage the upstream did not
+// report is estimated for the input (the gateway's estimate) and left out for the output.
+void record_metrics(const routing::Model& model, const routing::Deployment& dep, const ChatRequest& req,
+                    const CallOutcome& out, int64_t started_ns) {
+    const auto& m = dep.metrics;
+    m.requests[out.client_gone ? 3 : out.status >= 500 ? 2 : out.status >= 400 ? 1 : 0]->inc();
+    if (out.status < 200 || out.status >= 300) return;
+    bool reported = out.usage.prompt_tokens >= 0;
+    int64_t input = reported ? out.usage.prompt_tokens : req.prompt_tokens;
+    int64_t output = out.usage.completion_tokens >= 0 ? out.usage.completion_tokens : 0;
+    m.tokens[0][reported ? 0 : 1]->inc(static_cast<double>(input));
+    if (out.usage.completion_tokens >= 0) m.tokens[1][0]->inc(static_cast<double>(output));
+    if (out.usage.cached_prompt_tokens > 0) m.tokens[2][0]->inc(static_cast<double>(out.usage.cached_prompt_tokens));
+    m.cost->inc((static_cast<double>(input) * model.config->input_price_per_mtok +
+                 static_cast<double>(output) * model.config->output_price_per_mtok) / 1e6);
+    int64_t end = now_ns();
+    m.duration->observe(static_cast<double>(end - started_ns) / 1e9);
+    if (out.first_byte_ns > 0) m.ttft->observe(static_cast<double>(out.first_byte_ns - started_ns) / 1e9);
+}
+
 void log_outcome(const std::string& request_id, const ChatRequest& req, const routing::RouteDecision& d,
                  const CallOutcome& out) {
     if (out.client_gone) {
@@ -95,6 +121,7 @@ void log_outcome(const std::string& request_id, const ChatRequest& req, const ro
 
 void ChatHandler::handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) {
     Gateway::InflightGuard inflight(gateway_);
+    const int64_t started_ns = now_ns();
     const std::string request_id = request_id_for(req);
     resp.set("x-request-id", request_id);
     if (gateway_.draining()) resp.setKeepAlive(false);
@@ -129,9 +156,7 @@ void ChatHandler::handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HT
 
     CallContext ctx{req, resp, chat, request_id, decision, client_fd(req), kMaxUpstreamBody};
     CallOutcome out = call_provider(ctx);
-    const auto& series = decision.deployment->requests;
-    size_t cls = out.client_gone ? 3 : out.status >= 500 ? 2 : out.status >= 400 ? 1 : 0;
-    series[cls]->inc();
+    record_metrics(*decision.model, *decision.deployment, chat, out, started_ns);
     if (!out.client_gone && (out.stream_error || out.status >= 500 || out.status == 429)) {
         const char* kind = out.stream_error ? "stream_interrupted" : out.status == 504 ? "timeout"
                            : out.status == 429                 ? "rate_limited"

@@ -2,6 +2,8 @@
 
 #include <poll.h>
 
+#include <chrono>
+
 #include <switchyard/api_error.hpp>
 #include <switchyard/log.hpp>
 
@@ -63,6 +65,13 @@ sy_provider_request provider_request(const CallContext& ctx, const sy_request_vi
     return p;
 }
 
+void mark_first_byte(CallOutcome& out) {
+    if (out.first_byte_ns == 0)
+        out.first_byte_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                std::chrono::steady_clock::now().time_since_epoch())
+                                .count();
+}
+
 void finish_outcome(CallOutcome& out, const sy_response_writer& w) {
     if (w.has_usage) out.usage = w.usage;
 }
@@ -94,6 +103,7 @@ CallOutcome call_local(const CallContext& ctx, const plugin::ProviderInstance& p
             out.error = e.message;
         } else {
             send_json(ctx.request_http, ctx.response, 200, w.body);
+            mark_first_byte(out);
             out.status = 200;
         }
         return out;
@@ -127,15 +137,18 @@ CallOutcome call_local(const CallContext& ctx, const plugin::ProviderInstance& p
         if (w.error_status || (st != SY_OK && st != SY_DONE)) {
             ApiError e = w.error_status ? error_from_writer(w, {})
                                         : error_from_status(st, "provider '" + prov.config().name + "': " + eb.str());
+            mark_first_byte(out);
             sink.error_event(w.sse, e);
             out.stream_error = true;
             out.error = e.message;
             break;
         }
         if (st == SY_DONE) {
+            mark_first_byte(out);
             sink.done(w.sse);
             break;
         }
+        if (!w.sse.empty()) mark_first_byte(out);
         if (!sink.write(w.sse)) {
             out.client_gone = true;
             break;
@@ -225,6 +238,7 @@ void relay_stream(const CallContext& ctx, const plugin::ProviderInstance& prov, 
                 finished = true;  // a complete answer without the [DONE] marker
         }
         if (finished || failure) break;  // the closing send carries the pending frames
+        if (!w.sse.empty()) mark_first_byte(out);
         if (!sink.write(w.sse)) {
             out.client_gone = true;
             break;
@@ -234,10 +248,12 @@ void relay_stream(const CallContext& ctx, const plugin::ProviderInstance& prov, 
         ex.abort();  // closes the upstream connection: the upstream stops generating
     } else if (failure) {
         ex.abort();
+        mark_first_byte(out);
         sink.error_event(w.sse, *failure);
         out.stream_error = true;
         out.error = failure->message;
     } else {
+        mark_first_byte(out);
         sink.done(w.sse);
     }
     finish_outcome(out, w);
@@ -283,6 +299,7 @@ CallOutcome call_remote(const CallContext& ctx, const plugin::ProviderInstance& 
         out.error = failure->message;
     } else {
         send_json(ctx.request_http, ctx.response, 200, w.body);
+        mark_first_byte(out);
         out.status = 200;
     }
     return out;

@@ -21,6 +21,7 @@ struct CallOutcome {
     bool stream_error = false;     // a stream that started and then failed (ended with an error event)
     sy_usage usage{sizeof(sy_usage), -1, -1, -1, -1};
     std::string error;             // why it failed, for the log
+    int64_t first_byte_ns = 0;     // steady clock when the first byte of the answer was sent
 };
 
 struct CallContext {

@@ -166,6 +166,31 @@ TEST_F(GatewayTest, MetricsCountRequestsByModelProviderAndStatus) {
     EXPECT_NE(m.body.find("switchyard_routing_decisions_total{source=\"model\"} "), std::string::npos);
 }
 
+TEST_F(GatewayTest, MetricsAccountTokensCostAndLatency) {
+    auto series = [](const std::string& name, const std::string& rest) {
+        return name + "{model=\"gpt-test\",provider=\"fake\"" + rest + "}";
+    };
+    HttpClient before(gw_->port());
+    std::string m0 = before.request("GET", "/metrics").body;
+    double in0 = std::max(0.0, metric_value(m0, series("switchyard_tokens_total", ",direction=\"input\",usage_source=\"reported\"")));
+    double out0 = std::max(0.0, metric_value(m0, series("switchyard_tokens_total", ",direction=\"output\",usage_source=\"reported\"")));
+    double cost0 = std::max(0.0, metric_value(m0, series("switchyard_cost_usd_total", "")));
+    // The fake reports prompt_tokens = characters // 4 + 1 and one completion token per word.
+    HttpResponse r = post_chat(gw_->port(), chat_body("gpt-test", "#fake:words=7 tokens please"));
+    ASSERT_EQ(r.status, 200) << r.body;
+    size_t p = r.body.find("\"prompt_tokens\": ");
+    ASSERT_NE(p, std::string::npos) << r.body;
+    double prompt = std::atof(r.body.c_str() + p + 17);
+    HttpClient after(gw_->port());
+    std::string m1 = after.request("GET", "/metrics").body;
+    EXPECT_EQ(metric_value(m1, series("switchyard_tokens_total", ",direction=\"input\",usage_source=\"reported\"")) - in0, prompt);
+    EXPECT_EQ(metric_value(m1, series("switchyard_tokens_total", ",direction=\"output\",usage_source=\"reported\"")) - out0, 8);
+    // prices: 1 USD per million input tokens, 2 per million output tokens
+    EXPECT_NEAR(metric_value(m1, series("switchyard_cost_usd_total", "")) - cost0, (prompt * 1 + 8 * 2) / 1e6, 1e-12);
+    EXPECT_GE(metric_value(m1, series("switchyard_request_duration_seconds_count", "")), 1);
+    EXPECT_GE(metric_value(m1, series("switchyard_time_to_first_token_seconds_count", "")), 1);
+}
+
 TEST_F(GatewayTest, KeepAliveServesManyRequestsOnOneConnection) {
     HttpClient c(gw_->port());
     for (int i = 0; i < 20; ++i) {

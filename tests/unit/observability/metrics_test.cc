@@ -21,6 +21,21 @@ TEST(MetricsTest, RendersCountersAndGaugesInTextFormat) {
     EXPECT_NE(text.find("# TYPE test_inflight gauge\ntest_inflight 7\n"), std::string::npos) << text;
 }
 
+TEST(MetricsTest, HistogramsRenderCumulativeBuckets) {
+    Histogram& h = Registry::instance().histogram("test_latency_seconds", "Latency", {"model"}, {0.1, 1}).with({"m"});
+    h.observe(0.05);
+    h.observe(0.5);
+    h.observe(5);
+    std::string text = Registry::instance().render();
+    EXPECT_NE(text.find("# TYPE test_latency_seconds histogram\n"), std::string::npos);
+    EXPECT_NE(text.find("test_latency_seconds_bucket{model=\"m\",le=\"0.10000000000000001\"} 1\n"), std::string::npos)
+        << text;
+    EXPECT_NE(text.find("test_latency_seconds_bucket{model=\"m\",le=\"1\"} 2\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("test_latency_seconds_bucket{model=\"m\",le=\"+Inf\"} 3\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("test_latency_seconds_sum{model=\"m\"} 5.5499999999999998\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("test_latency_seconds_count{model=\"m\"} 3\n"), std::string::npos) << text;
+}
+
 TEST(MetricsTest, ConcurrentIncrementsAreNotLost) {
     Series& s = Registry::instance().counter("test_concurrent_total", "x").with({});
     std::vector<std::thread> threads;
