@@ -81,8 +81,8 @@ void PolicySet::release(std::unique_ptr<States> states) const {
     pool_.push_back(std::move(states));
 }
 
-bool PolicySet::run_one(LuaSandbox& sandbox, const config::PolicyConfig& policy, const PolicyInput& input,
-                        std::optional<Decision>& out, std::string& error) const {
+bool PolicySet::run_one(LuaSandbox& sandbox, const PolicyInput& input, std::optional<Decision>& out,
+                        std::string& error) const {
     lua_State* L = sandbox.state();
     int top = lua_gettop(L);
     sandbox.begin_call();
@@ -100,7 +100,6 @@ bool PolicySet::run_one(LuaSandbox& sandbox, const config::PolicyConfig& policy,
         ok = read_decision(L, -1, catalog_, d, error);
         if (ok) out = std::move(d);
     }
-    (void)policy;
     lua_settop(L, top);
     return ok;
 }
@@ -118,7 +117,7 @@ Outcome PolicySet::evaluate(const PolicyInput& input) const {
         const config::PolicyConfig& p = policies_[i];
         std::optional<Decision> d;
         std::string error;
-        if (!run_one(*states->per_policy[i], p, input, d, error)) {
+        if (!run_one(*states->per_policy[i], input, d, error)) {
             discard = true;
             outcome.failed.push_back(p.name);
             metrics::Gateway::get().policy_errors.with({p.name, p.fail_closed ? "closed" : "open"}).inc();

@@ -41,8 +41,8 @@ private:
     std::unique_ptr<States> acquire() const;
     void release(std::unique_ptr<States> states) const;
     // One policy on one request; false on error (message in error).
-    bool run_one(LuaSandbox& sandbox, const config::PolicyConfig& policy, const PolicyInput& input,
-                 std::optional<Decision>& out, std::string& error) const;
+    bool run_one(LuaSandbox& sandbox, const PolicyInput& input, std::optional<Decision>& out,
+                 std::string& error) const;
 
     std::vector<config::PolicyConfig> policies_;
     std::vector<std::string> sources_;  // file contents read at load: new states never reread files
