@@ -103,6 +103,9 @@ struct PolicyConfig {
     std::string cases_file;             // policies[].cases: test cases (default <file stem>_test.yaml if present)
 };
 
+// Router names are [a-z0-9_]+ so that "router-<name>-<threshold>" splits unambiguously.
+bool is_router_name(std::string_view name);
+
 struct Config {
     ServerConfig server;
     PluginsConfig plugins;

@@ -13,6 +13,13 @@ const T* find_by_name(const std::vector<T>& items, std::string_view name) {
 
 }  // namespace
 
+bool is_router_name(std::string_view s) {
+    if (s.empty()) return false;
+    for (char c : s)
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
+    return true;
+}
+
 const ModelConfig* Config::find_model(std::string_view name) const {
     for (const auto& model : models) {
         if (model.name == name) return &model;

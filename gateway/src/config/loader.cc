@@ -31,13 +31,6 @@ constexpr Bounds kUnitInterval{.min = 0, .max = 1};
 constexpr std::string_view kRouterModelPrefix = "router-";
 constexpr std::string_view kAutoModel = "auto";
 
-bool is_router_name(std::string_view s) {
-    if (s.empty()) return false;
-    for (char c : s)
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
-    return true;
-}
-
 template <class Items, class NameOf>
 std::string list_names(const Items& items, NameOf name_of) {
     std::string out;

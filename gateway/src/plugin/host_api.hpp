@@ -35,6 +35,9 @@ struct sy_response_writer {
 
 namespace sy::plugin {
 
+// A borrowed sy_str over s (valid while s is).
+inline sy_str to_sy_str(std::string_view s) { return {s.data(), s.size()}; }
+
 // The callback table (static storage). host_ctx is null; log lines are tagged "plugin".
 const sy_host_api* host_api();
 

@@ -3,21 +3,16 @@
 #include <cmath>
 
 namespace sy::plugin {
-namespace {
-
-sy_str str(std::string_view s) { return {s.data(), s.size()}; }
-
-}  // namespace
 
 sy_request_view make_request_view(const ChatRequest& req, const std::string& request_id) {
     sy_request_view v{};
     v.struct_size = sizeof v;
-    v.body_json = str(req.body);
-    v.model = str(req.model);
-    v.last_user_text = str(req.last_user_text);
-    v.system_text = str(req.system_text);
-    v.user = str(req.user);
-    v.request_id = str(request_id);
+    v.body_json = to_sy_str(req.body);
+    v.model = to_sy_str(req.model);
+    v.last_user_text = to_sy_str(req.last_user_text);
+    v.system_text = to_sy_str(req.system_text);
+    v.user = to_sy_str(req.user);
+    v.request_id = to_sy_str(request_id);
     v.prompt_tokens = req.prompt_tokens;
     v.max_tokens = req.max_tokens;
     v.stream = req.stream ? 1 : 0;

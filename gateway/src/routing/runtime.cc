@@ -11,7 +11,7 @@
 namespace sy::routing {
 namespace {
 
-sy_str str(std::string_view s) { return {s.data(), s.size()}; }
+using plugin::to_sy_str;
 
 double random_unit() {
     thread_local std::mt19937_64 rng{std::random_device{}()};
@@ -45,13 +45,6 @@ void attach_metrics(Deployment::Metrics& m, const std::string& model, const std:
     m.ttft = &g.ttft.with({model, provider});
 }
 
-bool is_router_name(std::string_view s) {
-    if (s.empty()) return false;
-    for (char c : s)
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
-    return true;
-}
-
 }  // namespace
 
 bool parse_router_model(std::string_view model, ModelTarget& out, std::string& error) {
@@ -62,7 +55,7 @@ bool parse_router_model(std::string_view model, ModelTarget& out, std::string& e
     std::string_view name = rest.substr(0, dash);
     out.kind = ModelTarget::Kind::router;
     out.router.assign(name);
-    if (!is_router_name(name)) {
+    if (!config::is_router_name(name)) {
         error = "model '" + std::string(model) + "' is not of the form router-<name>-<threshold>";
         return true;
     }
@@ -169,7 +162,7 @@ bool Runtime::build_routers(std::string& error) {
             router.models.push_back(m);
             sy_candidate c{};
             c.struct_size = sizeof c;
-            c.name = str(m->config->name);
+            c.name = to_sy_str(m->config->name);
             c.input_price_per_mtok = m->config->input_price_per_mtok;
             c.output_price_per_mtok = m->config->output_price_per_mtok;
             c.context_window = m->config->context_window;

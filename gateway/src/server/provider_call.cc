@@ -14,9 +14,8 @@
 namespace sy::server {
 namespace {
 
+using plugin::to_sy_str;
 using upstream::IoStatus;
-
-sy_str str(std::string_view s) { return {s.data(), s.size()}; }
 
 ApiError error_from_writer(const sy_response_writer& w, const std::string& retry_after) {
     ApiError e;
@@ -59,7 +58,7 @@ sy_provider_request provider_request(const CallContext& ctx, const sy_request_vi
     sy_provider_request p{};
     p.struct_size = sizeof p;
     p.request = &view;
-    p.upstream_model = str(ctx.decision.deployment->config->model);
+    p.upstream_model = to_sy_str(ctx.decision.deployment->config->model);
     p.stream = ctx.request.stream ? 1 : 0;
     p.include_usage = ctx.request.include_usage ? 1 : 0;
     return p;
@@ -174,8 +173,8 @@ sy_response_writer translate_full(const CallContext& ctx, const plugin::Provider
         return w;
     }
     const auto& head = ex.head();
-    sy_upstream_response ur{sizeof(sy_upstream_response), head.status, str(head.content_type), str(body),
-                            str(head.retry_after)};
+    sy_upstream_response ur{sizeof(sy_upstream_response), head.status, to_sy_str(head.content_type), to_sy_str(body),
+                            to_sy_str(head.retry_after)};
     plugin::ErrorBuffer eb;
     sy_status st = prov.vtable().parse_response(prov.handle(), &preq, &ur, &w, &eb.err);
     if (st != SY_OK) failure = error_from_status(st, "provider '" + prov.config().name + "': " + eb.str());
@@ -218,7 +217,7 @@ void relay_stream(const CallContext& ctx, const plugin::ProviderInstance& prov, 
         parser.feed(bytes);
         std::string_view ev_name, data;
         auto handle_event = [&]() {
-            sy_stream_event ev{sizeof(sy_stream_event), str(ev_name), str(data)};
+            sy_stream_event ev{sizeof(sy_stream_event), to_sy_str(ev_name), to_sy_str(data)};
             sy_status st = vt.stream_event(prov.handle(), state, &ev, &w, &eb.err);
             if (w.error_status) failure = error_from_writer(w, {});
             else if (st == SY_DONE) finished = true;
