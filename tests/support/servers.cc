@@ -1,6 +1,8 @@
 #include "support/servers.hpp"
 
+#include <csignal>
 #include <chrono>
+#include <cstdio>
 #include <thread>
 
 #include "support/http_client.hpp"
@@ -33,6 +35,57 @@ bool wait_ready(int port, int timeout_ms) {
 }
 
 }  // namespace
+
+RedisServer::RedisServer() : RedisServer(free_port()) {}
+
+RedisServer::RedisServer(int port) : dir_(make_temp_dir()), port_(port) { start(); }
+
+RedisServer::~RedisServer() {
+    if (proc_) {
+        proc_->signal(SIGCONT);
+        proc_->stop(3000);
+    }
+    remove_tree(dir_);
+}
+
+bool RedisServer::start() {
+    proc_ = std::make_unique<Process>(
+        std::vector<std::string>{"redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1", "--save", "",
+                                 "--appendonly", "no", "--dir", dir_, "--protected-mode", "no"},
+        dir_ + "/redis.log");
+    ready_ = false;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < deadline && proc_->running()) {
+        if (wait_for_port(port_, 50) && cli("PING").find("PONG") != std::string::npos) return ready_ = true;
+    }
+    return false;
+}
+
+void RedisServer::kill() {
+    if (!proc_) return;
+    proc_->signal(SIGKILL);
+    proc_->wait(3000);
+}
+
+void RedisServer::freeze() {
+    if (proc_) proc_->signal(SIGSTOP);
+}
+
+void RedisServer::thaw() {
+    if (proc_) proc_->signal(SIGCONT);
+}
+
+std::string RedisServer::cli(const std::string& args) const {
+    std::string cmd = "redis-cli -h 127.0.0.1 -p " + std::to_string(port_) + " " + args + " 2>&1";
+    std::string out;
+    if (FILE* f = popen(cmd.c_str(), "r")) {
+        char buf[4096];
+        size_t n;
+        while ((n = fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
+        pclose(f);
+    }
+    return out;
+}
 
 std::string gateway_binary() { return build_dir() + "/bin/switchyard"; }
 std::string plugin_dir() { return build_dir() + "/lib/switchyard/plugins"; }

@@ -45,6 +45,29 @@ private:
     bool ready_ = false;
 };
 
+// redis-server on 127.0.0.1 with no persistence, in a temp dir; stopped by PID.
+class RedisServer {
+public:
+    RedisServer();               // on a free port
+    explicit RedisServer(int port);
+    ~RedisServer();
+    int port() const { return port_; }
+    bool ok() const { return ready_; }
+    std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+    void kill();                 // SIGKILL, as a crash
+    void freeze();               // SIGSTOP: accepts connections, answers nothing
+    void thaw();                 // SIGCONT
+    bool start();                // (re)starts on the same port after kill()
+    // Runs redis-cli with the given arguments against this server; returns its stdout.
+    std::string cli(const std::string& args) const;
+
+private:
+    std::string dir_;
+    std::unique_ptr<Process> proc_;
+    int port_ = 0;
+    bool ready_ = false;
+};
+
 std::string gateway_binary();
 std::string plugin_dir();
 

@@ -54,6 +54,10 @@ struct ModelConfig {
     std::string name;                    // models[].name (unique, not "auto", not router-*)
     double input_price_per_mtok = 0;     // models[].input_price_per_mtok (USD)
     double output_price_per_mtok = 0;    // models[].output_price_per_mtok (USD)
+    double cached_input_price_per_mtok = -1;  // models[].cached_input_price_per_mtok (default: input price)
+    bool priced = false;                 // a price was configured; unpriced models are counted apart
+    int64_t max_output_tokens = 0;       // models[].max_output_tokens: output cap (0 = unknown; budgets
+                                         //   and token limits then assume kDefaultOutputCap)
     int64_t context_window = 0;          // models[].context_window: 0 = unknown
     std::vector<std::string> aliases;    // models[].aliases
     std::vector<DeploymentConfig> deployments;  // models[].deployments (at least one)
@@ -74,17 +78,70 @@ struct PluginsConfig {
     std::vector<std::string> load;          // plugins.load: extra .so paths
 };
 
+// Output cap assumed for reservations when a model sets no max_output_tokens.
+constexpr int64_t kDefaultOutputCap = 4096;
+
+// Budget and rate limits of one level (a key, a team, or each end user of a team).
+struct LimitsConfig {
+    int64_t budget_nano_usd = -1;   // budget_usd (stored in nano-USD), -1 = no budget
+    std::string period = "d";       // period: daily ("d"), monthly ("m"), or a fixed window
+                                    //   "<N>s|m|h|d" (stored as "w<seconds>")
+    int64_t rpm = -1;               // rpm: requests per minute, -1 = unlimited
+    int64_t tpm = -1;               // tpm: tokens (prompt + output) per minute, -1 = unlimited
+    int64_t max_concurrent = -1;    // max_concurrent: requests in flight, -1 = unlimited
+    bool any() const { return budget_nano_usd >= 0 || rpm >= 0 || tpm >= 0 || max_concurrent >= 0; }
+};
+
 struct ApiKeyConfig {
-    std::string key;    // auth.keys[].key (use ${ENV})
-    std::string id;     // auth.keys[].id: name shown in logs and metrics
+    std::string key;    // auth.keys[].key (use ${ENV}); empty for keys created through the admin API
+    std::string id;     // auth.keys[].id: name shown in logs (never the key itself)
     std::string tier;   // auth.keys[].tier
     std::string team;   // auth.keys[].team
+    std::vector<std::pair<std::string, std::string>> labels;  // auth.keys[].labels (string map)
+    std::vector<std::string> models;  // auth.keys[].models: allowed models (empty = all)
+    LimitsConfig limits;              // auth.keys[].limits
+    LimitsConfig user_limits;         // auth.keys[].user_limits: per end user (`user` field)
+    bool revoked = false;             // admin API keys only
 };
 
 struct AuthConfig {
     bool required = false;              // auth.required: false = no key needed
     std::vector<ApiKeyConfig> keys;     // auth.keys
     std::string admin_key;              // auth.admin_key: for /admin (empty = admin disabled)
+    int key_cache_ttl_ms = 2000;        // auth.key_cache_ttl_ms: how long an instance trusts its copy
+                                        //   of an admin-API key (revocations reach other instances
+                                        //   within this time)
+};
+
+struct TeamConfig {
+    std::string name;           // teams[].name (keys name it in auth.keys[].team)
+    LimitsConfig limits;        // teams[].limits: the whole team
+    LimitsConfig user_limits;   // teams[].user_limits: each end user of the team
+};
+
+// What budget and limit checks do while the shared store is unreachable.
+enum class OnStoreFailure { open, closed, local };
+
+struct RedisConfig {
+    std::string host = "127.0.0.1";  // state.redis.address (HOST:PORT)
+    int port = 6379;
+    std::string username;            // state.redis.username (ACL)
+    std::string password;            // state.redis.password (use ${ENV})
+    int db = 0;                      // state.redis.db
+    int pool_size = 16;              // state.redis.pool_size
+    int connect_timeout_ms = 50;     // state.redis.connect_timeout_ms
+    int command_timeout_ms = 50;     // state.redis.command_timeout_ms
+};
+
+struct StateConfig {
+    std::string backend = "memory";            // state.backend: memory | redis
+    RedisConfig redis;                          // state.redis
+    std::string key_prefix = "sy";              // state.key_prefix
+    OnStoreFailure on_failure = OnStoreFailure::open;  // state.on_failure: open | closed | local
+    double local_share = 1.0;                   // state.local_share: share of each limit one instance
+                                                //   enforces on its own in `local` mode (e.g. 1/N)
+    int reservation_ttl_ms = 660000;            // state.reservation_ttl_ms: a vanished request's
+                                                //   reservation is released after this
 };
 
 struct RoutingConfig {
@@ -114,12 +171,15 @@ struct Config {
     std::vector<RouterConfig> routers;
     RoutingConfig routing;
     AuthConfig auth;
+    std::vector<TeamConfig> teams;
+    StateConfig state;
     std::vector<PolicyConfig> policies;
     std::string source_path;     // file the config came from (for relative paths)
 
     const ModelConfig* find_model(std::string_view name) const;   // by name or alias
     const ProviderConfig* find_provider(std::string_view name) const;
     const RouterConfig* find_router(std::string_view name) const;
+    const TeamConfig* find_team(std::string_view name) const;
 };
 
 }  // namespace sy::config

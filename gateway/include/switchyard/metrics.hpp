@@ -44,6 +44,8 @@ private:
 
 // Buckets for LLM request latencies: milliseconds to minutes.
 const std::vector<double>& latency_buckets();
+// Buckets for work inside the gateway (store calls, policy runs): microseconds to a second.
+const std::vector<double>& overhead_buckets();
 
 enum class Type { counter, gauge };
 
@@ -109,6 +111,14 @@ struct Gateway {
     Family& cost;               // switchyard_cost_usd_total{model, provider}
     HistogramFamily& duration;  // switchyard_request_duration_seconds{model, provider}
     HistogramFamily& ttft;      // switchyard_time_to_first_token_seconds{model, provider}
+    Family& rate_limited;       // switchyard_rate_limited_total{level, limit}
+    Family& budget_rejections;  // switchyard_budget_rejections_total{level}
+    Family& store_errors;       // switchyard_state_store_errors_total{store, op}
+    HistogramFamily& store_duration;  // switchyard_state_store_duration_seconds{store, op}
+    Family& store_degraded;     // switchyard_state_store_degraded (1 while the shared store is unreachable)
+    Family& pending_charges;    // switchyard_state_pending_charges: spend waiting to be replayed
+    Family& dropped_charges;    // switchyard_state_dropped_charges_total: spend lost (pending queue full)
+    Family& unpriced;           // switchyard_unpriced_requests_total{model}: answered by a model without prices
     static Gateway& get();
 };
 

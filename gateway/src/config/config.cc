@@ -32,4 +32,6 @@ const ProviderConfig* Config::find_provider(std::string_view name) const { retur
 
 const RouterConfig* Config::find_router(std::string_view name) const { return find_by_name(routers, name); }
 
+const TeamConfig* Config::find_team(std::string_view name) const { return find_by_name(teams, name); }
+
 }  // namespace sy::config

@@ -10,6 +10,7 @@
 
 #include "config/listen_address.hpp"
 #include "config/node_reader.hpp"
+#include "config/state_section.hpp"
 #include "config/yaml_json.hpp"
 
 namespace sy::config {
@@ -17,12 +18,12 @@ namespace {
 
 // Sections the loader validates, in the order it reads them: providers before the models that name
 // them, models before the routers and routing that name models.
-constexpr std::array<std::string_view, 8> kSections = {"server", "plugins", "providers", "models",
-                                                       "routers", "routing", "auth", "policies"};
+constexpr std::array<std::string_view, 10> kSections = {"server", "plugins", "providers", "models", "routers",
+                                                        "routing", "state",   "teams",     "auth",   "policies"};
 
-// Reserved for upcoming work (state store, telemetry): accepted as a map or a list so that configs can
-// already carry them, but their content is neither validated nor used yet.
-constexpr std::array<std::string_view, 2> kReservedSections = {"state", "telemetry"};
+// Reserved for upcoming work (telemetry): accepted as a map or a list so that configs can already
+// carry it, but its content is neither validated nor used yet.
+constexpr std::array<std::string_view, 1> kReservedSections = {"telemetry"};
 
 constexpr Bounds kNonNegative{.min = 0};
 constexpr Bounds kPositive{.min = 0, .min_exclusive = true};
@@ -96,6 +97,13 @@ public:
         for (const NodeReader& item : top["routers"].list("a list of routers"))
             parse_router(item, cfg_.routers.emplace_back());
         parse_routing(top["routing"], cfg_.routing);
+        parse_state(top["state"], cfg_.state);
+        NameTable teams;
+        for (const NodeReader& item : top["teams"].list("a list of teams ({name, limits, user_limits})")) {
+            TeamConfig& team = cfg_.teams.emplace_back();
+            parse_team(item, team);
+            if (!team.name.empty() && check_identifier(item, team.name, "team name")) teams.claim(item, team.name, "team");
+        }
         parse_auth(top["auth"], cfg_.auth);
         for (const NodeReader& item : top["policies"].list("a list of policies ({name, file, on_error, ...})"))
             parse_policy(item, cfg_.policies.emplace_back());
@@ -187,11 +195,15 @@ private:
     }
 
     void parse_model(const NodeReader& node, ModelConfig& out) {
-        MapReader m = node.map({"name", "input_price_per_mtok", "output_price_per_mtok", "context_window", "aliases",
-                                "deployments"});
+        MapReader m = node.map({"name", "input_price_per_mtok", "output_price_per_mtok", "cached_input_price_per_mtok",
+                                "max_output_tokens", "context_window", "aliases", "deployments"});
         if (NodeReader name = m["name"]; name.get(out.name, Text::required)) claim_model_name(name, out.name);
-        m["input_price_per_mtok"].get(out.input_price_per_mtok, kNonNegative);
-        m["output_price_per_mtok"].get(out.output_price_per_mtok, kNonNegative);
+        bool in = m["input_price_per_mtok"].get(out.input_price_per_mtok, kNonNegative);
+        bool outp = m["output_price_per_mtok"].get(out.output_price_per_mtok, kNonNegative);
+        out.priced = in || outp;
+        if (!m["cached_input_price_per_mtok"].get(out.cached_input_price_per_mtok, kNonNegative))
+            out.cached_input_price_per_mtok = out.input_price_per_mtok;
+        m["max_output_tokens"].get(out.max_output_tokens, 1);
         m["context_window"].get(out.context_window, 0);
         for (const NodeReader& item : m["aliases"].list("a list of alias names")) {
             std::string alias;
@@ -279,8 +291,9 @@ private:
     }
 
     void parse_auth(const NodeReader& node, AuthConfig& out) {
-        MapReader m = node.map({"required", "keys", "admin_key"});
+        MapReader m = node.map({"required", "keys", "admin_key", "key_cache_ttl_ms"});
         m["required"].get(out.required);
+        m["key_cache_ttl_ms"].get(out.key_cache_ttl_ms, 0);
         NodeReader keys = m["keys"];
         NameTable ids;
         NameTable secrets;
@@ -327,19 +340,39 @@ private:
         }
     }
 
+    // Key ids and team names end up in store keys and logs: letters, digits, '_', '-', '.'.
+    static bool check_identifier(const NodeReader& at, const std::string& name, std::string_view what) {
+        if (name.size() <= 64 && name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                                        "0123456789_-.") == std::string::npos)
+            return true;
+        at.fail("invalid " + std::string(what) + " '" + name +
+                "' (expected up to 64 letters, digits, '_', '-' or '.')");
+        return false;
+    }
+
     // Ids default to key-<index>; key values are never echoed in errors.
-    static void parse_api_key(const NodeReader& node, size_t index, ApiKeyConfig& out, NameTable& ids,
-                              NameTable& secrets) {
-        MapReader m = node.map({"key", "id", "tier", "team"});
+    void parse_api_key(const NodeReader& node, size_t index, ApiKeyConfig& out, NameTable& ids,
+                       NameTable& secrets) {
+        MapReader m = node.map({"key", "id", "tier", "team", "labels", "models", "limits", "user_limits"});
         NodeReader key = m["key"];
         if (key.get(out.key, Text::required))
             if (const std::string* holder = secrets.claim(out.key, key.path()))
                 key.fail("duplicate key (same as " + *holder + ")");
         NodeReader id = m["id"];
         if (!id.get(out.id, Text::non_empty)) out.id = "key-" + std::to_string(index);
-        ids.claim(id, out.id, "key id");
+        if (check_identifier(id.has_value() ? id : node, out.id, "key id")) ids.claim(id, out.id, "key id");
         m["tier"].get(out.tier);
-        m["team"].get(out.team);
+        if (NodeReader team = m["team"]; team.get(out.team) && !out.team.empty())
+            check_identifier(team, out.team, "team name");
+        parse_labels(m["labels"], out.labels);
+        for (const NodeReader& item : m["models"].list("a list of model names")) {
+            std::string name;
+            if (!item.get(name, Text::required)) continue;
+            if (name != kAutoModel && !name.starts_with(kRouterModelPrefix)) known_model(item, name);
+            out.models.push_back(name);
+        }
+        parse_limits(m["limits"], out.limits);
+        parse_limits(m["user_limits"], out.user_limits);
     }
 
     Config& cfg_;

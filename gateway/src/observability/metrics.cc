@@ -58,6 +58,12 @@ void Histogram::render(std::string& out, const std::string& name, const std::str
     out.push_back('\n');
 }
 
+const std::vector<double>& overhead_buckets() {
+    static const std::vector<double> b = {0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001,
+                                          0.0025,  0.005,    0.01,    0.025,  0.05,    0.1,    0.25, 1};
+    return b;
+}
+
 const std::vector<double>& latency_buckets() {
     static const std::vector<double> b = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300};
     return b;
@@ -180,6 +186,25 @@ Gateway& Gateway::get() {
         Registry::instance().histogram("switchyard_time_to_first_token_seconds",
                                        "Time from request to the first byte of the answer", {"model", "provider"},
                                        latency_buckets()),
+        Registry::instance().counter("switchyard_rate_limited_total",
+                                     "Requests refused by a rate limit, by level (key, team, user) and limit "
+                                     "(rpm, tpm, concurrency)",
+                                     {"level", "limit"}),
+        Registry::instance().counter("switchyard_budget_rejections_total",
+                                     "Requests refused because a budget was spent, by level", {"level"}),
+        Registry::instance().counter("switchyard_state_store_errors_total",
+                                     "State store calls that failed (unreachable, timeout, script error)", {"store", "op"}),
+        Registry::instance().histogram("switchyard_state_store_duration_seconds", "State store call latency",
+                                       {"store", "op"}, overhead_buckets()),
+        Registry::instance().gauge("switchyard_state_store_degraded",
+                                   "1 while the shared state store is unreachable and the degraded mode applies"),
+        Registry::instance().gauge("switchyard_state_pending_charges",
+                                   "Spend recorded while the store was unreachable, waiting to be replayed"),
+        Registry::instance().counter("switchyard_state_dropped_charges_total",
+                                     "Spend records dropped because the pending queue was full"),
+        Registry::instance().counter("switchyard_unpriced_requests_total",
+                                     "Requests answered by a model without configured prices (cost unknown)",
+                                     {"model"}),
     };
     return g;
 }

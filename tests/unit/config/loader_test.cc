@@ -240,13 +240,52 @@ auth: {}
 
 TEST(ConfigLoaderTest, AcceptsReservedSectionsWithoutValidatingThem) {
     Config c = load_ok(with_base(R"(
-state:
-  backend: redis
-  anything: {goes: [here]}
 telemetry:
   tracing: {endpoint: "http://otel:4317"}
 )"));
     EXPECT_EQ(c.models.size(), 2u);
+}
+
+TEST(ConfigLoaderTest, ReadsStateTeamsAndKeyLimits) {
+    Config c = load_ok(with_base(R"(
+state:
+  redis: {address: "127.0.0.1:6390", password: pw, command_timeout_ms: 20}
+  on_failure: local
+  local_share: 0.25
+teams:
+  - name: search
+    limits: {budget_usd: 100, period: monthly, rpm: 600}
+    user_limits: {budget_usd: 0.5, period: 12h}
+auth:
+  required: true
+  keys:
+    - key: sk-1
+      id: app
+      team: search
+      labels: {env: prod}
+      models: [auto]
+      limits: {budget_usd: 2.5, tpm: 10000, max_concurrent: 4}
+)"));
+    EXPECT_EQ(c.state.backend, "redis");  // implied by a redis section
+    EXPECT_EQ(c.state.redis.port, 6390);
+    EXPECT_EQ(c.state.redis.password, "pw");
+    EXPECT_EQ(c.state.redis.command_timeout_ms, 20);
+    EXPECT_EQ(c.state.on_failure, OnStoreFailure::local);
+    EXPECT_DOUBLE_EQ(c.state.local_share, 0.25);
+    ASSERT_NE(c.find_team("search"), nullptr);
+    EXPECT_EQ(c.find_team("search")->limits.budget_nano_usd, 100000000000);
+    EXPECT_EQ(c.find_team("search")->limits.period, "m");
+    EXPECT_EQ(c.find_team("search")->limits.rpm, 600);
+    EXPECT_EQ(c.find_team("search")->user_limits.period, "w43200");
+    const ApiKeyConfig& k = c.auth.keys.at(0);
+    EXPECT_EQ(k.limits.budget_nano_usd, 2500000000);
+    EXPECT_EQ(k.limits.period, "d");
+    EXPECT_EQ(k.limits.tpm, 10000);
+    EXPECT_EQ(k.limits.max_concurrent, 4);
+    EXPECT_EQ(k.limits.rpm, -1);
+    ASSERT_EQ(k.labels.size(), 1u);
+    EXPECT_EQ(k.labels[0].second, "prod");
+    EXPECT_EQ(k.models, std::vector<std::string>{"auto"});
 }
 
 TEST(ConfigLoaderTest, ReadsPoliciesWithDefaultsAndResolvedPaths) {

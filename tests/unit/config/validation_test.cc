@@ -42,8 +42,8 @@ TEST(ConfigValidationTest, RefusesDuplicateKeys) {
 
 TEST(ConfigValidationTest, RefusesAnUnknownTopLevelKeyListingTheKnownOnes) {
     EXPECT_EQ(load_error("modles: []\n"),
-              "modles: unknown key (expected one of: server, plugins, providers, models, routers, routing, auth, "
-              "policies, state, telemetry) (line 1, column 1)");
+              "modles: unknown key (expected one of: server, plugins, providers, models, routers, routing, state, "
+              "teams, auth, policies, telemetry) (line 1, column 1)");
 }
 
 TEST(ConfigValidationTest, RefusesUnknownNestedKeysAtEveryLevel) {
@@ -102,7 +102,9 @@ TEST(ConfigValidationTest, RefusesValuesOfTheWrongType) {
                 StartsWith("models[0].input_price_per_mtok: expected a number, got 'free'"));
     EXPECT_THAT(load_error(with_base("routers: [{name: r, plugin: p, candidates: weak}]")),
                 StartsWith("routers[0].candidates: expected a list of model names, got 'weak'"));
-    EXPECT_THAT(load_error("state: on"), StartsWith("state: expected a map or a list (reserved section), got 'on'"));
+    EXPECT_THAT(load_error("telemetry: on"),
+                StartsWith("telemetry: expected a map or a list (reserved section), got 'on'"));
+    EXPECT_THAT(load_error("state: on"), StartsWith("state: expected a map with keys backend, redis"));
 }
 
 TEST(ConfigValidationTest, RefusesNumbersOutOfRange) {
@@ -347,6 +349,25 @@ TEST(ConfigValidationTest, ReportsOnlyTheFirstError) {
 
 TEST(ConfigValidationTest, PointsAtTheParentWhenARequiredKeyIsMissing) {
     EXPECT_THAT(load_error("providers:\n  - plugin: mock\n"), EndsWith("(line 2, column 5)"));
+}
+
+TEST(ConfigValidationTest, RefusesBadLimitsAndStateSettingsNamingTheKey) {
+    EXPECT_THAT(load_error("teams: [{name: t, limits: {period: weekly}}]"),
+                StartsWith("teams[0].limits.period: expected daily, monthly, or a fixed window"));
+    EXPECT_THAT(load_error("teams: [{name: t, limits: {budget_usd: -1}}]"), StartsWith("teams[0].limits.budget_usd:"));
+    EXPECT_THAT(load_error("teams: [{name: t, limits: {rpm: -5}}]"), StartsWith("teams[0].limits.rpm:"));
+    EXPECT_THAT(load_error("teams: [{name: 'bad team'}]"), StartsWith("teams[0]: invalid team name 'bad team'"));
+    EXPECT_THAT(load_error("teams: [{name: t}, {name: t}]"), StartsWith("teams[1]: duplicate team 't'"));
+    EXPECT_THAT(load_error("state: {backend: etcd}"), StartsWith("state.backend: expected 'memory' or 'redis'"));
+    EXPECT_THAT(load_error("state: {on_failure: maybe}"), StartsWith("state.on_failure: expected 'open', 'closed'"));
+    EXPECT_THAT(load_error("state: {local_share: 0}"), StartsWith("state.local_share:"));
+    EXPECT_THAT(load_error("state: {redis: {address: nowhere}}"), StartsWith("state.redis.address: expected HOST:PORT"));
+    EXPECT_THAT(load_error("state: {key_prefix: 'a{b}'}"), StartsWith("state.key_prefix: must not contain braces"));
+    EXPECT_THAT(load_error("auth: {keys: [{key: k, id: 'a b'}]}"), StartsWith("auth.keys[0].id: invalid key id 'a b'"));
+    EXPECT_THAT(load_error("auth: {keys: [{key: k, models: [nope]}]}"),
+                StartsWith("auth.keys[0].models[0]: unknown model 'nope'"));
+    EXPECT_THAT(load_error("auth: {keys: [{key: k, labels: [a]}]}"),
+                StartsWith("auth.keys[0].labels: expected a map of label names to values"));
 }
 
 }  // namespace

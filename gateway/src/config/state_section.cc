@@ -1,0 +1,115 @@
+#include "config/state_section.hpp"
+
+#include <cmath>
+
+#include "config/listen_address.hpp"
+
+namespace sy::config {
+namespace {
+
+// "daily" -> "d", "monthly" -> "m", "<N>s|m|h|d" -> "w<seconds>"; empty on a bad value.
+std::string period_spec(const std::string& text) {
+    if (text == "daily" || text == "day") return "d";
+    if (text == "monthly" || text == "month") return "m";
+    if (text.size() < 2) return {};
+    int64_t n = 0;
+    for (size_t i = 0; i + 1 < text.size(); ++i) {
+        if (text[i] < '0' || text[i] > '9' || n > 100000000) return {};
+        n = n * 10 + (text[i] - '0');
+    }
+    int64_t unit = 0;
+    switch (text.back()) {
+    case 's': unit = 1; break;
+    case 'm': unit = 60; break;
+    case 'h': unit = 3600; break;
+    case 'd': unit = 86400; break;
+    default: return {};
+    }
+    if (n <= 0) return {};
+    return "w" + std::to_string(n * unit);
+}
+
+}  // namespace
+
+void parse_limits(const NodeReader& node, LimitsConfig& out) {
+    MapReader m = node.map({"budget_usd", "period", "rpm", "tpm", "max_concurrent"});
+    std::optional<double> budget;
+    if (m["budget_usd"].get(budget, Bounds{.min = 0, .max = 1e9}) && budget)
+        out.budget_nano_usd = static_cast<int64_t>(std::llround(*budget * 1e9));
+    NodeReader period = m["period"];
+    std::string text;
+    if (period.get(text, Text::non_empty)) {
+        out.period = period_spec(text);
+        if (out.period.empty())
+            period.fail("expected daily, monthly, or a fixed window such as 3600s, 90m, 12h or 7d, got '" + text + "'");
+    }
+    m["rpm"].get(out.rpm, 0);
+    m["tpm"].get(out.tpm, 0);
+    m["max_concurrent"].get(out.max_concurrent, 0);
+}
+
+void parse_team(const NodeReader& node, TeamConfig& out) {
+    MapReader m = node.map({"name", "limits", "user_limits"});
+    m["name"].get(out.name, Text::required);
+    parse_limits(m["limits"], out.limits);
+    parse_limits(m["user_limits"], out.user_limits);
+}
+
+void parse_labels(const NodeReader& node, std::vector<std::pair<std::string, std::string>>& out) {
+    if (!node.has_value()) return;
+    if (!node.node().IsMap()) {
+        node.fail("expected a map of label names to values, got " + describe(node.node()));
+        return;
+    }
+    MapReader labels = node.any_map();
+    for (const auto& [name, value] : labels.entries()) {
+        std::string text;
+        if (value.get(text)) out.emplace_back(name, text);
+    }
+}
+
+static void parse_redis(const NodeReader& node, RedisConfig& out) {
+    MapReader m = node.map({"address", "username", "password", "db", "pool_size", "connect_timeout_ms",
+                            "command_timeout_ms"});
+    std::string address;
+    if (NodeReader a = m["address"]; a.get(address, Text::non_empty)) {
+        ListenAddress parsed;
+        std::string why;
+        if (!parse_listen_address(address, parsed, why) || parsed.port == 0)
+            a.fail("expected HOST:PORT (e.g. 127.0.0.1:6379), got '" + address + "'");
+        out.host = parsed.host;
+        out.port = parsed.port;
+    }
+    m["username"].get(out.username);
+    m["password"].get(out.password);
+    m["db"].get(out.db, 0);
+    m["pool_size"].get(out.pool_size, 1);
+    m["connect_timeout_ms"].get(out.connect_timeout_ms, 1);
+    m["command_timeout_ms"].get(out.command_timeout_ms, 1);
+}
+
+void parse_state(const NodeReader& node, StateConfig& out) {
+    MapReader m = node.map({"backend", "redis", "key_prefix", "on_failure", "local_share", "reservation_ttl_ms"});
+    NodeReader backend = m["backend"];
+    if (backend.get(out.backend) && out.backend != "memory" && out.backend != "redis")
+        backend.fail("expected 'memory' or 'redis', got '" + out.backend + "'");
+    NodeReader redis = m["redis"];
+    parse_redis(redis, out.redis);
+    if (out.backend == "memory" && redis.has_value() && !backend.exists()) out.backend = "redis";
+    NodeReader prefix = m["key_prefix"];
+    if (prefix.get(out.key_prefix, Text::non_empty) &&
+        out.key_prefix.find_first_of("{} \t\r\n") != std::string::npos)
+        prefix.fail("must not contain braces or white space, got '" + out.key_prefix + "'");
+    NodeReader on_failure = m["on_failure"];
+    std::string mode;
+    if (on_failure.get(mode)) {
+        if (mode == "open") out.on_failure = OnStoreFailure::open;
+        else if (mode == "closed") out.on_failure = OnStoreFailure::closed;
+        else if (mode == "local") out.on_failure = OnStoreFailure::local;
+        else on_failure.fail("expected 'open', 'closed' or 'local', got '" + mode + "'");
+    }
+    m["local_share"].get(out.local_share, Bounds{.min = 0, .max = 1, .min_exclusive = true});
+    m["reservation_ttl_ms"].get(out.reservation_ttl_ms, 1000);
+}
+
+}  // namespace sy::config

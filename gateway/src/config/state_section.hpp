@@ -1,0 +1,20 @@
+// Parsers for the budget and limit settings: `limits` maps (keys, teams, end users), `teams`,
+// and the `state` section (store backend, Redis, degraded mode).
+#pragma once
+
+#include <switchyard/config.hpp>
+
+#include "config/node_reader.hpp"
+
+namespace sy::config {
+
+// {budget_usd, period, rpm, tpm, max_concurrent}
+void parse_limits(const NodeReader& node, LimitsConfig& out);
+// {name, limits, user_limits}
+void parse_team(const NodeReader& node, TeamConfig& out);
+// {backend, redis, key_prefix, on_failure, local_share, reservation_ttl_ms}
+void parse_state(const NodeReader& node, StateConfig& out);
+// A string map such as labels: {name: value}.
+void parse_labels(const NodeReader& node, std::vector<std::pair<std::string, std::string>>& out);
+
+}  // namespace sy::config

@@ -1,0 +1,319 @@
+#include "state/limiter.hpp"
+
+#include <sys/random.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+
+#include <switchyard/log.hpp>
+#include <switchyard/metrics.hpp>
+
+#include "state/memory_store.hpp"
+
+namespace sy::state {
+
+extern const char kLimitsLua[];
+
+const Script& limits_script() {
+    static const Script s("limits.lua", kLimitsLua);
+    return s;
+}
+
+namespace {
+
+constexpr auto kFlushEvery = std::chrono::milliseconds(250);
+
+std::string random_hex(size_t bytes) {
+    std::string raw(bytes, '\0');
+    if (getrandom(raw.data(), raw.size(), 0) != static_cast<ssize_t>(raw.size())) {
+        auto t = std::chrono::steady_clock::now().time_since_epoch().count();
+        raw.assign(reinterpret_cast<const char*>(&t), sizeof t);
+    }
+    static const char* kHex = "0123456789abcdef";
+    std::string out;
+    for (unsigned char c : raw) {
+        out += kHex[c >> 4];
+        out += kHex[c & 15];
+    }
+    return out;
+}
+
+int64_t wall_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+// A limit scaled to this instance's share in `local` mode (at least 1 where a limit is set).
+int64_t scaled(int64_t limit, double share) {
+    if (limit < 0 || share >= 1.0) return limit;
+    return std::max<int64_t>(limit > 0 ? 1 : 0, static_cast<int64_t>(std::floor(static_cast<double>(limit) * share)));
+}
+
+// Times one store call into the duration histogram and counts failures.
+class StoreCall {
+public:
+    StoreCall(const Store& store, const char* op)
+        : store_(store.kind()), op_(op), start_(std::chrono::steady_clock::now()) {}
+    void done(const Reply& r) const {
+        auto& m = metrics::Gateway::get();
+        std::chrono::duration<double> took = std::chrono::steady_clock::now() - start_;
+        m.store_duration.with({std::string(store_), op_}).observe(took.count());
+        if (!r.ok()) m.store_errors.with({std::string(store_), op_}).inc();
+    }
+
+private:
+    std::string_view store_;
+    const char* op_;
+    std::chrono::steady_clock::time_point start_;
+};
+
+Reply timed_eval(Store& store, const char* op, std::span<const std::string> keys, std::span<const std::string> args) {
+    StoreCall call(store, op);
+    Reply r = store.eval(limits_script(), keys, args);
+    call.done(r);
+    return r;
+}
+
+}  // namespace
+
+Limiter::Limiter(std::shared_ptr<Store> store, LimiterOptions options)
+    : store_(std::move(store)), opt_(std::move(options)), instance_(random_hex(6)) {
+    if (opt_.on_failure == config::OnStoreFailure::local && store_->kind() != "memory")
+        local_ = std::make_unique<MemoryStore>();
+    if (store_->kind() != "memory") flusher_ = std::thread([this] { flusher(); });
+}
+
+Limiter::~Limiter() {
+    {
+        std::lock_guard lock(pending_mu_);
+        stop_ = true;
+    }
+    wake_.notify_all();
+    if (flusher_.joinable()) flusher_.join();
+    if (!pending_.empty())
+        log::warn("state", std::to_string(pending_.size()) + " spend records not replayed into the store at shutdown");
+}
+
+std::string Limiter::group_key(const std::string& group) const { return opt_.key_prefix + ":{" + group + "}:rx"; }
+
+std::vector<std::string> Limiter::level_args(const Principal& who, double share) const {
+    std::vector<std::string> out;
+    out.reserve(1 + who.levels.size() * 6);
+    out.push_back(std::to_string(who.levels.size()));
+    for (const Level& l : who.levels) {
+        out.push_back(l.scope);
+        out.push_back(std::to_string(scaled(l.limits.budget_nano_usd, share)));
+        out.push_back(l.limits.period);
+        out.push_back(std::to_string(scaled(l.limits.rpm, share)));
+        out.push_back(std::to_string(scaled(l.limits.tpm, share)));
+        out.push_back(std::to_string(scaled(l.limits.max_concurrent, share)));
+    }
+    return out;
+}
+
+Admission Limiter::admit_in(Store& store, const Principal& who, int64_t cost_nano, int64_t tokens, double share,
+                            Reply& failure) {
+    Admission a;
+    std::string id = instance_ + "-" + std::to_string(seq_.fetch_add(1, std::memory_order_relaxed));
+    std::vector<std::string> keys{group_key(who.group)};
+    std::vector<std::string> args{"admit", id, std::to_string(opt_.reservation_ttl_ms), std::to_string(cost_nano),
+                                  std::to_string(tokens)};
+    std::vector<std::string> levels = level_args(who, share);
+    args.insert(args.end(), std::make_move_iterator(levels.begin()), std::make_move_iterator(levels.end()));
+    Reply r = timed_eval(store, "admit", keys, args);
+    if (!r.ok() || r.type != Reply::Type::array || r.elements.size() < 7) {
+        failure = r.ok() ? Reply::error("limits.lua: unexpected admit reply") : std::move(r);
+        a.result = Admission::Result::unavailable;
+        a.error = failure.str;
+        return a;
+    }
+    if (r.int_at(0) == 1) {
+        a.reservation = std::move(id);
+        a.req_limit = r.int_at(2);
+        a.req_remaining = std::max<int64_t>(0, r.int_at(3));
+        a.req_reset_ms = r.int_at(4);
+        a.tok_limit = r.int_at(5);
+        a.tok_remaining = std::max<int64_t>(0, r.int_at(6));
+        a.tok_reset_ms = r.int_at(7);
+        return a;
+    }
+    a.result = Admission::Result::rejected;
+    a.level = static_cast<size_t>(std::max<int64_t>(1, r.int_at(1)) - 1);
+    a.kind = std::string(r.str_at(2));
+    a.limit = r.int_at(3);
+    a.used = r.int_at(4);
+    a.retry_after_ms = r.int_at(5);
+    const std::string level = a.level < who.levels.size() ? who.levels[a.level].label : "unknown";
+    auto& m = metrics::Gateway::get();
+    if (a.kind == "budget") m.budget_rejections.with({level}).inc();
+    else m.rate_limited.with({level, a.kind}).inc();
+    return a;
+}
+
+Admission Limiter::admit(const Principal& who, int64_t cost_nano, int64_t tokens) {
+    Reply failure;
+    Admission a = admit_in(*store_, who, cost_nano, tokens, 1.0, failure);
+    if (a.result != Admission::Result::unavailable) {
+        if (degraded()) set_degraded(false, "");
+        a.where = Admission::Where::shared;
+        return a;
+    }
+    if (failure.type == Reply::Type::error) {  // a script error: a bug, not an outage; fail open
+        log::error("state", "limits script failed: " + failure.str);
+        a.result = Admission::Result::admitted;
+        a.where = Admission::Where::unenforced;
+        return a;
+    }
+    set_degraded(true, failure.str);
+    switch (opt_.on_failure) {
+    case config::OnStoreFailure::closed: return a;  // unavailable: the caller answers 503
+    case config::OnStoreFailure::local:
+        if (local_) {
+            Reply local_failure;
+            Admission l = admit_in(*local_, who, cost_nano, tokens, opt_.local_share, local_failure);
+            if (l.result != Admission::Result::unavailable) {
+                l.where = Admission::Where::local;
+                return l;
+            }
+        }
+        [[fallthrough]];
+    case config::OnStoreFailure::open:
+        a = Admission{};
+        a.where = Admission::Where::unenforced;
+        return a;
+    }
+    return a;
+}
+
+void Limiter::settle(const Principal& who, const Admission& admitted, int64_t cost_nano, int64_t tokens) {
+    if (admitted.result != Admission::Result::admitted) return;
+    std::vector<std::string> keys{group_key(who.group)};
+    auto args_for = [&](const std::string& id) {
+        std::vector<std::string> args{"settle", id, std::to_string(cost_nano), std::to_string(tokens),
+                                      std::to_string(wall_ms()), who.ledger_field};
+        std::vector<std::string> levels = level_args(who, 1.0);
+        args.insert(args.end(), std::make_move_iterator(levels.begin()), std::make_move_iterator(levels.end()));
+        return args;
+    };
+    switch (admitted.where) {
+    case Admission::Where::shared: {
+        std::vector<std::string> args = args_for(admitted.reservation);
+        Reply r = timed_eval(*store_, "settle", keys, args);
+        if (r.type == Reply::Type::failure) {
+            std::lock_guard lock(pending_mu_);
+            if (pending_.size() < opt_.max_pending) pending_.push_back({std::move(keys), std::move(args)});
+            else metrics::Gateway::get().dropped_charges.with({}).inc();
+        } else if (!r.ok()) {
+            log::error("state", "settling a reservation failed: " + r.str);
+        }
+        return;
+    }
+    case Admission::Where::local:
+        if (local_) {
+            std::vector<std::string> args = args_for(admitted.reservation);
+            timed_eval(*local_, "settle", keys, args);
+        }
+        remember(who, "~" + admitted.reservation, cost_nano, tokens);
+        return;
+    case Admission::Where::unenforced:
+        remember(who, "~" + instance_ + "-u" + std::to_string(seq_.fetch_add(1)), cost_nano, tokens);
+        return;
+    case Admission::Where::none: return;
+    }
+}
+
+// Spend of a request admitted without the shared store, replayed into it later (once per id).
+void Limiter::remember(const Principal& who, const std::string& id, int64_t cost_nano, int64_t tokens) {
+    if (store_->kind() == "memory") return;  // nothing to replay into
+    std::vector<std::string> args{"settle", id, std::to_string(cost_nano), std::to_string(tokens),
+                                  std::to_string(wall_ms()), who.ledger_field};
+    std::vector<std::string> levels = level_args(who, 1.0);
+    args.insert(args.end(), std::make_move_iterator(levels.begin()), std::make_move_iterator(levels.end()));
+    std::lock_guard lock(pending_mu_);
+    if (pending_.size() >= opt_.max_pending) {
+        metrics::Gateway::get().dropped_charges.with({}).inc();
+        return;
+    }
+    pending_.push_back({{group_key(who.group)}, std::move(args)});
+    metrics::Gateway::get().pending_charges.with({}).set(static_cast<double>(pending_.size()));
+}
+
+size_t Limiter::pending() const {
+    std::lock_guard lock(pending_mu_);
+    return pending_.size();
+}
+
+bool Limiter::flush_pending() {
+    for (;;) {
+        PendingCharge next;
+        {
+            std::lock_guard lock(pending_mu_);
+            metrics::Gateway::get().pending_charges.with({}).set(static_cast<double>(pending_.size()));
+            if (pending_.empty()) return true;
+            next = pending_.front();
+        }
+        Reply r = timed_eval(*store_, "replay", next.keys, next.args);
+        if (r.type == Reply::Type::failure) return false;
+        if (!r.ok()) log::error("state", "replaying spend failed: " + r.str);
+        std::lock_guard lock(pending_mu_);
+        if (!pending_.empty()) pending_.pop_front();
+    }
+}
+
+void Limiter::flusher() {
+    std::unique_lock lock(pending_mu_);
+    while (!stop_) {
+        wake_.wait_for(lock, kFlushEvery);
+        if (stop_ || pending_.empty()) continue;
+        lock.unlock();
+        size_t before = pending();
+        if (flush_pending() && before > 0)
+            log::info("state", "replayed " + std::to_string(before) + " spend records into the store");
+        lock.lock();
+    }
+}
+
+void Limiter::set_degraded(bool on, const std::string& why) {
+    if (degraded_.exchange(on) == on) return;
+    metrics::Gateway::get().store_degraded.with({}).set(on ? 1 : 0);
+    if (!on) {
+        log::info("state", "state store reachable again; limits are shared again");
+        wake_.notify_all();
+        return;
+    }
+    const char* mode = opt_.on_failure == config::OnStoreFailure::closed  ? "closed: refusing limited requests"
+                       : opt_.on_failure == config::OnStoreFailure::local ? "local: enforcing a per-instance share"
+                                                                          : "open: admitting without limits";
+    log::warn("state", "state store unreachable (" + why + "); degraded mode " + mode);
+}
+
+std::optional<std::vector<BudgetState>> Limiter::read(const Principal& who) {
+    std::vector<std::string> keys{group_key(who.group)};
+    std::vector<std::string> args{"read"};
+    std::vector<std::string> levels = level_args(who, 1.0);
+    args.insert(args.end(), std::make_move_iterator(levels.begin()), std::make_move_iterator(levels.end()));
+    Reply r = timed_eval(*store_, "read", keys, args);
+    if (!r.ok() || r.type != Reply::Type::array || r.elements.size() < who.levels.size()) return std::nullopt;
+    std::vector<BudgetState> out;
+    for (size_t i = 0; i < who.levels.size(); ++i) {
+        const Reply& e = r.elements[i];
+        out.push_back({e.int_at(0), e.int_at(1), e.int_at(2), e.int_at(3)});
+    }
+    return out;
+}
+
+int64_t Limiter::outstanding(const std::string& group) {
+    std::vector<std::string> keys{group_key(group)};
+    std::vector<std::string> args{"read", "0"};
+    Reply r = timed_eval(*store_, "read", keys, args);
+    return r.ok() && !r.elements.empty() ? r.int_at(0) : -1;
+}
+
+Reply Limiter::spend(const std::string& group, int64_t first_day, int64_t last_day) {
+    std::vector<std::string> keys{group_key(group)};
+    std::vector<std::string> args{"spend", std::to_string(first_day), std::to_string(last_day)};
+    return timed_eval(*store_, "spend", keys, args);
+}
+
+}  // namespace sy::state

@@ -1,0 +1,196 @@
+#include "state/redis_store.hpp"
+
+#include <hiredis/hiredis.h>
+#include <sys/time.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include <switchyard/log.hpp>
+
+namespace sy::state {
+namespace {
+
+constexpr int kMaxCooldownMs = 5000;
+
+int64_t steady_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+timeval to_timeval(int ms) { return {ms / 1000, static_cast<suseconds_t>((ms % 1000) * 1000)}; }
+
+Reply convert(const redisReply* r) {
+    switch (r->type) {
+    case REDIS_REPLY_STRING:
+    case REDIS_REPLY_STATUS: return {Reply::Type::string, 0, std::string(r->str, r->len), {}};
+    case REDIS_REPLY_INTEGER: return {Reply::Type::integer, r->integer, {}, {}};
+    case REDIS_REPLY_ERROR: return Reply::error(std::string(r->str, r->len));
+    case REDIS_REPLY_ARRAY: {
+        Reply out{Reply::Type::array, 0, {}, {}};
+        out.elements.reserve(r->elements);
+        for (size_t i = 0; i < r->elements; ++i) out.elements.push_back(convert(r->element[i]));
+        return out;
+    }
+    default: return {};
+    }
+}
+
+}  // namespace
+
+RedisStore::RedisStore(RedisOptions options) : opt_(std::move(options)), cooldown_ms_(opt_.breaker_cooldown_ms) {}
+
+RedisStore::~RedisStore() {
+    for (redisContext* c : idle_) redisFree(c);
+}
+
+bool RedisStore::healthy() const {
+    return failures_.load(std::memory_order_relaxed) < opt_.breaker_failures;
+}
+
+redisContext* RedisStore::connect(std::string& why) {
+    redisContext* c = redisConnectWithTimeout(opt_.host.c_str(), opt_.port, to_timeval(opt_.connect_timeout_ms));
+    if (!c || c->err) {
+        why = "redis " + opt_.host + ":" + std::to_string(opt_.port) + ": " + (c ? c->errstr : "out of memory");
+        if (c) redisFree(c);
+        return nullptr;
+    }
+    redisSetTimeout(c, to_timeval(opt_.command_timeout_ms));
+    redisEnableKeepAlive(c);
+    std::vector<std::string> hello;
+    if (!opt_.password.empty()) {
+        hello = opt_.username.empty() ? std::vector<std::string>{"AUTH", opt_.password}
+                                      : std::vector<std::string>{"AUTH", opt_.username, opt_.password};
+    }
+    bool broken = false;
+    if (!hello.empty()) {
+        Reply r = run_on(c, hello, broken);
+        if (!r.ok()) {
+            why = "redis AUTH: " + r.str;
+            redisFree(c);
+            return nullptr;
+        }
+    }
+    if (opt_.db != 0) {
+        Reply r = run_on(c, std::vector<std::string>{"SELECT", std::to_string(opt_.db)}, broken);
+        if (!r.ok()) {
+            why = "redis SELECT " + std::to_string(opt_.db) + ": " + r.str;
+            redisFree(c);
+            return nullptr;
+        }
+    }
+    return c;
+}
+
+redisContext* RedisStore::acquire(std::string& why) {
+    {
+        std::unique_lock lock(mu_);
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(opt_.command_timeout_ms);
+        while (idle_.empty() && open_ >= opt_.pool_size) {
+            if (cv_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() && open_ >= opt_.pool_size) {
+                why = "redis connection pool exhausted (" + std::to_string(opt_.pool_size) + " in use)";
+                return nullptr;
+            }
+        }
+        if (!idle_.empty()) {
+            redisContext* c = idle_.back();
+            idle_.pop_back();
+            return c;
+        }
+        ++open_;
+    }
+    redisContext* c = connect(why);
+    if (!c) release(nullptr, true);
+    return c;
+}
+
+void RedisStore::release(redisContext* ctx, bool broken) {
+    std::lock_guard lock(mu_);
+    if (broken || !ctx) {
+        if (ctx) redisFree(ctx);
+        --open_;
+    } else {
+        idle_.push_back(ctx);
+    }
+    cv_.notify_one();
+}
+
+Reply RedisStore::run_on(redisContext* ctx, std::span<const std::string> argv, bool& broken) {
+    std::vector<const char*> ptrs;
+    std::vector<size_t> lens;
+    ptrs.reserve(argv.size());
+    lens.reserve(argv.size());
+    for (const auto& a : argv) {
+        ptrs.push_back(a.data());
+        lens.push_back(a.size());
+    }
+    auto* r = static_cast<redisReply*>(redisCommandArgv(ctx, static_cast<int>(argv.size()), ptrs.data(), lens.data()));
+    if (!r) {
+        broken = true;
+        return Reply::failed(std::string("redis: ") + (ctx->err ? ctx->errstr : "no reply"));
+    }
+    Reply out = convert(r);
+    freeReplyObject(r);
+    return out;
+}
+
+bool RedisStore::breaker_allows() {
+    if (failures_.load(std::memory_order_relaxed) < opt_.breaker_failures) return true;
+    if (steady_ms() < open_until_ms_.load(std::memory_order_relaxed)) return false;
+    bool expected = false;  // half-open: one probe at a time
+    return probing_.compare_exchange_strong(expected, true);
+}
+
+void RedisStore::record(bool ok) {
+    if (ok) {
+        if (failures_.exchange(0) >= opt_.breaker_failures)
+            log::info("state", "redis " + opt_.host + ":" + std::to_string(opt_.port) + " reachable again");
+        cooldown_ms_ = opt_.breaker_cooldown_ms;
+        probing_ = false;
+        return;
+    }
+    int n = failures_.fetch_add(1) + 1;
+    if (n < opt_.breaker_failures) return;
+    int cooldown = cooldown_ms_.load();
+    open_until_ms_ = steady_ms() + cooldown;
+    if (n == opt_.breaker_failures)
+        log::warn("state", "redis " + opt_.host + ":" + std::to_string(opt_.port) + " failing; calls fail fast for " +
+                               std::to_string(cooldown) + " ms at a time until it answers");
+    if (probing_.exchange(false)) cooldown_ms_ = std::min(cooldown * 2, kMaxCooldownMs);
+}
+
+Reply RedisStore::run(std::span<const std::string> argv) {
+    if (!breaker_allows()) return Reply::failed("redis unreachable (circuit open)");
+    std::string why;
+    redisContext* c = acquire(why);
+    if (!c) {
+        record(false);
+        return Reply::failed(why);
+    }
+    bool broken = false;
+    Reply r = run_on(c, argv, broken);
+    release(c, broken);
+    record(!broken);
+    return r;
+}
+
+Reply RedisStore::command(std::span<const std::string> argv) { return run(argv); }
+
+Reply RedisStore::eval(const Script& script, std::span<const std::string> keys, std::span<const std::string> args) {
+    std::vector<std::string> argv;
+    argv.reserve(3 + keys.size() + args.size());
+    argv.push_back("EVALSHA");
+    argv.push_back(script.sha1);
+    argv.push_back(std::to_string(keys.size()));
+    argv.insert(argv.end(), keys.begin(), keys.end());
+    argv.insert(argv.end(), args.begin(), args.end());
+    Reply r = run(argv);
+    if (r.type == Reply::Type::error && r.str.starts_with("NOSCRIPT")) {
+        Reply loaded = run(std::vector<std::string>{"SCRIPT", "LOAD", script.source});
+        if (!loaded.ok()) return loaded;
+        r = run(argv);
+    }
+    return r;
+}
+
+}  // namespace sy::state

@@ -1,0 +1,279 @@
+-- Budgets, rate limits and concurrency for one principal group (a team, or a key without a team).
+-- One script, three operations (ARGV[1]): admit, settle, read. Redis runs it with EVALSHA (Lua 5.1);
+-- the in-process store runs the same text on Lua 5.4 behind a redis.call shim, so the two stores
+-- cannot drift apart. Keep to the common subset: no integer division, no goto, no bit operators,
+-- numbers formatted with fmt() so 5.4 floats never print as "3.0".
+--
+-- KEYS[1] is the group's reservation index, "<prefix>{<group>}:rx"; every other key the script
+-- touches starts with the same "<prefix>{<group>}:" so all of them live in one Cluster slot.
+--
+-- A level is six ARGV fields: scope ("key:<id>", "team:<name>", "user:<team>/<user>"), budget
+-- limit in nano-USD (-1 = none), budget period ("d" UTC day, "m" UTC month, "w<seconds>" fixed
+-- window), requests per minute, tokens per minute, concurrent requests (-1 = none).
+-- Money is integer nano-USD; times are the Redis server's clock in milliseconds.
+
+local rx = KEYS[1]
+local P = string.sub(rx, 1, #rx - 2)
+local op = ARGV[1]
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local MINUTE = 60000
+local DAY = 86400000
+
+local function num(x) return tonumber(x) or 0 end
+local function fmt(x) return string.format('%d', x) end
+
+-- Days since 1970-01-01 of a civil date, and back (proleptic Gregorian, UTC).
+local function days_from_civil(y, m, d)
+  if m <= 2 then y = y - 1 end
+  local era = math.floor(y / 400)
+  local yoe = y - era * 400
+  local mp = m > 2 and m - 3 or m + 9
+  local doy = math.floor((153 * mp + 2) / 5) + d - 1
+  local doe = yoe * 365 + math.floor(yoe / 4) - math.floor(yoe / 100) + doy
+  return era * 146097 + doe - 719468
+end
+
+local function civil_from_days(z)
+  z = z + 719468
+  local era = math.floor(z / 146097)
+  local doe = z - era * 146097
+  local yoe = math.floor((doe - math.floor(doe / 1460) + math.floor(doe / 36524) - math.floor(doe / 146096)) / 365)
+  local doy = doe - (365 * yoe + math.floor(yoe / 4) - math.floor(yoe / 100))
+  local mp = math.floor((5 * doy + 2) / 153)
+  local m = mp < 10 and mp + 3 or mp - 9
+  local y = yoe + era * 400
+  if m <= 2 then y = y + 1 end
+  return y, m
+end
+
+-- Period id and end (ms) of the period containing `at`.
+local function period(spec, at)
+  if spec == 'd' then
+    local d = math.floor(at / DAY)
+    return 'd' .. fmt(d), (d + 1) * DAY
+  elseif spec == 'm' then
+    local y, m = civil_from_days(math.floor(at / DAY))
+    local ny, nm = y, m + 1
+    if nm == 13 then ny, nm = y + 1, 1 end
+    return 'm' .. fmt(y) .. '-' .. fmt(m), days_from_civil(ny, nm, 1) * DAY
+  end
+  local w = num(string.sub(spec, 2)) * 1000
+  if w <= 0 then w = DAY end
+  local i = math.floor(at / w)
+  return spec .. '.' .. fmt(i), (i + 1) * w
+end
+
+local function budget_key(scope, spec, at)
+  local id, ends = period(spec, at)
+  return P .. 'b:' .. scope .. ':' .. id, ends
+end
+
+local function levels(first)
+  local out = {}
+  local n = num(ARGV[first])
+  for i = 0, n - 1 do
+    local b = first + 1 + i * 6
+    out[#out + 1] = {scope = ARGV[b], budget = num(ARGV[b + 1]), period = ARGV[b + 2],
+                     rpm = num(ARGV[b + 3]), tpm = num(ARGV[b + 4]), conc = num(ARGV[b + 5])}
+  end
+  return out
+end
+
+-- Sliding window of two fixed minutes: usage = current + previous * (share of the previous
+-- minute still inside the last 60 s). Returns usage, the current window key, and the time until
+-- `amount` more would fit (-1: never, the amount alone is over the limit).
+local function window(kind, scope, limit, amount)
+  local w = math.floor(now / MINUTE)
+  local cur_key = P .. kind .. ':' .. scope .. ':' .. fmt(w)
+  local cur = num(redis.call('GET', cur_key))
+  local prev = num(redis.call('GET', P .. kind .. ':' .. scope .. ':' .. fmt(w - 1)))
+  local into = now - w * MINUTE
+  local used = cur + prev * (MINUTE - into) / MINUTE
+  if used + amount <= limit then return used, cur_key, 0 end
+  if amount > limit then return used, cur_key, -1 end
+  local wait
+  if cur + amount <= limit then
+    -- the previous minute's share has to shrink to limit - cur - amount
+    wait = math.ceil(MINUTE * (1 - (limit - cur - amount) / prev)) - into
+  else
+    -- next minute, once this minute's share has shrunk enough
+    wait = MINUTE - into + math.ceil(MINUTE * (1 - (limit - amount) / cur))
+  end
+  if wait < 1 then wait = 1 end
+  return used, cur_key, wait
+end
+
+-- Undo what a reservation holds (budget reserved, a concurrency slot). Spent and window counts stay.
+local function release(entries)
+  for kind, key, amount in string.gmatch(entries, '(%a) (%S+) (%-?%d+)\n') do
+    if kind == 'b' and redis.call('EXISTS', key) == 1 then
+      redis.call('HINCRBY', key, 'r', -num(amount))
+    elseif kind == 'c' and num(redis.call('DECR', key)) < 0 then
+      redis.call('SET', key, 0)
+    end
+  end
+end
+
+-- Reservations of vanished requests (an instance crashed) expire: release them, keep the record
+-- so that a late settle still charges the spend.
+local function reclaim_expired()
+  local ids = redis.call('ZRANGEBYSCORE', rx, '-inf', now, 'LIMIT', 0, 32)
+  for _, id in ipairs(ids) do
+    local rk = P .. 'r:' .. id
+    local entries = redis.call('HGET', rk, 'e')
+    if entries and not redis.call('HGET', rk, 'x') then
+      release(entries)
+      redis.call('HSET', rk, 'x', 1)
+    end
+    redis.call('ZREM', rx, id)
+  end
+end
+
+-- ARGV: admit, reservation id, ttl ms, cost nano-USD, tokens, levels...
+-- Reply: {1, now, req limit, req remaining, req reset ms, tok limit, tok remaining, tok reset ms}
+--     or {0, level index (1-based), kind, limit, used, retry after ms (-1 never), now}
+local function admit()
+  reclaim_expired()
+  local id, ttl, cost, tokens = ARGV[2], num(ARGV[3]), num(ARGV[4]), num(ARGV[5])
+  local lv = levels(6)
+  local entries, writes = {}, {}
+  local info = {1, now, -1, -1, 0, -1, -1, 0}
+  for i, l in ipairs(lv) do
+    if l.budget >= 0 then
+      local k, ends = budget_key(l.scope, l.period, now)
+      local v = redis.call('HMGET', k, 's', 'r')
+      local used = num(v[1]) + num(v[2])
+      if used + cost > l.budget then return {0, i, 'budget', l.budget, used, ends - now, now} end
+      writes[#writes + 1] = {'b', k, cost, ends}
+    end
+    if l.rpm >= 0 then
+      local used, k, wait = window('q', l.scope, l.rpm, 1)
+      if wait ~= 0 then return {0, i, 'rpm', l.rpm, math.ceil(used), wait, now} end
+      writes[#writes + 1] = {'q', k, 1}
+      if info[3] < 0 then info[3], info[4], info[5] = l.rpm, math.floor(l.rpm - used - 1), 2 * MINUTE - (now % MINUTE) end
+    end
+    if l.tpm >= 0 then
+      local used, k, wait = window('t', l.scope, l.tpm, tokens)
+      if wait ~= 0 then return {0, i, 'tpm', l.tpm, math.ceil(used), wait, now} end
+      writes[#writes + 1] = {'t', k, tokens}
+      if info[6] < 0 then info[6], info[7], info[8] = l.tpm, math.floor(l.tpm - used - tokens), 2 * MINUTE - (now % MINUTE) end
+    end
+    if l.conc >= 0 then
+      local k = P .. 'c:' .. l.scope
+      local used = num(redis.call('GET', k))
+      if used + 1 > l.conc then return {0, i, 'concurrency', l.conc, used, 1000, now} end
+      writes[#writes + 1] = {'c', k, 1}
+    end
+  end
+  for _, w in ipairs(writes) do
+    local kind, k, amount = w[1], w[2], w[3]
+    if kind == 'b' then
+      redis.call('HINCRBY', k, 'r', amount)
+      redis.call('PEXPIREAT', k, w[4] + DAY)
+      entries[#entries + 1] = 'b ' .. k .. ' ' .. fmt(amount) .. '\n'
+    elseif kind == 'c' then
+      redis.call('INCR', k)
+      entries[#entries + 1] = 'c ' .. k .. ' 1\n'
+    else
+      redis.call('INCRBY', k, amount)
+      redis.call('PEXPIRE', k, 2 * MINUTE + 1000)
+      if kind == 't' then entries[#entries + 1] = 't ' .. k .. ' ' .. fmt(amount) .. '\n' end
+    end
+  end
+  local rk = P .. 'r:' .. id
+  redis.call('HSET', rk, 'e', table.concat(entries))
+  redis.call('PEXPIRE', rk, ttl + DAY)
+  redis.call('ZADD', rx, now + ttl, id)
+  return info
+end
+
+local function ledger(at, field, cost, tokens)
+  local day = math.floor(at / DAY)
+  local k = P .. 'd:' .. fmt(day)
+  redis.call('HINCRBY', k, field .. '|c', cost)
+  redis.call('HINCRBY', k, field .. '|r', 1)
+  redis.call('HINCRBY', k, field .. '|t', tokens)
+  redis.call('PEXPIREAT', k, (day + 400) * DAY)
+end
+
+-- ARGV: settle, reservation id, cost nano-USD, tokens, at ms (0 = now), ledger field, levels...
+-- With a reservation: releases it and charges the actual cost to the levels it reserved at.
+-- An id starting with '~' is a charge without reservation (admitted while the store was
+-- unreachable), applied at most once per id to the budgets of the period containing `at`.
+-- Reply: 1 charged, 0 nothing to do (already settled).
+local function settle()
+  local id, cost, tokens, at, field = ARGV[2], num(ARGV[3]), num(ARGV[4]), num(ARGV[5]), ARGV[6]
+  if at <= 0 then at = now end
+  if string.sub(id, 1, 1) == '~' then
+    if not redis.call('SET', P .. 'f:' .. id, 1, 'NX', 'PX', DAY) then return 0 end
+    for _, l in ipairs(levels(7)) do
+      if l.budget >= 0 then
+        local k, ends = budget_key(l.scope, l.period, at)
+        redis.call('HINCRBY', k, 's', cost)
+        redis.call('PEXPIREAT', k, ends + DAY)
+      end
+    end
+    ledger(at, field, cost, tokens)
+    return 1
+  end
+  local rk = P .. 'r:' .. id
+  local entries = redis.call('HGET', rk, 'e')
+  if not entries then return 0 end
+  local reclaimed = redis.call('HGET', rk, 'x')
+  for kind, key, amount in string.gmatch(entries, '(%a) (%S+) (%-?%d+)\n') do
+    if kind == 'b' then
+      if not reclaimed and redis.call('EXISTS', key) == 1 then redis.call('HINCRBY', key, 'r', -num(amount)) end
+      redis.call('HINCRBY', key, 's', cost)
+      if redis.call('PTTL', key) < 0 then redis.call('PEXPIRE', key, DAY) end
+    elseif kind == 't' then
+      if redis.call('EXISTS', key) == 1 then redis.call('INCRBY', key, tokens - num(amount)) end
+    elseif kind == 'c' and not reclaimed then
+      if num(redis.call('DECR', key)) < 0 then redis.call('SET', key, 0) end
+    end
+  end
+  redis.call('DEL', rk)
+  redis.call('ZREM', rx, id)
+  ledger(at, field, cost, tokens)
+  return 1
+end
+
+-- ARGV: read, levels... Reply: per level {spent, reserved, limit, ms until the period ends},
+-- then the number of outstanding reservations of the group, then now.
+local function read()
+  reclaim_expired()
+  local out = {}
+  for _, l in ipairs(levels(2)) do
+    if l.budget >= 0 then
+      local k, ends = budget_key(l.scope, l.period, now)
+      local v = redis.call('HMGET', k, 's', 'r')
+      out[#out + 1] = {num(v[1]), num(v[2]), l.budget, ends - now}
+    else
+      out[#out + 1] = {0, 0, -1, 0}
+    end
+  end
+  out[#out + 1] = redis.call('ZCARD', rx)
+  out[#out + 1] = now
+  return out
+end
+
+-- ARGV: spend, first day, last day (days since 1970). Reply: flat {day, field, value, ...}.
+local function spend()
+  local out = {}
+  for d = num(ARGV[2]), num(ARGV[3]) do
+    local kv = redis.call('HGETALL', P .. 'd:' .. fmt(d))
+    for i = 1, #kv, 2 do
+      out[#out + 1] = fmt(d)
+      out[#out + 1] = kv[i]
+      out[#out + 1] = kv[i + 1]
+    end
+  end
+  return out
+end
+
+if op == 'admit' then return admit()
+elseif op == 'settle' then return settle()
+elseif op == 'read' then return read()
+elseif op == 'spend' then return spend()
+end
+return redis.error_reply('limits.lua: unknown operation ' .. tostring(op))
