@@ -346,6 +346,7 @@ def main():
         if getattr(args, key) is not None:
             DEFAULTS[key] = getattr(args, key)
 
+    ThreadingHTTPServer.request_queue_size = 512  # bursts of hundreds of connections in tests
     server = ThreadingHTTPServer((args.host, args.port), Handler)
     server.daemon_threads = True
     host, port = server.server_address[:2]

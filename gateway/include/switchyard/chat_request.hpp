@@ -47,4 +47,8 @@ int64_t estimate_tokens(std::string_view text);
 // With `details`, also keeps every message's text, the tool names and the metadata.
 std::optional<ApiError> parse_chat_request(std::string body, ChatRequest& out, bool details = false);
 
+// Lowers max_tokens / max_completion_tokens to `cap` in the body, so one request cannot reserve
+// more than a model's output cap.
+void clamp_max_tokens(ChatRequest& req, int64_t cap);
+
 }  // namespace sy

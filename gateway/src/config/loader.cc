@@ -9,6 +9,7 @@
 #include <iterator>
 
 #include "config/listen_address.hpp"
+#include "config/key_record.hpp"
 #include "config/node_reader.hpp"
 #include "config/state_section.hpp"
 #include "config/yaml_json.hpp"
@@ -342,9 +343,7 @@ private:
 
     // Key ids and team names end up in store keys and logs: letters, digits, '_', '-', '.'.
     static bool check_identifier(const NodeReader& at, const std::string& name, std::string_view what) {
-        if (name.size() <= 64 && name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                                        "0123456789_-.") == std::string::npos)
-            return true;
+        if (is_identifier(name)) return true;
         at.fail("invalid " + std::string(what) + " '" + name +
                 "' (expected up to 64 letters, digits, '_', '-' or '.')");
         return false;
@@ -361,18 +360,7 @@ private:
         NodeReader id = m["id"];
         if (!id.get(out.id, Text::non_empty)) out.id = "key-" + std::to_string(index);
         if (check_identifier(id.has_value() ? id : node, out.id, "key id")) ids.claim(id, out.id, "key id");
-        m["tier"].get(out.tier);
-        if (NodeReader team = m["team"]; team.get(out.team) && !out.team.empty())
-            check_identifier(team, out.team, "team name");
-        parse_labels(m["labels"], out.labels);
-        for (const NodeReader& item : m["models"].list("a list of model names")) {
-            std::string name;
-            if (!item.get(name, Text::required)) continue;
-            if (name != kAutoModel && !name.starts_with(kRouterModelPrefix)) known_model(item, name);
-            out.models.push_back(name);
-        }
-        parse_limits(m["limits"], out.limits);
-        parse_limits(m["user_limits"], out.user_limits);
+        parse_key_settings(m, &cfg_, out);
     }
 
     Config& cfg_;

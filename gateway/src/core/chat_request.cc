@@ -2,6 +2,8 @@
 
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 namespace sy {
 namespace {
@@ -216,6 +218,21 @@ std::optional<ApiError> parse_chat_request(std::string body, ChatRequest& out, b
     }
     if (details) collect_details(doc, out);
     return std::nullopt;
+}
+
+void clamp_max_tokens(ChatRequest& req, int64_t cap) {
+    rapidjson::Document doc;
+    doc.Parse(req.body.data(), req.body.size());
+    if (doc.HasParseError() || !doc.IsObject()) return;  // parse_chat_request accepted it: cannot happen
+    for (const char* key : {"max_completion_tokens", "max_tokens"}) {
+        auto it = doc.FindMember(key);
+        if (it != doc.MemberEnd() && it->value.IsInt64() && it->value.GetInt64() > cap) it->value.SetInt64(cap);
+    }
+    rapidjson::StringBuffer sb;
+    rapidjson::Writer<rapidjson::StringBuffer> w(sb);
+    doc.Accept(w);
+    req.body.assign(sb.GetString(), sb.GetSize());
+    req.max_tokens = cap;
 }
 
 }  // namespace sy

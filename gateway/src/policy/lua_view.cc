@@ -136,13 +136,17 @@ void push_key(lua_State* L, const config::ApiKeyConfig* key) {
     set_string(L, "id", key ? key->id : "anonymous");
     set_string(L, "tier", key ? key->tier : "");
     set_string(L, "team", key ? key->team : "");
-    lua_newtable(L);
+    lua_createtable(L, 0, key ? static_cast<int>(key->labels.size()) : 0);
+    if (key)
+        for (const auto& [name, value] : key->labels) set_string(L, name.c_str(), value);
     make_readonly(L);
     lua_setfield(L, -2, "labels");
     make_readonly(L);
 }
 
-void push_budget(lua_State* L, double spent, double limit) {
+void push_budget(lua_State* L, const PolicyInput& in) {
+    double spent = in.budget_spent_usd, limit = in.budget_limit_usd;
+    if (in.budget_source) (*in.budget_source)(spent, limit);
     lua_createtable(L, 0, 3);
     set_number(L, "spent_usd", spent);
     set_number(L, "limit_usd", limit);
@@ -181,7 +185,7 @@ bool build_lazy_field(lua_State* L, const PolicyInput& in, std::string_view key)
     if (key == "messages") push_messages(L, r);
     else if (key == "tools") push_string_list(L, r.tool_names);
     else if (key == "key") push_key(L, in.key);
-    else if (key == "budget") push_budget(L, in.budget_spent_usd, in.budget_limit_usd);
+    else if (key == "budget") push_budget(L, in);
     else if (key == "headers") push_pairs(L, in.headers);
     else if (key == "metadata") push_pairs(L, r.metadata);
     else if (key == "pii") push_pii(L, in.pii);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -20,6 +21,9 @@ struct PolicyInput {
     double budget_limit_usd = 0;  // 0 = no budget
     uint32_t pii = 0;             // bit set of PiiKind
     int64_t unix_time = 0;
+    // Fills budget_spent_usd / budget_limit_usd from the state store, called only when a policy
+    // reads req.budget (null: the fields above are used as they are).
+    const std::function<void(double& spent_usd, double& limit_usd)>* budget_source = nullptr;
 };
 
 struct Decision {

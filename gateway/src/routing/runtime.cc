@@ -6,6 +6,7 @@
 #include <switchyard/log.hpp>
 
 #include "policy/pii_detector.hpp"
+#include "state/key_store.hpp"
 #include "upstream/endpoint.hpp"
 
 namespace sy::routing {
@@ -83,7 +84,17 @@ std::unique_ptr<Runtime> Runtime::build(const config::Config& cfg,
     if (!rt->build_providers(error) || !rt->build_models(error) || !rt->build_routers(error) ||
         !rt->build_policies(error))
         return nullptr;
+    for (const auto& k : rt->config_.auth.keys) {
+        auto record = std::make_shared<config::ApiKeyConfig>(k);
+        record->key.clear();  // the record travels (policies, admin listings); the secret does not
+        rt->config_keys_.emplace(state::key_hash(k.key), std::move(record));
+    }
     return rt;
+}
+
+std::shared_ptr<const config::ApiKeyConfig> Runtime::find_config_key(const std::string& hash) const {
+    auto it = config_keys_.find(hash);
+    return it == config_keys_.end() ? nullptr : it->second;
 }
 
 bool Runtime::build_providers(std::string& error) {
@@ -258,7 +269,7 @@ std::optional<ApiError> Runtime::route_unmetered(const ChatRequest& req, const s
     policy::PolicyInput input{req,          ctx.headers ? *ctx.headers : kNoHeaders,
                               ctx.key,      ctx.budget_spent_usd,
                               ctx.budget_limit_usd, scan_pii(req),
-                              ctx.unix_time};
+                              ctx.unix_time,  ctx.budget_source};
     policy::Outcome outcome = policies_->evaluate(input);
     return apply_policy(outcome, req, request_id, out);
 }

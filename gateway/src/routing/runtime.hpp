@@ -4,11 +4,13 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <cmath>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <switchyard/api_error.hpp>
@@ -63,8 +65,9 @@ struct RouteContext {
     const std::vector<std::pair<std::string, std::string>>* headers = nullptr;  // lower-cased
     const config::ApiKeyConfig* key = nullptr;
     int64_t unix_time = 0;
-    double budget_spent_usd = 0;  // the key's budget, once a state store tracks it
+    double budget_spent_usd = 0;  // the key's budget (policy test cases set these)
     double budget_limit_usd = 0;
+    const std::function<void(double&, double&)>* budget_source = nullptr;  // reads them lazily
 };
 
 // What a requested model name means.
@@ -98,6 +101,8 @@ public:
     const policy::PolicySet* policies() const { return policies_.get(); }
 
     const Model* find_model(std::string_view name) const;
+    // The config key whose SHA-256 is `hash` (its record without the secret), or null.
+    std::shared_ptr<const config::ApiKeyConfig> find_config_key(const std::string& hash) const;
     const std::map<std::string, Router, std::less<>>& routers() const { return routers_; }
     const std::vector<std::unique_ptr<Model>>& models() const { return models_; }
 
@@ -127,6 +132,7 @@ private:
     std::map<std::string, const Model*, std::less<>> model_index_;  // names and aliases
     std::map<std::string, Router, std::less<>> routers_;
     std::unique_ptr<policy::PolicySet> policies_;
+    std::unordered_map<std::string, std::shared_ptr<const config::ApiKeyConfig>> config_keys_;  // by SHA-256
 };
 
 }  // namespace sy::routing

@@ -11,6 +11,7 @@
 #include <switchyard/log.hpp>
 #include <switchyard/metrics.hpp>
 
+#include "server/admission.hpp"
 #include "server/http_util.hpp"
 #include "server/provider_call.hpp"
 
@@ -18,44 +19,6 @@ namespace sy::server {
 namespace {
 
 constexpr size_t kMaxUpstreamBody = 64 * 1024 * 1024;
-
-// Reads the body, refusing more than `limit` bytes without buffering the excess.
-std::optional<ApiError> read_body(Poco::Net::HTTPServerRequest& req, int64_t limit, std::string& body) {
-    if (req.hasContentLength()) {
-        int64_t len = req.getContentLength64();
-        if (len > limit) return ApiError::payload_too_large(limit);
-        body.resize(static_cast<size_t>(len));
-        req.stream().read(body.data(), len);
-        if (req.stream().gcount() != len) return ApiError::bad_request("Request body ended early", {}, "incomplete_body");
-        return std::nullopt;
-    }
-    char buf[16 * 1024];
-    std::istream& in = req.stream();
-    while (in) {
-        in.read(buf, sizeof buf);
-        body.append(buf, static_cast<size_t>(in.gcount()));
-        if (static_cast<int64_t>(body.size()) > limit) return ApiError::payload_too_large(limit);
-    }
-    return std::nullopt;
-}
-
-// Checks the bearer key; sets *key to the matching key config (null when auth is off).
-std::optional<ApiError> authenticate(const config::AuthConfig& auth, const Poco::Net::HTTPServerRequest& req,
-                                     const config::ApiKeyConfig** key) {
-    *key = nullptr;
-    if (!auth.required) return std::nullopt;
-    const std::string& header = req.get("Authorization", Poco::Net::HTTPMessage::EMPTY);
-    std::string_view token;
-    if (std::string_view(header).starts_with("Bearer ")) token = std::string_view(header).substr(7);
-    if (token.empty()) return ApiError::unauthorized("Missing API key: send Authorization: Bearer <key>");
-    for (const auto& k : auth.keys) {
-        if (k.key == token) {
-            *key = &k;
-            return std::nullopt;
-        }
-    }
-    return ApiError::unauthorized("Invalid API key");
-}
 
 // Request headers with lower-cased names, for policies.
 std::vector<std::pair<std::string, std::string>> lower_case_headers(const Poco::Net::HTTPServerRequest& req) {
@@ -94,8 +57,10 @@ void record_metrics(const routing::Model& model, const routing::Deployment& dep,
     m.tokens[0][reported ? 0 : 1]->inc(static_cast<double>(input));
     if (out.usage.completion_tokens >= 0) m.tokens[1][0]->inc(static_cast<double>(output));
     if (out.usage.cached_prompt_tokens > 0) m.tokens[2][0]->inc(static_cast<double>(out.usage.cached_prompt_tokens));
-    m.cost->inc((static_cast<double>(input) * model.config->input_price_per_mtok +
-                 static_cast<double>(output) * model.config->output_price_per_mtok) / 1e6);
+    if (model.config->priced)
+        m.cost->inc(static_cast<double>(cost_nano_usd(*model.config, input, out.usage.cached_prompt_tokens, output)) / 1e9);
+    else
+        metrics::Gateway::get().unpriced.with({model.config->name}).inc();
     int64_t end = now_ns();
     m.duration->observe(static_cast<double>(end - started_ns) / 1e9);
     if (out.first_byte_ns > 0) m.ttft->observe(static_cast<double>(out.first_byte_ns - started_ns) / 1e9);
@@ -117,6 +82,30 @@ void log_outcome(const std::string& request_id, const ChatRequest& req, const ro
     }
 }
 
+// The key's budget as policies see it (req.budget): the first level with a budget, spent plus
+// reserved by requests in flight, read from the store only when a policy asks.
+std::function<void(double&, double&)> budget_reader(state::Limiter& limiter, const config::Config& cfg,
+                                                    const config::ApiKeyConfig& key, const ChatRequest& chat) {
+    return [&limiter, &cfg, &key, &chat](double& spent, double& limit) {
+        state::Principal who;
+        if (!build_principal(cfg, key, chat, "", who)) return;
+        auto levels = limiter.read(who);
+        if (!levels) return;
+        for (const state::BudgetState& b : *levels) {
+            if (b.limit_nano < 0) continue;
+            spent = static_cast<double>(b.spent_nano + b.reserved_nano) / 1e9;
+            limit = static_cast<double>(b.limit_nano) / 1e9;
+            return;
+        }
+    };
+}
+
+bool budget_or_tokens_limited(const state::Principal& who) {
+    for (const auto& l : who.levels)
+        if (l.limits.budget_nano_usd >= 0 || l.limits.tpm >= 0) return true;
+    return false;
+}
+
 }  // namespace
 
 void ChatHandler::handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) {
@@ -128,8 +117,8 @@ void ChatHandler::handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HT
     std::shared_ptr<const routing::Runtime> rt = gateway_.runtime();
     const config::Config& cfg = rt->config();
 
-    const config::ApiKeyConfig* key = nullptr;
-    if (auto err = authenticate(cfg.auth, req, &key)) {
+    state::KeyPtr key;
+    if (auto err = authenticate(gateway_, *rt, req, key)) {
         close_if_body_unread(req, resp);
         return send_error(req, resp, *err);
     }
@@ -141,21 +130,49 @@ void ChatHandler::handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HT
     ChatRequest chat;
     const bool policies = rt->has_policies();
     if (auto err = parse_chat_request(std::move(body), chat, policies)) return send_error(req, resp, *err);
+    if (key)
+        if (auto err = check_model_allowed(*key, chat.model)) return send_error(req, resp, *err);
+    state::Limiter* limiter = key ? gateway_.limiter() : nullptr;
 
     routing::RouteDecision decision;
     std::vector<std::pair<std::string, std::string>> headers;
     routing::RouteContext route_ctx;
+    std::function<void(double&, double&)> budget;
     if (policies) {
         headers = lower_case_headers(req);
-        route_ctx = {&headers, key, static_cast<int64_t>(std::time(nullptr))};
+        route_ctx = {&headers, key.get(), static_cast<int64_t>(std::time(nullptr))};
+        if (limiter) {
+            budget = budget_reader(*limiter, cfg, *key, chat);
+            route_ctx.budget_source = &budget;
+        }
     }
     if (auto err = rt->route(chat, request_id, route_ctx, decision)) return send_error(req, resp, *err);
     resp.set("x-switchyard-model", decision.model->config->name);
     resp.set("x-switchyard-provider", decision.deployment->provider->config().name);
     resp.set("x-switchyard-route", decision.reason);
+    const config::ModelConfig& model = *decision.model->config;
+
+    Reservation reservation;
+    state::Principal who;
+    if (limiter && build_principal(cfg, *key, chat, model.name, who)) {
+        int64_t cap = output_cap(model, chat);
+        if (chat.max_tokens > cap && budget_or_tokens_limited(who)) {
+            clamp_max_tokens(chat, cap);
+            resp.set("x-switchyard-max-tokens-clamped", std::to_string(cap));
+        }
+        int64_t reserve = model.priced ? cost_nano_usd(model, chat.prompt_tokens, 0, cap) : 0;
+        state::Admission admitted = limiter->admit(who, reserve, chat.prompt_tokens + cap);
+        if (admitted.result != state::Admission::Result::admitted)
+            return send_error(req, resp, admission_error(admitted, who));
+        set_ratelimit_headers(resp, admitted);
+        reservation = Reservation(limiter, std::move(who), std::move(admitted));
+    }
 
     CallContext ctx{req, resp, chat, request_id, decision, client_fd(req), kMaxUpstreamBody};
     CallOutcome out = call_provider(ctx);
+    Usage used = usage_of(chat, out);
+    reservation.settle(model.priced ? cost_nano_usd(model, used.input, used.cached, used.output) : 0,
+                       used.input + used.output);
     record_metrics(*decision.model, *decision.deployment, chat, out, started_ns);
     if (!out.client_gone && (out.stream_error || out.status >= 500 || out.status == 429)) {
         const char* kind = out.stream_error ? "stream_interrupted" : out.status == 504 ? "timeout"

@@ -8,6 +8,8 @@
 
 #include "config/loader.hpp"
 #include "routing/policy_cases.hpp"
+#include "state/memory_store.hpp"
+#include "state/redis_store.hpp"
 
 namespace sy::server {
 
@@ -71,9 +73,56 @@ std::vector<std::string> Gateway::watched_files() const {
     return files;
 }
 
+namespace {
+
+bool same_state(const config::StateConfig& a, const config::StateConfig& b) {
+    const config::RedisConfig &x = a.redis, &y = b.redis;
+    return a.backend == b.backend && a.key_prefix == b.key_prefix && a.on_failure == b.on_failure &&
+           a.local_share == b.local_share && a.reservation_ttl_ms == b.reservation_ttl_ms && x.host == y.host &&
+           x.port == y.port && x.username == y.username && x.password == y.password && x.db == y.db &&
+           x.pool_size == y.pool_size && x.connect_timeout_ms == y.connect_timeout_ms &&
+           x.command_timeout_ms == y.command_timeout_ms;
+}
+
+}  // namespace
+
+void Gateway::start_state(const config::Config& cfg) {
+    state_config_ = cfg.state;
+    const config::StateConfig& s = cfg.state;
+    if (s.backend == "redis") {
+        state::RedisOptions o;
+        o.host = s.redis.host;
+        o.port = s.redis.port;
+        o.username = s.redis.username;
+        o.password = s.redis.password;
+        o.db = s.redis.db;
+        o.pool_size = s.redis.pool_size;
+        o.connect_timeout_ms = s.redis.connect_timeout_ms;
+        o.command_timeout_ms = s.redis.command_timeout_ms;
+        store_ = std::make_shared<state::RedisStore>(o);
+        log::info("state", "state store: redis at " + o.host + ":" + std::to_string(o.port));
+    } else {
+        store_ = std::make_shared<state::MemoryStore>();
+    }
+    state::LimiterOptions lo;
+    lo.key_prefix = s.key_prefix;
+    lo.on_failure = s.on_failure;
+    lo.local_share = s.local_share;
+    lo.reservation_ttl_ms = s.reservation_ttl_ms;
+    limiter_ = std::make_unique<state::Limiter>(store_, lo);
+    keys_ = std::make_unique<state::KeyStore>(store_, s.key_prefix);
+}
+
+Gateway::StateHealth Gateway::probe_state() const {
+    if (!store_ || store_->kind() == "memory") return StateHealth::ok;
+    if (store_->command(std::vector<std::string>{"PING"}).ok()) return StateHealth::ok;
+    return state_config_.on_failure == config::OnStoreFailure::closed ? StateHealth::down : StateHealth::degraded;
+}
+
 bool Gateway::load(std::string& error) {
     auto rt = build(error);
     if (!rt) return false;
+    start_state(rt->config());
     std::atomic_store(&runtime_, rt);
     return true;
 }
@@ -88,6 +137,8 @@ bool Gateway::reload(std::string& error) {
         return false;
     }
     last_reload_error_.clear();
+    if (!same_state(rt->config().state, state_config_))
+        log::warn("reload", "changes to the state section take effect after a restart; the running store is kept");
     std::atomic_store(&runtime_, rt);
     log::info("reload", "config generation " + std::to_string(rt->generation()) + " loaded from " + config_path_);
     return true;

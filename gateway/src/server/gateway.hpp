@@ -10,6 +10,8 @@
 #include <switchyard/metrics.hpp>
 
 #include "routing/runtime.hpp"
+#include "state/key_store.hpp"
+#include "state/limiter.hpp"
 
 namespace sy::server {
 
@@ -28,6 +30,16 @@ public:
 
     std::shared_ptr<const routing::Runtime> runtime() const { return std::atomic_load(&runtime_); }
     const std::string& config_path() const { return config_path_; }
+
+    // Budgets, limits and admin-API keys; created once from the first config's `state` section
+    // (changing it needs a restart) and kept across reloads.
+    state::Limiter* limiter() { return limiter_.get(); }
+    state::KeyStore* keys() { return keys_.get(); }
+    // The shared store answers a PING (ok); or not, and a degraded mode applies (degraded) or
+    // state.on_failure is closed (down: not ready).
+    enum class StateHealth { ok, degraded, down };
+    StateHealth probe_state() const;
+    std::string_view state_backend() const { return store_ ? store_->kind() : "none"; }
 
     bool draining() const { return draining_.load(std::memory_order_relaxed); }
     void set_draining() { draining_.store(true); }
@@ -49,6 +61,7 @@ public:
 
 private:
     std::shared_ptr<const routing::Runtime> build(std::string& error);
+    void start_state(const config::Config& cfg);
 
     std::string config_path_;
     std::shared_ptr<const routing::Runtime> runtime_;
@@ -58,6 +71,10 @@ private:
     std::atomic<uint64_t> generation_{0};
     mutable std::mutex reload_mu_;
     std::string last_reload_error_;
+    config::StateConfig state_config_;
+    std::shared_ptr<state::Store> store_;
+    std::unique_ptr<state::Limiter> limiter_;
+    std::unique_ptr<state::KeyStore> keys_;
 };
 
 // Builds a runtime from a config file: load and validate YAML, load plugins (default search

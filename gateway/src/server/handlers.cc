@@ -9,6 +9,7 @@
 
 #include <switchyard/metrics.hpp>
 
+#include "server/admin_handlers.hpp"
 #include "server/chat_handler.hpp"
 #include "server/http_util.hpp"
 #include "server/models_handler.hpp"
@@ -44,7 +45,13 @@ void readyz(Gateway& g, HTTPServerRequest& req, HTTPServerResponse& resp) {
     } else if (!g.runtime()) {
         send_json(req, resp, 503, R"({"status":"starting"})");
     } else {
-        send_json(req, resp, 200, R"({"status":"ready"})");
+        switch (g.probe_state()) {
+        case Gateway::StateHealth::ok: return send_json(req, resp, 200, R"({"status":"ready"})");
+        case Gateway::StateHealth::degraded:
+            return send_json(req, resp, 200, R"({"status":"ready","state_store":"degraded"})");
+        case Gateway::StateHealth::down:
+            return send_json(req, resp, 503, R"({"status":"state_store_unavailable"})");
+        }
     }
 }
 
@@ -88,33 +95,6 @@ bool headers_within_limits(const HTTPServerRequest& request, const config::Serve
     return true;
 }
 
-// /admin/reload: POST reloads the config and policies (like SIGHUP); GET tells the state of the
-// last reload. Needs Authorization: Bearer <auth.admin_key>; without an admin key, /admin is off.
-void admin_reload(Gateway& g, HTTPServerRequest& req, HTTPServerResponse& resp) {
-    const std::string& admin_key = g.runtime()->config().auth.admin_key;
-    const std::string& header = req.get("Authorization", Poco::Net::HTTPMessage::EMPTY);
-    close_if_body_unread(req, resp);
-    if (admin_key.empty())
-        return send_error(req, resp, {404, "invalid_request_error", "not_found", "The admin API is disabled (set auth.admin_key)", {}, {}});
-    if (header != "Bearer " + admin_key)
-        return send_error(req, resp, ApiError::unauthorized("The admin API needs Authorization: Bearer <admin key>"));
-    std::string error;
-    bool ok = req.getMethod() == "GET" ? g.last_reload_error().empty() : g.reload(error);
-    if (req.getMethod() == "GET") error = g.last_reload_error();
-    rapidjson::StringBuffer sb;
-    rapidjson::Writer<rapidjson::StringBuffer> w(sb);
-    w.StartObject();
-    w.Key("ok");
-    w.Bool(ok);
-    w.Key("generation");
-    w.Uint64(g.runtime()->generation());
-    w.Key("error");
-    if (error.empty()) w.Null();
-    else w.String(error.c_str(), static_cast<rapidjson::SizeType>(error.size()));
-    w.EndObject();
-    send_json(req, resp, ok ? 200 : 409, std::string_view(sb.GetString(), sb.GetSize()));
-}
-
 std::string_view path_of(const std::string& uri) {
     std::string_view p(uri);
     if (size_t q = p.find('?'); q != std::string_view::npos) p = p.substr(0, q);
@@ -142,7 +122,9 @@ Poco::Net::HTTPRequestHandler* HandlerFactory::createRequestHandler(const HTTPSe
         {"/metrics", "GET", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new FnHandler<metrics_text>(g); }},
         {"/admin/reload", "POST", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new FnHandler<admin_reload>(g); }},
         {"/admin/reload", "GET", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new FnHandler<admin_reload>(g); }},
+        {"/admin/spend", "GET", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new FnHandler<admin_spend>(g); }},
     };
+    if (path == "/admin/keys" || path.starts_with("/admin/keys/")) return new FnHandler<admin_keys>(gateway_);
     bool path_known = false;
     for (const auto& r : routes) {
         if (r.path != path) continue;

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <istream>
 #include <random>
 
 #include <Poco/Net/HTTPServerRequestImpl.h>
@@ -94,6 +95,25 @@ int client_fd(Poco::Net::HTTPServerRequest& req) {
     return impl ? static_cast<int>(impl->socket().impl()->sockfd()) : -1;
 }
 
+std::optional<ApiError> read_body(Poco::Net::HTTPServerRequest& req, int64_t limit, std::string& body) {
+    if (req.hasContentLength()) {
+        int64_t len = req.getContentLength64();
+        if (len > limit) return ApiError::payload_too_large(limit);
+        body.resize(static_cast<size_t>(len));
+        req.stream().read(body.data(), len);
+        if (req.stream().gcount() != len) return ApiError::bad_request("Request body ended early", {}, "incomplete_body");
+        return std::nullopt;
+    }
+    char buf[16 * 1024];
+    std::istream& in = req.stream();
+    while (in) {
+        in.read(buf, sizeof buf);
+        body.append(buf, static_cast<size_t>(in.gcount()));
+        if (static_cast<int64_t>(body.size()) > limit) return ApiError::payload_too_large(limit);
+    }
+    return std::nullopt;
+}
+
 void SseSink::start() {
     resp_.setStatus(Poco::Net::HTTPResponse::HTTP_OK);
     resp_.setContentType("text/event-stream");
@@ -120,19 +140,26 @@ bool SseSink::send_chunk(std::string_view frames, bool last) {
     return false;
 }
 
+void SseSink::count(std::string_view frames) {
+    for (size_t at = frames.find("data:"); at != std::string_view::npos; at = frames.find("data:", at + 5)) ++events_;
+}
+
 bool SseSink::write(std::string& frames) {
+    count(frames);
     bool ok = send_chunk(frames, false);
     frames.clear();
     return ok;
 }
 
 void SseSink::error_event(std::string& frames, const ApiError& e) {
+    count(frames);
     frames.append("data: ").append(e.to_json()).append("\n\n");
     send_chunk(frames, true);
     frames.clear();
 }
 
 void SseSink::done(std::string& frames) {
+    count(frames);
     frames.append("data: [DONE]\n\n");
     send_chunk(frames, true);
     frames.clear();

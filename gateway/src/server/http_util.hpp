@@ -6,6 +6,7 @@
 // keep-alive flag, which these helpers keep in step.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -26,6 +27,9 @@ void send_error(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse
 // Closes the connection after this response when the request carried a body that the
 // handler did not read: the unread bytes would otherwise be parsed as the next request.
 void close_if_body_unread(const Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp);
+
+// Reads the request body, refusing more than `limit` bytes (413) without buffering the excess.
+std::optional<ApiError> read_body(Poco::Net::HTTPServerRequest& req, int64_t limit, std::string& body);
 
 // The client's socket descriptor, used to notice a disconnect while waiting on an upstream.
 int client_fd(Poco::Net::HTTPServerRequest& req);
@@ -49,8 +53,12 @@ public:
     // chunk, in one send.
     void error_event(std::string& frames, const ApiError& e);
     void done(std::string& frames);
+    // Data events relayed so far (not counting [DONE] or an error event): the output-token
+    // estimate of a stream whose usage never arrived.
+    int64_t events() const { return events_; }
 
 private:
+    void count(std::string_view frames);
     bool send_chunk(std::string_view frames, bool last);
 
     Poco::Net::HTTPServerRequest& req_;
@@ -58,6 +66,7 @@ private:
     std::string out_;
     bool started_ = false;
     bool head_sent_ = false;
+    int64_t events_ = 0;
 };
 
 }  // namespace sy::server

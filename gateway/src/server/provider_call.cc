@@ -104,6 +104,7 @@ CallOutcome call_local(const CallContext& ctx, const plugin::ProviderInstance& p
             send_json(ctx.request_http, ctx.response, 200, w.body);
             mark_first_byte(out);
             out.status = 200;
+            out.relayed_bytes = static_cast<int64_t>(w.body.size());
         }
         return out;
     }
@@ -154,6 +155,7 @@ CallOutcome call_local(const CallContext& ctx, const plugin::ProviderInstance& p
         }
     }
     finish_outcome(out, w);
+    out.relayed_events = sink.events();
     vt.local_stream_close(prov.handle(), state);
     return out;
 }
@@ -256,6 +258,7 @@ void relay_stream(const CallContext& ctx, const plugin::ProviderInstance& prov, 
         sink.done(w.sse);
     }
     finish_outcome(out, w);
+    out.relayed_events = sink.events();
     vt.stream_close(prov.handle(), state);
 }
 
@@ -300,6 +303,7 @@ CallOutcome call_remote(const CallContext& ctx, const plugin::ProviderInstance& 
         send_json(ctx.request_http, ctx.response, 200, w.body);
         mark_first_byte(out);
         out.status = 200;
+        out.relayed_bytes = static_cast<int64_t>(w.body.size());
     }
     return out;
 }

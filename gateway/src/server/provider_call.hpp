@@ -22,6 +22,8 @@ struct CallOutcome {
     sy_usage usage{sizeof(sy_usage), -1, -1, -1, -1};
     std::string error;             // why it failed, for the log
     int64_t first_byte_ns = 0;     // steady clock when the first byte of the answer was sent
+    int64_t relayed_events = 0;    // SSE data events sent to the client
+    int64_t relayed_bytes = 0;     // JSON answer bytes sent to the client
 };
 
 struct CallContext {

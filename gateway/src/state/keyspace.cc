@@ -119,12 +119,12 @@ Reply Keyspace::strings(std::string_view cmd, std::span<const std::string> a) {
     }
     if (cmd == "SET") {
         if (a.size() < 2) return arity_error(cmd);
-        bool nx = false;
+        bool nx = false, xx = false;
         int64_t ttl_ms = 0;
         for (size_t i = 2; i < a.size(); ++i) {
             std::string opt = upper(a[i]);
-            if (opt == "NX") {
-                nx = true;
+            if (opt == "NX" || opt == "XX") {
+                (opt == "NX" ? nx : xx) = true;
             } else if ((opt == "PX" || opt == "EX") && i + 1 < a.size()) {
                 if (!parse_int(a[++i], ttl_ms) || ttl_ms <= 0) return not_integer();
                 if (opt == "EX") ttl_ms *= 1000;
@@ -132,7 +132,7 @@ Reply Keyspace::strings(std::string_view cmd, std::span<const std::string> a) {
                 return syntax_error();
             }
         }
-        if (nx && find(a[0])) return nil();
+        if ((nx && find(a[0])) || (xx && !find(a[0]))) return nil();
         Entry& e = data_[a[0]];
         e.value = a[1];
         e.expires_at_ms = ttl_ms ? now_ms() + ttl_ms : 0;

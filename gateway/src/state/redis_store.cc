@@ -109,6 +109,11 @@ void RedisStore::release(redisContext* ctx, bool broken) {
     if (broken || !ctx) {
         if (ctx) redisFree(ctx);
         --open_;
+        // The others were opened to the same server and are most likely broken too: drop them
+        // so that the next call (the breaker's probe) dials afresh instead of finding a dead one.
+        for (redisContext* c : idle_) redisFree(c);
+        open_ -= static_cast<int>(idle_.size());
+        idle_.clear();
     } else {
         idle_.push_back(ctx);
     }

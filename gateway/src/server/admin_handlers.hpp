@@ -1,0 +1,19 @@
+// The admin API (/admin/...): config reload, virtual keys and spend. Every call needs
+// Authorization: Bearer <auth.admin_key>; without an admin key configured the API is off (404).
+#pragma once
+
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+
+#include "server/gateway.hpp"
+
+namespace sy::server {
+
+// POST /admin/reload reloads like SIGHUP; GET tells how the last reload went.
+void admin_reload(Gateway& g, Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp);
+// /admin/keys (GET list, POST create) and /admin/keys/{id} (GET, PATCH, DELETE = revoke).
+void admin_keys(Gateway& g, Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp);
+// GET /admin/spend?from=YYYY-MM-DD&to=YYYY-MM-DD: spend by day, key, team and model.
+void admin_spend(Gateway& g, Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp);
+
+}  // namespace sy::server

@@ -1,0 +1,85 @@
+// Keys, budgets and rate limits on the request path: who is calling (authentication), which
+// levels limit them (key, team, end user), what a request may cost at most (the reservation),
+// what it did cost (settlement), and the 429/503 answers and x-ratelimit-* headers.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+
+#include <switchyard/api_error.hpp>
+#include <switchyard/chat_request.hpp>
+#include <switchyard/config.hpp>
+
+#include "state/key_store.hpp"
+#include "state/limiter.hpp"
+
+namespace sy::routing {
+class Runtime;
+}
+
+namespace sy::server {
+
+class Gateway;
+struct CallOutcome;
+
+// The key presented on a request (Authorization: Bearer, or x-api-key). Sets `key` to its record,
+// or to null for anonymous access (auth.required false and no known key presented).
+std::optional<ApiError> authenticate(Gateway& g, const routing::Runtime& rt, const Poco::Net::HTTPServerRequest& req,
+                                     state::KeyPtr& key);
+
+// 403 when the key may not request `model` (auth.keys[].models).
+std::optional<ApiError> check_model_allowed(const config::ApiKeyConfig& key, const std::string& model);
+
+// The levels limiting this key (and end user); false when none has a limit.
+bool build_principal(const config::Config& cfg, const config::ApiKeyConfig& key, const ChatRequest& req,
+                     const std::string& model, state::Principal& out);
+
+// Cost in nano-USD of tokens at a model's prices (cached input at the cached price).
+int64_t cost_nano_usd(const config::ModelConfig& model, int64_t input, int64_t cached, int64_t output);
+
+// Output tokens a request may produce: its max_tokens within the model's cap.
+int64_t output_cap(const config::ModelConfig& model, const ChatRequest& req);
+
+// What an answered request used: reported usage where the upstream sent it, else estimates
+// (prompt estimate; output from the events or bytes relayed). `estimated` tells which.
+struct Usage {
+    int64_t input = 0, cached = 0, output = 0;
+    bool estimated = false;
+};
+Usage usage_of(const ChatRequest& req, const CallOutcome& out);
+
+// An admitted request's reservation: settled with the actual cost by settle(), or with nothing
+// when it goes out of scope first (an exception, an early return), so none is ever leaked.
+class Reservation {
+public:
+    Reservation() = default;
+    Reservation(state::Limiter* limiter, state::Principal who, state::Admission admitted)
+        : limiter_(limiter), who_(std::move(who)), admitted_(std::move(admitted)) {}
+    ~Reservation() { settle(0, 0); }
+    Reservation(const Reservation&) = delete;
+    Reservation& operator=(const Reservation&) = delete;
+    Reservation(Reservation&&) = default;
+    Reservation& operator=(Reservation&&) = default;
+
+    void settle(int64_t cost_nano, int64_t tokens) {
+        if (!limiter_) return;
+        limiter_->settle(who_, admitted_, cost_nano, tokens);
+        limiter_ = nullptr;
+    }
+
+private:
+    state::Limiter* limiter_ = nullptr;
+    state::Principal who_;
+    state::Admission admitted_;
+};
+
+// 429 (limit or budget, with Retry-After) or 503 (store unavailable in closed mode).
+ApiError admission_error(const state::Admission& a, const state::Principal& who);
+
+// x-ratelimit-limit/remaining/reset-requests and -tokens, as OpenAI sends them.
+void set_ratelimit_headers(Poco::Net::HTTPServerResponse& resp, const state::Admission& a);
+
+}  // namespace sy::server
