@@ -51,12 +51,13 @@ struct Usage {
 };
 Usage usage_of(const ChatRequest& req, const CallOutcome& out);
 
-// An admitted request's reservation: settled with the actual cost by settle(), or with nothing
-// when it goes out of scope first (an exception, an early return), so none is ever leaked.
+// What a request owes the state store once it is answered: an admitted reservation to settle,
+// or (a key without limits) spend to record in the ledger. Settled by settle(), or with nothing
+// when it goes out of scope first (an exception, an early return), so no reservation leaks.
 class Reservation {
 public:
     Reservation() = default;
-    Reservation(state::Limiter* limiter, state::Principal who, state::Admission admitted)
+    Reservation(state::Limiter* limiter, state::Principal who, std::optional<state::Admission> admitted)
         : limiter_(limiter), who_(std::move(who)), admitted_(std::move(admitted)) {}
     ~Reservation() { settle(0, 0); }
     Reservation(const Reservation&) = delete;
@@ -66,14 +67,15 @@ public:
 
     void settle(int64_t cost_nano, int64_t tokens) {
         if (!limiter_) return;
-        limiter_->settle(who_, admitted_, cost_nano, tokens);
+        if (admitted_) limiter_->settle(who_, *admitted_, cost_nano, tokens);
+        else limiter_->charge(who_, cost_nano, tokens);
         limiter_ = nullptr;
     }
 
 private:
     state::Limiter* limiter_ = nullptr;
     state::Principal who_;
-    state::Admission admitted_;
+    std::optional<state::Admission> admitted_;
 };
 
 // 429 (limit or budget, with Retry-After) or 503 (store unavailable in closed mode).

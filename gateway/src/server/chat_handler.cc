@@ -154,7 +154,9 @@ void ChatHandler::handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HT
 
     Reservation reservation;
     state::Principal who;
-    if (limiter && build_principal(cfg, *key, chat, model.name, who)) {
+    if (limiter && !build_principal(cfg, *key, chat, model.name, who)) {
+        reservation = Reservation(limiter, std::move(who), std::nullopt);  // spend ledger only
+    } else if (limiter) {
         int64_t cap = output_cap(model, chat);
         if (chat.max_tokens > cap && budget_or_tokens_limited(who)) {
             clamp_max_tokens(chat, cap);

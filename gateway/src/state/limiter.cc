@@ -186,19 +186,21 @@ Admission Limiter::admit(const Principal& who, int64_t cost_nano, int64_t tokens
     return a;
 }
 
+std::vector<std::string> Limiter::settle_args(const Principal& who, const std::string& id, int64_t cost_nano,
+                                              int64_t tokens) const {
+    std::vector<std::string> args{"settle", id, std::to_string(cost_nano), std::to_string(tokens),
+                                  std::to_string(wall_ms()), who.ledger_field};
+    std::vector<std::string> levels = level_args(who, 1.0);
+    args.insert(args.end(), std::make_move_iterator(levels.begin()), std::make_move_iterator(levels.end()));
+    return args;
+}
+
 void Limiter::settle(const Principal& who, const Admission& admitted, int64_t cost_nano, int64_t tokens) {
     if (admitted.result != Admission::Result::admitted) return;
-    std::vector<std::string> keys{group_key(who.group)};
-    auto args_for = [&](const std::string& id) {
-        std::vector<std::string> args{"settle", id, std::to_string(cost_nano), std::to_string(tokens),
-                                      std::to_string(wall_ms()), who.ledger_field};
-        std::vector<std::string> levels = level_args(who, 1.0);
-        args.insert(args.end(), std::make_move_iterator(levels.begin()), std::make_move_iterator(levels.end()));
-        return args;
-    };
     switch (admitted.where) {
     case Admission::Where::shared: {
-        std::vector<std::string> args = args_for(admitted.reservation);
+        std::vector<std::string> keys{group_key(who.group)};
+        std::vector<std::string> args = settle_args(who, admitted.reservation, cost_nano, tokens);
         Reply r = timed_eval(*store_, "settle", keys, args);
         if (r.type == Reply::Type::failure) {
             std::lock_guard lock(pending_mu_);
@@ -211,8 +213,8 @@ void Limiter::settle(const Principal& who, const Admission& admitted, int64_t co
     }
     case Admission::Where::local:
         if (local_) {
-            std::vector<std::string> args = args_for(admitted.reservation);
-            timed_eval(*local_, "settle", keys, args);
+            std::vector<std::string> keys{group_key(who.group)};
+            timed_eval(*local_, "settle", keys, settle_args(who, admitted.reservation, cost_nano, tokens));
         }
         remember(who, "~" + admitted.reservation, cost_nano, tokens);
         return;
@@ -223,13 +225,17 @@ void Limiter::settle(const Principal& who, const Admission& admitted, int64_t co
     }
 }
 
+void Limiter::charge(const Principal& who, int64_t cost_nano, int64_t tokens) {
+    std::vector<std::string> keys{group_key(who.group)};
+    Reply r = timed_eval(*store_, "settle", keys, settle_args(who, "", cost_nano, tokens));
+    if (r.type == Reply::Type::failure)
+        remember(who, "~" + instance_ + "-c" + std::to_string(seq_.fetch_add(1)), cost_nano, tokens);
+}
+
 // Spend of a request admitted without the shared store, replayed into it later (once per id).
 void Limiter::remember(const Principal& who, const std::string& id, int64_t cost_nano, int64_t tokens) {
     if (store_->kind() == "memory") return;  // nothing to replay into
-    std::vector<std::string> args{"settle", id, std::to_string(cost_nano), std::to_string(tokens),
-                                  std::to_string(wall_ms()), who.ledger_field};
-    std::vector<std::string> levels = level_args(who, 1.0);
-    args.insert(args.end(), std::make_move_iterator(levels.begin()), std::make_move_iterator(levels.end()));
+    std::vector<std::string> args = settle_args(who, id, cost_nano, tokens);
     std::lock_guard lock(pending_mu_);
     if (pending_.size() >= opt_.max_pending) {
         metrics::Gateway::get().dropped_charges.with({}).inc();

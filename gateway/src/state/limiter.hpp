@@ -77,6 +77,8 @@ public:
     // Charges the actual cost and tokens and releases what admit() reserved. Safe to call once
     // per admitted request on every path (success, error, cancel, timeout).
     void settle(const Principal& who, const Admission& admitted, int64_t cost_nano, int64_t tokens);
+    // Records spend without a reservation (a key without limits: the spend ledger only).
+    void charge(const Principal& who, int64_t cost_nano, int64_t tokens);
     // Budget state per level (nullopt when the store is unreachable).
     std::optional<std::vector<BudgetState>> read(const Principal& who);
     // Outstanding reservations of a group (tests and /admin).
@@ -99,6 +101,8 @@ private:
     Admission admit_in(Store& store, const Principal& who, int64_t cost_nano, int64_t tokens, double share,
                        Reply& failure);
     void remember(const Principal& who, const std::string& id, int64_t cost_nano, int64_t tokens);
+    std::vector<std::string> settle_args(const Principal& who, const std::string& id, int64_t cost_nano,
+                                         int64_t tokens) const;
     void set_degraded(bool on, const std::string& why);
     void flusher();
 

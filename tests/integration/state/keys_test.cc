@@ -92,6 +92,13 @@ TEST_F(KeysTest, CreatedOnOneInstanceUsableOnTheOtherRevokedEverywhere) {
     EXPECT_EQ(status, 401) << "the other instance refuses a revoked key once its cache expires";
 }
 
+TEST_F(KeysTest, SpendOfKeysWithoutLimitsIsRecordedToo) {
+    for (int i = 0; i < 3; ++i) ASSERT_EQ(post_chat(gw_[i % 2]->port(), small_chat(), bearer("sk-limited")).status, 200);
+    std::string spend = admin(0, "GET", "/admin/spend").body;
+    EXPECT_NE(spend.find("\"key\":\"limited\",\"team\":\"\",\"model\":\"m\""), std::string::npos) << spend;
+    EXPECT_NE(spend.find("\"requests\":3"), std::string::npos) << spend;
+}
+
 TEST_F(KeysTest, BadAdminInputGetsAClearError) {
     HttpResponse r = admin(0, "POST", "/admin/keys", R"({"id": "x", "limits": {"period": "weekly"}})");
     EXPECT_EQ(r.status, 400);

@@ -199,14 +199,15 @@ end
 
 -- ARGV: settle, reservation id, cost nano-USD, tokens, at ms (0 = now), ledger field, levels...
 -- With a reservation: releases it and charges the actual cost to the levels it reserved at.
--- An id starting with '~' is a charge without reservation (admitted while the store was
--- unreachable), applied at most once per id to the budgets of the period containing `at`.
+-- An empty id, or one starting with '~', is a charge without reservation (a key without limits,
+-- or a request admitted while the store was unreachable) to the budgets of the period
+-- containing `at`; a '~' id is applied at most once (replays may repeat).
 -- Reply: 1 charged, 0 nothing to do (already settled).
 local function settle()
   local id, cost, tokens, at, field = ARGV[2], num(ARGV[3]), num(ARGV[4]), num(ARGV[5]), ARGV[6]
   if at <= 0 then at = now end
-  if string.sub(id, 1, 1) == '~' then
-    if not redis.call('SET', P .. 'f:' .. id, 1, 'NX', 'PX', DAY) then return 0 end
+  if id == '' or string.sub(id, 1, 1) == '~' then
+    if id ~= '' and not redis.call('SET', P .. 'f:' .. id, 1, 'NX', 'PX', DAY) then return 0 end
     for _, l in ipairs(levels(7)) do
       if l.budget >= 0 then
         local k, ends = budget_key(l.scope, l.period, at)
