@@ -38,12 +38,26 @@ struct Script {
     Script(std::string name, std::string source);
 };
 
+// One script call of a batch.
+struct ScriptCall {
+    std::vector<std::string> keys;
+    std::vector<std::string> args;
+};
+
 class Store {
 public:
     virtual ~Store() = default;
     // Runs `script` atomically. keys[0] names the hash slot (Redis Cluster) the script works in.
     virtual Reply eval(const Script& script, std::span<const std::string> keys,
                        std::span<const std::string> args) = 0;
+    // Runs several calls of one script, each atomically, in order; one reply per call. Redis
+    // pipelines them (one write, one read for the batch).
+    virtual std::vector<Reply> eval_many(const Script& script, std::span<const ScriptCall> calls) {
+        std::vector<Reply> out;
+        out.reserve(calls.size());
+        for (const ScriptCall& c : calls) out.push_back(eval(script, c.keys, c.args));
+        return out;
+    }
     // A plain command (GET, HSET, ...) for single-key operations.
     virtual Reply command(std::span<const std::string> argv) = 0;
     // "memory" or "redis".

@@ -14,6 +14,7 @@
 #include "config/key_record.hpp"
 #include "server/admission.hpp"
 #include "server/http_util.hpp"
+#include "state/civil_time.hpp"
 
 namespace sy::server {
 namespace {
@@ -142,14 +143,13 @@ void list_keys(Gateway& g, const config::Config& cfg, HTTPServerRequest& req, HT
     if (!error.empty()) return send_error(req, resp, admin_error(status, "state_store_unavailable", error));
     std::string out = "{\"object\":\"list\",\"data\":[";
     bool first = true;
-    for (const auto& k : cfg.auth.keys) {
-        out += (first ? "" : ",") + key_object(without_secret(k), "config", {}, {});
+    auto add = [&](const std::string& object) {
+        if (!first) out += ',';
+        out += object;
         first = false;
-    }
-    for (const auto& k : stored) {
-        out += (first ? "" : ",") + key_object(*k, "admin", {}, {});
-        first = false;
-    }
+    };
+    for (const auto& k : cfg.auth.keys) add(key_object(without_secret(k), "config", {}, {}));
+    for (const auto& k : stored) add(key_object(*k, "admin", {}, {}));
     out += "]}";
     send_json(req, resp, 200, out);
 }
@@ -214,36 +214,20 @@ void one_key(Gateway& g, const config::Config& cfg, const std::string& id, HTTPS
 
 // ---------------------------------------------------------------- spend
 
-int64_t days_from_civil(int64_t y, int64_t m, int64_t d) {
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 bool parse_day(const std::string& text, int64_t& day) {
     int y = 0, m = 0, d = 0;
     char tail = 0;
     if (std::sscanf(text.c_str(), "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || m < 1 || m > 12 || d < 1 || d > 31)
         return false;
-    day = days_from_civil(y, m, d);
+    day = state::days_from_civil(y, m, d);
     return true;
 }
 
 std::string day_text(int64_t day) {
-    int64_t z = day + 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    int64_t d = doy - (153 * mp + 2) / 5 + 1;
-    int64_t m = mp < 10 ? mp + 3 : mp - 9;
-    int64_t y = yoe + era * 400 + (m <= 2);
+    state::CivilDate c = state::civil_from_days(day);
     char buf[16];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", static_cast<int>(y), static_cast<int>(m), static_cast<int>(d));
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", static_cast<int>(c.year), static_cast<int>(c.month),
+                  static_cast<int>(c.day));
     return buf;
 }
 

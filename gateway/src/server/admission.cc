@@ -50,6 +50,9 @@ std::optional<ApiError> authenticate(Gateway& g, const routing::Runtime& rt, con
                                      state::KeyPtr& key) {
     const config::AuthConfig& auth = rt.config().auth;
     key.reset();
+    // No key can be known (none configured, no admin API to create one): everyone is anonymous,
+    // without hashing whatever the client sent.
+    if (!auth.required && auth.keys.empty() && auth.admin_key.empty()) return std::nullopt;
     std::string_view token = bearer_token(req);
     if (token.empty()) {
         if (!auth.required) return std::nullopt;

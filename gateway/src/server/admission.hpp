@@ -67,7 +67,7 @@ public:
 
     void settle(int64_t cost_nano, int64_t tokens) {
         if (!limiter_) return;
-        if (admitted_) limiter_->settle(who_, *admitted_, cost_nano, tokens);
+        if (admitted_) limiter_->settle_later(who_, *admitted_, cost_nano, tokens);
         else limiter_->charge(who_, cost_nano, tokens);
         limiter_ = nullptr;
     }

@@ -3,6 +3,7 @@
 // thread-safe: MemoryStore serialises access.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <set>
@@ -48,7 +49,7 @@ private:
     Reply keys(std::string_view cmd, std::span<const std::string> a);
 
     std::unordered_map<std::string, Entry> data_;
-    int64_t offset_ms_ = 0;
+    std::atomic<int64_t> offset_ms_{0};  // read without the store's lock by the native limits
     int64_t next_sweep_ms_ = 0;
 };
 

@@ -23,6 +23,11 @@ const Script& limits_script() {
 namespace {
 
 constexpr auto kFlushEvery = std::chrono::milliseconds(250);
+constexpr size_t kBatch = 256;      // settlements per pipelined round trip
+// Past this many queued settlements, request threads settle themselves: the queue lags the
+// answers by at most a couple of batches, so reservations and concurrency slots are released
+// promptly even when Redis is saturated (back-pressure instead of a growing backlog).
+constexpr size_t kMaxQueued = 2 * kBatch;
 
 std::string random_hex(size_t bytes) {
     std::string raw(bytes, '\0');
@@ -81,7 +86,7 @@ Limiter::Limiter(std::shared_ptr<Store> store, LimiterOptions options)
     : store_(std::move(store)), opt_(std::move(options)), instance_(random_hex(6)) {
     if (opt_.on_failure == config::OnStoreFailure::local && store_->kind() != "memory")
         local_ = std::make_unique<MemoryStore>();
-    if (store_->kind() != "memory") flusher_ = std::thread([this] { flusher(); });
+    if (store_->kind() != "memory") background_ = std::thread([this] { background(); });
 }
 
 Limiter::~Limiter() {
@@ -90,7 +95,7 @@ Limiter::~Limiter() {
         stop_ = true;
     }
     wake_.notify_all();
-    if (flusher_.joinable()) flusher_.join();
+    if (background_.joinable()) background_.join();
     if (!pending_.empty())
         log::warn("state", std::to_string(pending_.size()) + " spend records not replayed into the store at shutdown");
 }
@@ -226,6 +231,14 @@ void Limiter::settle(const Principal& who, const Admission& admitted, int64_t co
 }
 
 void Limiter::charge(const Principal& who, int64_t cost_nano, int64_t tokens) {
+    if (background_.joinable()) {  // ledger only: nothing waits for it, send it with the next batch
+        std::lock_guard lock(pending_mu_);
+        if (queued_.size() < kMaxQueued) {
+            queued_.push_back({{group_key(who.group)}, settle_args(who, "", cost_nano, tokens)});
+            if (queued_.size() == 1) wake_.notify_all();
+            return;
+        }
+    }
     std::vector<std::string> keys{group_key(who.group)};
     Reply r = timed_eval(*store_, "settle", keys, settle_args(who, "", cost_nano, tokens));
     if (r.type == Reply::Type::failure)
@@ -250,34 +263,97 @@ size_t Limiter::pending() const {
     return pending_.size();
 }
 
+size_t Limiter::queued() const {
+    std::lock_guard lock(pending_mu_);
+    return queued_.size();
+}
+
+void Limiter::settle_later(const Principal& who, const Admission& admitted, int64_t cost_nano, int64_t tokens) {
+    if (admitted.result != Admission::Result::admitted || admitted.where != Admission::Where::shared ||
+        !background_.joinable())
+        return settle(who, admitted, cost_nano, tokens);
+    {
+        std::lock_guard lock(pending_mu_);
+        if (queued_.size() < kMaxQueued) {
+            queued_.push_back({{group_key(who.group)}, settle_args(who, admitted.reservation, cost_nano, tokens)});
+            if (queued_.size() == 1) wake_.notify_all();
+            return;
+        }
+    }
+    settle(who, admitted, cost_nano, tokens);  // the queue is full: settle on this thread
+}
+
+// Settlements the store could not take go to the replay queue; script errors are logged.
+void Limiter::park_failed(std::vector<PendingCharge>& calls, const std::vector<Reply>& replies) {
+    std::lock_guard lock(pending_mu_);
+    for (size_t i = 0; i < calls.size() && i < replies.size(); ++i) {
+        if (replies[i].type == Reply::Type::failure) {
+            if (pending_.size() < opt_.max_pending) pending_.push_back(std::move(calls[i]));
+            else metrics::Gateway::get().dropped_charges.with({}).inc();
+        } else if (!replies[i].ok()) {
+            log::error("state", "settling a reservation failed: " + replies[i].str);
+        }
+    }
+}
+
+void Limiter::send_queued() {
+    for (;;) {
+        std::vector<PendingCharge> batch;
+        {
+            std::lock_guard lock(pending_mu_);
+            if (queued_.empty()) return;
+            size_t n = std::min(kBatch, queued_.size());
+            batch.assign(std::make_move_iterator(queued_.begin()), std::make_move_iterator(queued_.begin() + static_cast<long>(n)));
+            queued_.erase(queued_.begin(), queued_.begin() + static_cast<long>(n));
+        }
+        StoreCall call(*store_, "settle_batch");
+        std::vector<Reply> replies = store_->eval_many(limits_script(), batch);
+        call.done(replies.empty() ? Reply{} : replies.front());
+        park_failed(batch, replies);
+    }
+}
+
 bool Limiter::flush_pending() {
     for (;;) {
-        PendingCharge next;
+        std::vector<PendingCharge> batch;
         {
             std::lock_guard lock(pending_mu_);
             metrics::Gateway::get().pending_charges.with({}).set(static_cast<double>(pending_.size()));
             if (pending_.empty()) return true;
-            next = pending_.front();
+            size_t n = std::min(kBatch, pending_.size());
+            batch.assign(pending_.begin(), pending_.begin() + static_cast<long>(n));
         }
-        Reply r = timed_eval(*store_, "replay", next.keys, next.args);
-        if (r.type == Reply::Type::failure) return false;
-        if (!r.ok()) log::error("state", "replaying spend failed: " + r.str);
-        std::lock_guard lock(pending_mu_);
-        if (!pending_.empty()) pending_.pop_front();
+        StoreCall call(*store_, "replay");
+        std::vector<Reply> replies = store_->eval_many(limits_script(), batch);
+        call.done(replies.empty() ? Reply{} : replies.front());
+        size_t done = 0;
+        while (done < replies.size() && replies[done].type != Reply::Type::failure) {
+            if (!replies[done].ok()) log::error("state", "replaying spend failed: " + replies[done].str);
+            ++done;
+        }
+        {
+            std::lock_guard lock(pending_mu_);
+            pending_.erase(pending_.begin(), pending_.begin() + static_cast<long>(std::min(done, pending_.size())));
+        }
+        if (done < batch.size()) return false;
     }
 }
 
-void Limiter::flusher() {
+void Limiter::background() {
     std::unique_lock lock(pending_mu_);
     while (!stop_) {
-        wake_.wait_for(lock, kFlushEvery);
-        if (stop_ || pending_.empty()) continue;
+        wake_.wait_for(lock, kFlushEvery, [this] { return stop_ || !queued_.empty(); });
+        bool replay = !pending_.empty();
         lock.unlock();
-        size_t before = pending();
-        if (flush_pending() && before > 0)
-            log::info("state", "replayed " + std::to_string(before) + " spend records into the store");
+        send_queued();
+        if (replay) {
+            size_t before = pending();
+            if (flush_pending()) log::info("state", "replayed " + std::to_string(before) + " spend records into the store");
+        }
         lock.lock();
     }
+    lock.unlock();
+    send_queued();  // shutting down: nothing queued is lost
 }
 
 void Limiter::set_degraded(bool on, const std::string& why) {

@@ -77,8 +77,15 @@ public:
     // Charges the actual cost and tokens and releases what admit() reserved. Safe to call once
     // per admitted request on every path (success, error, cancel, timeout).
     void settle(const Principal& who, const Admission& admitted, int64_t cost_nano, int64_t tokens);
-    // Records spend without a reservation (a key without limits: the spend ledger only).
+    // The same, off the request's thread: with Redis the settlement is queued and a background
+    // thread pipelines queued settlements in batches (one round trip for many requests). With
+    // the in-process store, or when 512 are already queued (Redis is saturated), it settles at once.
+    void settle_later(const Principal& who, const Admission& admitted, int64_t cost_nano, int64_t tokens);
+    // Records spend without a reservation (a key without limits: the spend ledger only), queued
+    // like settle_later.
     void charge(const Principal& who, int64_t cost_nano, int64_t tokens);
+    // Settlements queued and not yet sent (tests, shutdown).
+    size_t queued() const;
     // Budget state per level (nullopt when the store is unreachable).
     std::optional<std::vector<BudgetState>> read(const Principal& who);
     // Outstanding reservations of a group (tests and /admin).
@@ -93,9 +100,7 @@ public:
     bool flush_pending();
 
 private:
-    struct PendingCharge {
-        std::vector<std::string> keys, args;
-    };
+    using PendingCharge = ScriptCall;
     std::string group_key(const std::string& group) const;
     std::vector<std::string> level_args(const Principal& who, double share) const;
     Admission admit_in(Store& store, const Principal& who, int64_t cost_nano, int64_t tokens, double share,
@@ -104,7 +109,9 @@ private:
     std::vector<std::string> settle_args(const Principal& who, const std::string& id, int64_t cost_nano,
                                          int64_t tokens) const;
     void set_degraded(bool on, const std::string& why);
-    void flusher();
+    void background();
+    void send_queued();
+    void park_failed(std::vector<PendingCharge>& calls, const std::vector<Reply>& replies);
 
     std::shared_ptr<Store> store_;
     LimiterOptions opt_;
@@ -114,10 +121,11 @@ private:
     std::atomic<bool> degraded_{false};
 
     mutable std::mutex pending_mu_;
-    std::deque<PendingCharge> pending_;
+    std::deque<PendingCharge> pending_;     // to replay once the store answers again
+    std::vector<PendingCharge> queued_;     // settlements waiting for the background thread
     std::condition_variable wake_;
     bool stop_ = false;
-    std::thread flusher_;
+    std::thread background_;
 };
 
 // The limits script (scripts/limits.lua), compiled in.

@@ -5,6 +5,8 @@
 
 #include <lua.hpp>
 
+#include "state/limiter.hpp"
+
 namespace sy::state {
 namespace {
 
@@ -136,7 +138,7 @@ void set_string_array(lua_State* L, const char* name, std::span<const std::strin
 
 }  // namespace
 
-MemoryStore::MemoryStore() : L_(luaL_newstate()) {
+MemoryStore::MemoryStore(bool native_limits) : L_(luaL_newstate()), native_limits_(native_limits) {
     luaL_requiref(L_, LUA_GNAME, luaopen_base, 1);
     luaL_requiref(L_, LUA_TABLIBNAME, luaopen_table, 1);
     luaL_requiref(L_, LUA_STRLIBNAME, luaopen_string, 1);
@@ -168,6 +170,7 @@ int MemoryStore::load(const Script& script, std::string& error) {
 }
 
 Reply MemoryStore::eval(const Script& script, std::span<const std::string> keys, std::span<const std::string> args) {
+    if (native_limits_ && script.sha1 == limits_script().sha1) return limits_.run(keys, args, keyspace_.now_ms());
     std::lock_guard lock(mu_);
     std::string error;
     int ref = load(script, error);

@@ -1,6 +1,8 @@
 // The in-process state store: a Keyspace behind a mutex, and the store's Lua scripts run on an
-// embedded Lua 5.4 with a redis.call shim over that keyspace. The embedded default for a single
-// instance, and the per-instance fallback of the `local` degraded mode.
+// embedded Lua 5.4 with a redis.call shim over that keyspace. The limits script, which every
+// limited request runs twice, is answered by its native implementation instead (NativeLimits,
+// sharded locks, no Lua). The embedded default for a single instance, and the per-instance
+// fallback of the `local` degraded mode.
 #pragma once
 
 #include <map>
@@ -10,6 +12,7 @@
 #include <switchyard/state_store.hpp>
 
 #include "state/keyspace.hpp"
+#include "state/native_limits.hpp"
 
 struct lua_State;
 
@@ -17,7 +20,8 @@ namespace sy::state {
 
 class MemoryStore final : public Store {
 public:
-    MemoryStore();
+    // native_limits false runs limits.lua on the Lua shim too (tests keep the script honest).
+    explicit MemoryStore(bool native_limits = true);
     ~MemoryStore() override;
     MemoryStore(const MemoryStore&) = delete;
     MemoryStore& operator=(const MemoryStore&) = delete;
@@ -37,6 +41,8 @@ private:
     Keyspace keyspace_;
     lua_State* L_ = nullptr;
     std::map<std::string, int> loaded_;  // sha1 -> registry ref
+    NativeLimits limits_;
+    bool native_limits_;
 };
 
 }  // namespace sy::state

@@ -179,6 +179,75 @@ Reply RedisStore::run(std::span<const std::string> argv) {
     return r;
 }
 
+std::vector<Reply> RedisStore::pipeline(const std::vector<std::vector<std::string>>& commands) {
+    std::vector<Reply> out;
+    auto fail_all = [&](const std::string& why) {
+        out.assign(commands.size(), Reply::failed(why));
+        return out;
+    };
+    if (!breaker_allows()) return fail_all("redis unreachable (circuit open)");
+    std::string why;
+    redisContext* c = acquire(why);
+    if (!c) {
+        record(false);
+        return fail_all(why);
+    }
+    std::vector<const char*> ptrs;
+    std::vector<size_t> lens;
+    bool broken = false;
+    for (const auto& argv : commands) {
+        ptrs.clear();
+        lens.clear();
+        for (const auto& a : argv) {
+            ptrs.push_back(a.data());
+            lens.push_back(a.size());
+        }
+        if (redisAppendCommandArgv(c, static_cast<int>(argv.size()), ptrs.data(), lens.data()) != REDIS_OK) {
+            broken = true;
+            break;
+        }
+    }
+    out.reserve(commands.size());
+    for (size_t i = 0; i < commands.size() && !broken; ++i) {
+        void* raw = nullptr;
+        if (redisGetReply(c, &raw) != REDIS_OK || !raw) {
+            broken = true;
+            break;
+        }
+        auto* r = static_cast<redisReply*>(raw);
+        out.push_back(convert(r));
+        freeReplyObject(r);
+    }
+    std::string err = broken ? std::string("redis: ") + (c->err ? c->errstr : "no reply") : "";
+    release(c, broken);
+    record(!broken);
+    while (out.size() < commands.size()) out.push_back(Reply::failed(err));
+    return out;
+}
+
+std::vector<Reply> RedisStore::eval_many(const Script& script, std::span<const ScriptCall> calls) {
+    auto evalsha = [&](const ScriptCall& call) {
+        std::vector<std::string> argv{"EVALSHA", script.sha1, std::to_string(call.keys.size())};
+        argv.insert(argv.end(), call.keys.begin(), call.keys.end());
+        argv.insert(argv.end(), call.args.begin(), call.args.end());
+        return argv;
+    };
+    std::vector<std::vector<std::string>> commands;
+    commands.reserve(calls.size());
+    for (const ScriptCall& call : calls) commands.push_back(evalsha(call));
+    std::vector<Reply> out = pipeline(commands);
+    // Calls refused with NOSCRIPT (the script cache was flushed) ran nothing: load, run them again.
+    for (size_t i = 0; i < out.size(); ++i) {
+        if (out[i].type != Reply::Type::error || !out[i].str.starts_with("NOSCRIPT")) continue;
+        Reply loaded = run(std::vector<std::string>{"SCRIPT", "LOAD", script.source});
+        if (!loaded.ok()) return out;
+        for (size_t j = i; j < out.size(); ++j)
+            if (out[j].type == Reply::Type::error && out[j].str.starts_with("NOSCRIPT")) out[j] = run(commands[j]);
+        break;
+    }
+    return out;
+}
+
 Reply RedisStore::command(std::span<const std::string> argv) { return run(argv); }
 
 Reply RedisStore::eval(const Script& script, std::span<const std::string> keys, std::span<const std::string> args) {

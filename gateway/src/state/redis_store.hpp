@@ -38,6 +38,7 @@ public:
 
     // Store
     Reply eval(const Script& script, std::span<const std::string> keys, std::span<const std::string> args) override;
+    std::vector<Reply> eval_many(const Script& script, std::span<const ScriptCall> calls) override;
     Reply command(std::span<const std::string> argv) override;
     std::string_view kind() const override { return "redis"; }
 
@@ -48,6 +49,8 @@ public:
 private:
     Reply run(std::span<const std::string> argv);
     Reply run_on(redisContext* ctx, std::span<const std::string> argv, bool& broken);
+    // Sends every command, then reads every reply (a pipeline) on one connection.
+    std::vector<Reply> pipeline(const std::vector<std::vector<std::string>>& commands);
     redisContext* acquire(std::string& why);
     void release(redisContext* ctx, bool broken);
     redisContext* connect(std::string& why);

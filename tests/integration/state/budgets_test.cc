@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <mutex>
 #include <thread>
 
@@ -23,6 +24,19 @@ int64_t reservation_of(const std::string& body) {
 std::string admin_get(int port, const std::string& path) {
     HttpClient c(port);
     return c.request("GET", path, "", bearer(kAdminKey)).body;
+}
+
+// Settlements are sent in the background: waits until nothing of the key is reserved any more
+// and returns its usage.
+std::string settled_usage(int port) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    std::string usage;
+    do {
+        usage = admin_get(port, "/admin/keys/app");
+        if (usage.find("\"reserved_usd\":0.0,") != std::string::npos) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    } while (std::chrono::steady_clock::now() < deadline);
+    return usage;
 }
 
 class TwoInstances : public ::testing::Test {
@@ -70,7 +84,7 @@ TEST_F(TwoInstances, ConcurrentRequestsNeverOvershootTheBudgetAndSpendAddsUp) {
     for (auto& t : clients) t.join();
     EXPECT_EQ(ok.load(), 50) << "every request was in flight at once, so exactly 50 reservations fit";
     EXPECT_EQ(budget.load(), 150);
-    std::string usage = admin_get(port(0), "/admin/keys/app");
+    std::string usage = settled_usage(port(0));
     std::string spend = admin_get(port(1), "/admin/spend");
     double spent_usd = std::stod(spend.substr(spend.find("\"total_usd\":") + 12));
     EXPECT_NEAR(spent_usd * 1e9, static_cast<double>(charged.load()), 1.0) << spend;
@@ -166,7 +180,7 @@ TEST_F(TwoInstances, NoReservationOutlivesSuccessErrorCancelOrTimeout) {
     }
     EXPECT_EQ(outstanding, "0\n");
     EXPECT_EQ(concurrent, "0\n");
-    std::string usage = admin_get(port(0), "/admin/keys/app");
+    std::string usage = settled_usage(port(0));
     EXPECT_NE(usage.find("\"reserved_usd\":0.0"), std::string::npos) << usage;
 }
 
@@ -205,7 +219,7 @@ end
     }
     EXPECT_EQ(denied, 1);
     EXPECT_GE(ok, 4) << "requests cost less than they reserve, so at least half the budget is four of them";
-    std::string usage = admin_get(port(1), "/admin/keys/app");
+    std::string usage = settled_usage(port(1));
     double spent = std::stod(usage.substr(usage.find("\"spent_usd\":") + 12));
     EXPECT_GE(spent * 1e9, 4.0 * static_cast<double>(reserve) - 1) << usage;
     remove_tree(dir);

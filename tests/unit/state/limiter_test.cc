@@ -83,6 +83,25 @@ TEST(LimiterTest, LocalModeEnforcesTheInstanceShareAndReplaysIt) {
     EXPECT_EQ((*state)[0].spent_nano, 300);
 }
 
+TEST(LimiterTest, SettlementsSentInTheBackgroundAllArriveAndNoneIsLostAtShutdown) {
+    test::RedisServer redis;
+    Principal p = principal("later", limits(1000000000, -1, -1, 500));
+    {
+        auto limiter = limiter_for(redis, config::OnStoreFailure::closed);
+        for (int i = 0; i < 300; ++i) {
+            Admission a = limiter->admit(p, 1000, 1);
+            ASSERT_EQ(a.result, Admission::Result::admitted) << i;
+            limiter->settle_later(p, a, 10, 1);
+        }
+    }  // destroyed right away: queued settlements go out before it is gone
+    auto reader = limiter_for(redis, config::OnStoreFailure::closed);
+    auto state = reader->read(p);
+    ASSERT_TRUE(state);
+    EXPECT_EQ((*state)[0].spent_nano, 3000);
+    EXPECT_EQ((*state)[0].reserved_nano, 0);
+    EXPECT_EQ(reader->outstanding(p.group), 0);
+}
+
 TEST(LimiterTest, ReplayedSpendIsChargedOnceEvenIfReplayedTwice) {
     auto store = std::make_shared<MemoryStore>();
     Limiter limiter(store, {});

@@ -1,5 +1,6 @@
-// The limits script, run through the Limiter on both stores (in-process and a real redis-server):
-// reservations, budgets, windows, concurrency, expiry and settlement behave the same on each.
+// The limits semantics, run through the Limiter on the in-process store (native), on limits.lua
+// under the in-process Lua shim, and on limits.lua in a real redis-server: reservations, budgets,
+// windows, concurrency, expiry and settlement behave the same on each.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -26,7 +27,7 @@ protected:
             ASSERT_TRUE(redis_->ok()) << "redis-server did not start";
             store_ = std::make_shared<RedisStore>(testing::redis_options(redis_->port()));
         } else {
-            store_ = std::make_shared<MemoryStore>();
+            store_ = std::make_shared<MemoryStore>(GetParam() == "memory");  // memory_lua: the script on the shim
         }
         LimiterOptions o;
         o.on_failure = config::OnStoreFailure::closed;
@@ -195,12 +196,15 @@ TEST_P(LimitsScriptTest, SpendLedgerRecordsCostRequestsAndTokensByDay) {
     EXPECT_EQ(fields[p.ledger_field + "|t"], 120);
 }
 
-INSTANTIATE_TEST_SUITE_P(Stores, LimitsScriptTest, ::testing::Values("memory", "redis"),
+INSTANTIATE_TEST_SUITE_P(Stores, LimitsScriptTest, ::testing::Values("memory", "memory_lua", "redis"),
                          [](const auto& info) { return info.param; });
 
-// Calendar periods need a clock that can move: the in-process store's.
-TEST(LimitsPeriodTest, DailyBudgetStartsAfreshTheNextUtcDay) {
-    auto store = std::make_shared<MemoryStore>();
+// Calendar periods need a clock that can move: the in-process store's, native and running
+// limits.lua on the shim.
+class LimitsPeriodTest : public ::testing::TestWithParam<bool> {};
+
+TEST_P(LimitsPeriodTest, DailyBudgetStartsAfreshTheNextUtcDay) {
+    auto store = std::make_shared<MemoryStore>(GetParam());
     Limiter limiter(store, {});
     Principal p = principal("daily", limits(1000));
     limiter.settle(p, limiter.admit(p, 1000, 1), 1000, 1);
@@ -217,8 +221,8 @@ int64_t spend_the_budget(Limiter& limiter, const Principal& p) {
     return r.retry_after_ms;
 }
 
-TEST(LimitsPeriodTest, MonthlyBudgetLastsUntilTheMonthEnds) {
-    auto store = std::make_shared<MemoryStore>();
+TEST_P(LimitsPeriodTest, MonthlyBudgetLastsUntilTheMonthEnds) {
+    auto store = std::make_shared<MemoryStore>(GetParam());
     Limiter limiter(store, {});
     Principal p = principal("monthly", limits(1000, -1, -1, -1, "m"));
     int64_t left = spend_the_budget(limiter, p);
@@ -229,8 +233,8 @@ TEST(LimitsPeriodTest, MonthlyBudgetLastsUntilTheMonthEnds) {
     EXPECT_EQ(limiter.admit(p, 1, 1).result, Admission::Result::admitted) << "a second into the next month";
 }
 
-TEST(LimitsPeriodTest, FixedWindowBudgetResetsAtTheWindowBoundary) {
-    auto store = std::make_shared<MemoryStore>();
+TEST_P(LimitsPeriodTest, FixedWindowBudgetResetsAtTheWindowBoundary) {
+    auto store = std::make_shared<MemoryStore>(GetParam());
     Limiter limiter(store, {});
     Principal p = principal("window", limits(1000, -1, -1, -1, "w3600"));
     int64_t left = spend_the_budget(limiter, p);
@@ -239,8 +243,8 @@ TEST(LimitsPeriodTest, FixedWindowBudgetResetsAtTheWindowBoundary) {
     EXPECT_EQ(limiter.admit(p, 1, 1).result, Admission::Result::admitted);
 }
 
-TEST(LimitsPeriodTest, RequestWindowSlidesRatherThanResettingAtTheMinute) {
-    auto store = std::make_shared<MemoryStore>();
+TEST_P(LimitsPeriodTest, RequestWindowSlidesRatherThanResettingAtTheMinute) {
+    auto store = std::make_shared<MemoryStore>(GetParam());
     Limiter limiter(store, {});
     Principal p = principal("sliding", limits(-1, 10));
     for (int i = 0; i < 10; ++i) ASSERT_EQ(limiter.admit(p, 0, 1).result, Admission::Result::admitted);
@@ -250,6 +254,9 @@ TEST(LimitsPeriodTest, RequestWindowSlidesRatherThanResettingAtTheMinute) {
     EXPECT_EQ(limiter.admit(p, 0, 1).result, Admission::Result::admitted) << "retry-after was honest";
     EXPECT_EQ(limiter.admit(p, 0, 1).result, Admission::Result::rejected) << "one slot, not a whole fresh minute";
 }
+
+INSTANTIATE_TEST_SUITE_P(Engines, LimitsPeriodTest, ::testing::Values(true, false),
+                         [](const auto& info) { return info.param ? "native" : "lua"; });
 
 }  // namespace
 }  // namespace sy::state

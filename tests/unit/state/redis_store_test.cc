@@ -30,6 +30,25 @@ TEST(RedisStoreTest, RunsScriptsAndReloadsThemAfterScriptFlush) {
     EXPECT_EQ(store.eval(s, keys, args).int_at(0), 42);
 }
 
+TEST(RedisStoreTest, PipelinesABatchOfCallsAndReloadsTheScriptOnce) {
+    test::RedisServer redis;
+    RedisStore store(testing::redis_options(redis.port()));
+    Script s("incr", "return redis.call('INCRBY', KEYS[1], ARGV[1])");
+    std::vector<ScriptCall> calls;
+    for (int i = 1; i <= 50; ++i) calls.push_back({{"counter"}, {std::to_string(i)}});
+    std::vector<Reply> first = store.eval_many(s, calls);  // not loaded yet: NOSCRIPT, then loaded
+    ASSERT_EQ(first.size(), 50u);
+    for (size_t i = 0; i < first.size(); ++i) EXPECT_TRUE(first[i].ok()) << i << ": " << first[i].str;
+    EXPECT_EQ(first.back().integer, 50 * 51 / 2);
+    redis.cli("SCRIPT FLUSH");
+    std::vector<Reply> second = store.eval_many(s, calls);
+    EXPECT_EQ(second.back().integer, 50 * 51);
+    redis.kill();
+    std::vector<Reply> down = store.eval_many(s, calls);
+    ASSERT_EQ(down.size(), 50u);
+    EXPECT_EQ(down[7].type, Reply::Type::failure);
+}
+
 TEST(RedisStoreTest, AScriptErrorIsAnErrorNotAnOutage) {
     test::RedisServer redis;
     RedisStore store(testing::redis_options(redis.port()));
