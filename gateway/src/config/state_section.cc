@@ -109,7 +109,10 @@ void parse_state(const NodeReader& node, StateConfig& out) {
         else on_failure.fail("expected 'open', 'closed' or 'local', got '" + mode + "'");
     }
     m["local_share"].get(out.local_share, Bounds{.min = 0, .max = 1, .min_exclusive = true});
-    m["reservation_ttl_ms"].get(out.reservation_ttl_ms, 1000);
+    NodeReader ttl = m["reservation_ttl_ms"];
+    if (ttl.get(out.reservation_ttl_ms, 1000) && out.reservation_ttl_ms > 6 * 3600 * 1000)
+        ttl.fail("must be at most 21600000 (6 hours): budget counters outlive their period by one day, "
+                 "and a reservation must not outlive them");
 }
 
 }  // namespace sy::config

@@ -101,7 +101,8 @@ Reply Keyspace::execute(std::span<const std::string> argv) {
     sweep_expired();
     std::string cmd = upper(argv[0]);
     auto a = argv.subspan(1);
-    if (cmd == "GET" || cmd == "SET" || cmd == "INCR" || cmd == "DECR" || cmd == "INCRBY" || cmd == "DECRBY")
+    if (cmd == "GET" || cmd == "MGET" || cmd == "SET" || cmd == "INCR" || cmd == "DECR" || cmd == "INCRBY" ||
+        cmd == "DECRBY")
         return strings(cmd, a);
     if (cmd[0] == 'H') return hashes(cmd, a);
     if (cmd[0] == 'S' && cmd != "SET") return sets(cmd, a);
@@ -117,14 +118,26 @@ Reply Keyspace::strings(std::string_view cmd, std::span<const std::string> a) {
         std::string* s = get_as<std::string>(a[0], err);
         return s ? bulk(*s) : err.type == Reply::Type::error ? err : nil();
     }
+    if (cmd == "MGET") {
+        std::vector<Reply> out;
+        out.reserve(a.size());
+        for (const auto& key : a) {
+            Reply wrong;
+            std::string* s = get_as<std::string>(key, wrong);
+            out.push_back(s ? bulk(*s) : nil());  // Redis answers nil for other types too
+        }
+        return array(std::move(out));
+    }
     if (cmd == "SET") {
         if (a.size() < 2) return arity_error(cmd);
-        bool nx = false, xx = false;
+        bool nx = false, xx = false, keep_ttl = false;
         int64_t ttl_ms = 0;
         for (size_t i = 2; i < a.size(); ++i) {
             std::string opt = upper(a[i]);
             if (opt == "NX" || opt == "XX") {
                 (opt == "NX" ? nx : xx) = true;
+            } else if (opt == "KEEPTTL") {
+                keep_ttl = true;
             } else if ((opt == "PX" || opt == "EX") && i + 1 < a.size()) {
                 if (!parse_int(a[++i], ttl_ms) || ttl_ms <= 0) return not_integer();
                 if (opt == "EX") ttl_ms *= 1000;
@@ -132,10 +145,12 @@ Reply Keyspace::strings(std::string_view cmd, std::span<const std::string> a) {
                 return syntax_error();
             }
         }
-        if ((nx && find(a[0])) || (xx && !find(a[0]))) return nil();
+        Entry* existing = find(a[0]);
+        if ((nx && existing) || (xx && !existing)) return nil();
+        int64_t kept = existing && keep_ttl ? existing->expires_at_ms : 0;
         Entry& e = data_[a[0]];
         e.value = a[1];
-        e.expires_at_ms = ttl_ms ? now_ms() + ttl_ms : 0;
+        e.expires_at_ms = ttl_ms ? now_ms() + ttl_ms : kept;
         return ok();
     }
     int64_t by = cmd == "INCR" ? 1 : cmd == "DECR" ? -1 : 0;

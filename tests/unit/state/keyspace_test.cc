@@ -20,6 +20,21 @@ TEST(KeyspaceTest, CountersAndStrings) {
     EXPECT_EQ(run(ks, {"GET", "a"}).str, "x");
 }
 
+TEST(KeyspaceTest, MgetAndSetKeepTtl) {
+    Keyspace ks;
+    run(ks, {"SET", "a", "1", "PX", "5000"});
+    run(ks, {"HSET", "h", "f", "v"});
+    Reply m = run(ks, {"MGET", "a", "missing", "h"});
+    ASSERT_EQ(m.elements.size(), 3u);
+    EXPECT_EQ(m.elements[0].str, "1");
+    EXPECT_EQ(m.elements[1].type, Reply::Type::nil);
+    EXPECT_EQ(m.elements[2].type, Reply::Type::nil);
+    run(ks, {"SET", "a", "2", "KEEPTTL"});
+    EXPECT_GT(run(ks, {"PTTL", "a"}).integer, 4000);
+    run(ks, {"SET", "a", "3"});
+    EXPECT_EQ(run(ks, {"PTTL", "a"}).integer, -1);
+}
+
 TEST(KeyspaceTest, WrongTypeIsAnError) {
     Keyspace ks;
     run(ks, {"HSET", "h", "f", "1"});

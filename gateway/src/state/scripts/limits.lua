@@ -19,6 +19,7 @@ local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 local MINUTE = 60000
 local DAY = 86400000
+local unpack = table.unpack or unpack  -- 5.4 or 5.1
 
 local function num(x) return tonumber(x) or 0 end
 local function fmt(x) return string.format('%d', x) end
@@ -81,17 +82,13 @@ local function levels(first)
 end
 
 -- Sliding window of two fixed minutes: usage = current + previous * (share of the previous
--- minute still inside the last 60 s). Returns usage, the current window key, and the time until
--- `amount` more would fit (-1: never, the amount alone is over the limit).
-local function window(kind, scope, limit, amount)
-  local w = math.floor(now / MINUTE)
-  local cur_key = P .. kind .. ':' .. scope .. ':' .. fmt(w)
-  local cur = num(redis.call('GET', cur_key))
-  local prev = num(redis.call('GET', P .. kind .. ':' .. scope .. ':' .. fmt(w - 1)))
-  local into = now - w * MINUTE
+-- minute still inside the last 60 s). Returns usage and the time until `amount` more would fit
+-- (0: fits now; -1: never, the amount alone is over the limit).
+local function window(cur, prev, limit, amount)
+  local into = now - math.floor(now / MINUTE) * MINUTE
   local used = cur + prev * (MINUTE - into) / MINUTE
-  if used + amount <= limit then return used, cur_key, 0 end
-  if amount > limit then return used, cur_key, -1 end
+  if used + amount <= limit then return used, 0 end
+  if amount > limit then return used, -1 end
   local wait
   if cur + amount <= limit then
     -- the previous minute's share has to shrink to limit - cur - amount
@@ -101,13 +98,17 @@ local function window(kind, scope, limit, amount)
     wait = MINUTE - into + math.ceil(MINUTE * (1 - (limit - amount) / cur))
   end
   if wait < 1 then wait = 1 end
-  return used, cur_key, wait
+  return used, wait
 end
+
+-- A reservation record is "<entries>" or, once reclaimed, "x\n<entries>"; each entry is a line
+-- "<kind> <key> <amount>": b budget (nano-USD reserved), t token window (tokens), c concurrency.
+local ENTRY = '(%a) (%S+) (%-?%d+)\n'
 
 -- Undo what a reservation holds (budget reserved, a concurrency slot). Spent and window counts stay.
 local function release(entries)
-  for kind, key, amount in string.gmatch(entries, '(%a) (%S+) (%-?%d+)\n') do
-    if kind == 'b' and redis.call('EXISTS', key) == 1 then
+  for kind, key, amount in string.gmatch(entries, ENTRY) do
+    if kind == 'b' then
       redis.call('HINCRBY', key, 'r', -num(amount))
     elseif kind == 'c' and num(redis.call('DECR', key)) < 0 then
       redis.call('SET', key, 0)
@@ -116,18 +117,23 @@ local function release(entries)
 end
 
 -- Reservations of vanished requests (an instance crashed) expire: release them, keep the record
--- so that a late settle still charges the spend.
+-- (marked) so that a late settle still charges the spend.
 local function reclaim_expired()
   local ids = redis.call('ZRANGEBYSCORE', rx, '-inf', now, 'LIMIT', 0, 32)
   for _, id in ipairs(ids) do
     local rk = P .. 'r:' .. id
-    local entries = redis.call('HGET', rk, 'e')
-    if entries and not redis.call('HGET', rk, 'x') then
+    local entries = redis.call('GET', rk)
+    if entries and string.sub(entries, 1, 2) ~= 'x\n' then
       release(entries)
-      redis.call('HSET', rk, 'x', 1)
+      redis.call('SET', rk, 'x\n' .. entries, 'KEEPTTL')
     end
     redis.call('ZREM', rx, id)
   end
+end
+
+-- Adds to a counter that expires; the expiry is set when the counter is created.
+local function count(key, amount, ttl)
+  if num(redis.call('INCRBY', key, amount)) == amount then redis.call('PEXPIRE', key, ttl) end
 end
 
 -- ARGV: admit, reservation id, ttl ms, cost nano-USD, tokens, levels...
@@ -137,53 +143,65 @@ local function admit()
   reclaim_expired()
   local id, ttl, cost, tokens = ARGV[2], num(ARGV[3]), num(ARGV[4]), num(ARGV[5])
   local lv = levels(6)
-  local entries, writes = {}, {}
-  local info = {1, now, -1, -1, 0, -1, -1, 0}
+  local w = math.floor(now / MINUTE)
+  -- Every counter of every level in one MGET: request and token windows (this minute and the
+  -- previous one) and concurrency.
+  local names, at = {}, {}
   for i, l in ipairs(lv) do
+    at[i] = #names
+    names[#names + 1] = P .. 'q:' .. l.scope .. ':' .. fmt(w)
+    names[#names + 1] = P .. 'q:' .. l.scope .. ':' .. fmt(w - 1)
+    names[#names + 1] = P .. 't:' .. l.scope .. ':' .. fmt(w)
+    names[#names + 1] = P .. 't:' .. l.scope .. ':' .. fmt(w - 1)
+    names[#names + 1] = P .. 'c:' .. l.scope
+  end
+  local values = #names > 0 and redis.call('MGET', unpack(names)) or {}
+  local info = {1, now, -1, -1, 0, -1, -1, 0}
+  local reset = 2 * MINUTE - (now % MINUTE)
+  local budgets = {}
+  for i, l in ipairs(lv) do
+    local v = at[i]
     if l.budget >= 0 then
       local k, ends = budget_key(l.scope, l.period, now)
-      local v = redis.call('HMGET', k, 's', 'r')
-      local used = num(v[1]) + num(v[2])
+      local b = redis.call('HMGET', k, 's', 'r')
+      local used = num(b[1]) + num(b[2])
       if used + cost > l.budget then return {0, i, 'budget', l.budget, used, ends - now, now} end
-      writes[#writes + 1] = {'b', k, cost, ends}
+      budgets[i] = {k, ends}
     end
     if l.rpm >= 0 then
-      local used, k, wait = window('q', l.scope, l.rpm, 1)
+      local used, wait = window(num(values[v + 1]), num(values[v + 2]), l.rpm, 1)
       if wait ~= 0 then return {0, i, 'rpm', l.rpm, math.ceil(used), wait, now} end
-      writes[#writes + 1] = {'q', k, 1}
-      if info[3] < 0 then info[3], info[4], info[5] = l.rpm, math.floor(l.rpm - used - 1), 2 * MINUTE - (now % MINUTE) end
+      if info[3] < 0 then info[3], info[4], info[5] = l.rpm, math.floor(l.rpm - used - 1), reset end
     end
     if l.tpm >= 0 then
-      local used, k, wait = window('t', l.scope, l.tpm, tokens)
+      local used, wait = window(num(values[v + 3]), num(values[v + 4]), l.tpm, tokens)
       if wait ~= 0 then return {0, i, 'tpm', l.tpm, math.ceil(used), wait, now} end
-      writes[#writes + 1] = {'t', k, tokens}
-      if info[6] < 0 then info[6], info[7], info[8] = l.tpm, math.floor(l.tpm - used - tokens), 2 * MINUTE - (now % MINUTE) end
+      if info[6] < 0 then info[6], info[7], info[8] = l.tpm, math.floor(l.tpm - used - tokens), reset end
+    end
+    if l.conc >= 0 and num(values[v + 5]) + 1 > l.conc then
+      return {0, i, 'concurrency', l.conc, num(values[v + 5]), 1000, now}
+    end
+  end
+  -- Every level has room: reserve at all of them.
+  local entries = {}
+  for i, l in ipairs(lv) do
+    local v = at[i]
+    if budgets[i] then
+      redis.call('HINCRBY', budgets[i][1], 'r', cost)
+      redis.call('PEXPIREAT', budgets[i][1], budgets[i][2] + DAY)
+      entries[#entries + 1] = 'b ' .. budgets[i][1] .. ' ' .. fmt(cost) .. '\n'
+    end
+    if l.rpm >= 0 then count(names[v + 1], 1, 2 * MINUTE + 1000) end
+    if l.tpm >= 0 then
+      count(names[v + 3], tokens, 2 * MINUTE + 1000)
+      entries[#entries + 1] = 't ' .. names[v + 3] .. ' ' .. fmt(tokens) .. '\n'
     end
     if l.conc >= 0 then
-      local k = P .. 'c:' .. l.scope
-      local used = num(redis.call('GET', k))
-      if used + 1 > l.conc then return {0, i, 'concurrency', l.conc, used, 1000, now} end
-      writes[#writes + 1] = {'c', k, 1}
+      redis.call('INCR', names[v + 5])
+      entries[#entries + 1] = 'c ' .. names[v + 5] .. ' 1\n'
     end
   end
-  for _, w in ipairs(writes) do
-    local kind, k, amount = w[1], w[2], w[3]
-    if kind == 'b' then
-      redis.call('HINCRBY', k, 'r', amount)
-      redis.call('PEXPIREAT', k, w[4] + DAY)
-      entries[#entries + 1] = 'b ' .. k .. ' ' .. fmt(amount) .. '\n'
-    elseif kind == 'c' then
-      redis.call('INCR', k)
-      entries[#entries + 1] = 'c ' .. k .. ' 1\n'
-    else
-      redis.call('INCRBY', k, amount)
-      redis.call('PEXPIRE', k, 2 * MINUTE + 1000)
-      if kind == 't' then entries[#entries + 1] = 't ' .. k .. ' ' .. fmt(amount) .. '\n' end
-    end
-  end
-  local rk = P .. 'r:' .. id
-  redis.call('HSET', rk, 'e', table.concat(entries))
-  redis.call('PEXPIRE', rk, ttl + DAY)
+  redis.call('SET', P .. 'r:' .. id, table.concat(entries), 'PX', ttl + DAY)
   redis.call('ZADD', rx, now + ttl, id)
   return info
 end
@@ -192,9 +210,8 @@ local function ledger(at, field, cost, tokens)
   local day = math.floor(at / DAY)
   local k = P .. 'd:' .. fmt(day)
   redis.call('HINCRBY', k, field .. '|c', cost)
-  redis.call('HINCRBY', k, field .. '|r', 1)
+  if num(redis.call('HINCRBY', k, field .. '|r', 1)) == 1 then redis.call('PEXPIREAT', k, (day + 400) * DAY) end
   redis.call('HINCRBY', k, field .. '|t', tokens)
-  redis.call('PEXPIREAT', k, (day + 400) * DAY)
 end
 
 -- ARGV: settle, reservation id, cost nano-USD, tokens, at ms (0 = now), ledger field, levels...
@@ -219,16 +236,20 @@ local function settle()
     return 1
   end
   local rk = P .. 'r:' .. id
-  local entries = redis.call('HGET', rk, 'e')
+  local entries = redis.call('GET', rk)
   if not entries then return 0 end
-  local reclaimed = redis.call('HGET', rk, 'x')
-  for kind, key, amount in string.gmatch(entries, '(%a) (%S+) (%-?%d+)\n') do
+  local reclaimed = string.sub(entries, 1, 2) == 'x\n'
+  local minute = math.floor(now / MINUTE)
+  for kind, key, amount in string.gmatch(entries, ENTRY) do
     if kind == 'b' then
-      if not reclaimed and redis.call('EXISTS', key) == 1 then redis.call('HINCRBY', key, 'r', -num(amount)) end
+      -- A budget counter outlives its period by a day, and reservations live minutes: it exists.
+      if not reclaimed then redis.call('HINCRBY', key, 'r', -num(amount)) end
       redis.call('HINCRBY', key, 's', cost)
-      if redis.call('PTTL', key) < 0 then redis.call('PEXPIRE', key, DAY) end
     elseif kind == 't' then
-      if redis.call('EXISTS', key) == 1 then redis.call('INCRBY', key, tokens - num(amount)) end
+      -- Only this minute and the previous one count; older windows are left to expire.
+      if num(string.match(key, ':(%-?%d+)$')) >= minute - 1 then
+        redis.call('INCRBY', key, tokens - num(amount))
+      end
     elseif kind == 'c' and not reclaimed then
       if num(redis.call('DECR', key)) < 0 then redis.call('SET', key, 0) end
     end
