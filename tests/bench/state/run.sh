@@ -36,6 +36,7 @@ for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break;
 
 echo "bench: store calls" >&2
 calls=$("$ROOT/build/tests/bench/state_bench" 20000 "$REDIS_PORT")
+script_us=$(redis-cli -p "$REDIS_PORT" info commandstats | sed -n 's/^cmdstat_evalsha:.*usec_per_call=\([0-9.]*\).*/\1/p')
 
 config() {  # config STATE_YAML AUTH_YAML
     cat <<YAML
@@ -90,10 +91,17 @@ done
     echo
     echo "$calls"
     echo
+    echo "Redis itself spent ${script_us} µs per script call (\`INFO commandstats\`, admit and settle"
+    echo "mixed); the rest of a round trip is loopback TCP and scheduling, on 2 cores shared by the"
+    echo "benchmark threads and \`redis-server\`."
+    echo
     echo "### Gateway throughput with limits off and on"
     echo
     echo "wrk through the gateway to the peers' fast mock (JSON), the key \`sk-mock\` with a budget,"
     echo "rpm, tpm and concurrency limit at the key and team levels (\`off\`: no key, nothing checked)."
+    echo "Gateway, wrk, the mock and \`redis-server\` share the 2 cores, so with Redis the store's own CPU"
+    echo "(two script calls per request) comes out of the gateway's throughput; settlements are sent"
+    echo "in pipelined batches by a background thread."
     echo
     python3 - "$out/results.tsv" <<'PY'
 import csv, sys

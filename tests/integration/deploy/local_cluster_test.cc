@@ -1,0 +1,106 @@
+// deploy/local-cluster.sh: Redis, three instances and nginx on loopback; limits hold across the
+// instances behind the load balancer, and `stop` leaves no process behind.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <map>
+
+#include "support/http_client.hpp"
+#include "support/process.hpp"
+#include "support/servers.hpp"
+
+namespace sy::test {
+namespace {
+
+std::string run(const std::string& cmd) {
+    std::string out;
+    if (FILE* f = popen((cmd + " 2>&1").c_str(), "r")) {
+        char buf[4096];
+        size_t n;
+        while ((n = fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
+        pclose(f);
+    }
+    return out;
+}
+
+std::map<std::string, std::string> env_file(const std::string& path) {
+    std::map<std::string, std::string> out;
+    std::string text = read_file(path);
+    size_t pos = 0;
+    while (pos < text.size()) {
+        size_t nl = text.find('\n', pos);
+        std::string line = text.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
+        if (size_t eq = line.find('='); eq != std::string::npos) {
+            std::string v = line.substr(eq + 1);
+            if (v.size() >= 2 && v.front() == '"') v = v.substr(1, v.size() - 2);
+            out[line.substr(0, eq)] = v;
+        }
+        if (nl == std::string::npos) break;
+        pos = nl + 1;
+    }
+    return out;
+}
+
+// Running and not a zombie (the script's processes are adopted by whoever reaps orphans).
+bool alive(int pid) {
+    std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+    size_t paren = stat.rfind(')');
+    return paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] != 'Z';
+}
+
+class LocalClusterTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        dir_ = make_temp_dir();
+        script_ = source_dir() + "/deploy/local-cluster.sh";
+        std::string out = run("SWITCHYARD_BIN=" + gateway_binary() + " SY_DEMO_RPM=30 " + script_ +
+                              " start -n 3 --dir " + dir_);
+        env_ = env_file(dir_ + "/cluster.env");
+        ASSERT_FALSE(env_["LB_PORT"].empty()) << out;
+    }
+    void TearDown() override {
+        run(script_ + " stop --dir " + dir_);
+        remove_tree(dir_);
+    }
+    std::string dir_, script_;
+    std::map<std::string, std::string> env_;
+};
+
+TEST_F(LocalClusterTest, RateLimitHoldsAcrossInstancesBehindNginx) {
+    int lb = std::stoi(env_["LB_PORT"]);
+    std::string body = R"({"model": "weak", "messages": [{"role": "user", "content": "hello"}]})";
+    int ok = 0, limited = 0;
+    for (int i = 0; i < 45; ++i) {
+        HttpResponse r = post_chat(lb, body, {{"Authorization", "Bearer sk-demo-local"}});
+        if (r.status == 200) ++ok;
+        else if (r.status == 429) ++limited;
+        else ADD_FAILURE() << r.status << " " << r.body;
+    }
+    EXPECT_EQ(ok, 30) << "30 requests per minute for the key, over all three instances";
+    EXPECT_EQ(limited, 15);
+    // nginx spread them: every instance answered some.
+    std::string ports = env_["GATEWAY_PORTS"];
+    for (size_t pos = 0; pos < ports.size();) {
+        size_t sp = ports.find(' ', pos);
+        int port = std::stoi(ports.substr(pos, sp - pos));
+        HttpClient c(port);
+        std::string metrics = c.request("GET", "/metrics").body;
+        EXPECT_GT(metric_value(metrics, R"(switchyard_requests_total{model="weak",provider="local-mock",status_class="2xx"})"), 0)
+            << "instance on " << port;
+        pos = sp == std::string::npos ? ports.size() : sp + 1;
+    }
+    std::string status = run(script_ + " status --dir " + dir_);
+    EXPECT_NE(status.find("gateway-3: running"), std::string::npos) << status;
+    EXPECT_NE(status.find("nginx: running"), std::string::npos) << status;
+}
+
+TEST_F(LocalClusterTest, StopLeavesNoProcessBehind) {
+    std::vector<int> pids;
+    for (const char* name : {"redis", "gateway-1", "gateway-2", "gateway-3", "nginx"})
+        pids.push_back(std::stoi(read_file(dir_ + "/" + name + ".pid")));
+    run(script_ + " stop --dir " + dir_);
+    for (int pid : pids) EXPECT_FALSE(alive(pid)) << "pid " << pid << " still running";
+}
+
+}  // namespace
+}  // namespace sy::test
