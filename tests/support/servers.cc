@@ -38,7 +38,10 @@ bool wait_ready(int port, int timeout_ms) {
 
 RedisServer::RedisServer() : RedisServer(free_port()) {}
 
-RedisServer::RedisServer(int port) : dir_(make_temp_dir()), port_(port) { start(); }
+RedisServer::RedisServer(int port, std::vector<std::string> extra_args)
+    : dir_(make_temp_dir()), port_(port), extra_args_(std::move(extra_args)) {
+    start();
+}
 
 RedisServer::~RedisServer() {
     if (proc_) {
@@ -49,10 +52,10 @@ RedisServer::~RedisServer() {
 }
 
 bool RedisServer::start() {
-    proc_ = std::make_unique<Process>(
-        std::vector<std::string>{"redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1", "--save", "",
-                                 "--appendonly", "no", "--dir", dir_, "--protected-mode", "no"},
-        dir_ + "/redis.log");
+    std::vector<std::string> argv{"redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1", "--save", "",
+                                  "--appendonly", "no", "--dir", dir_, "--protected-mode", "no"};
+    argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
+    proc_ = std::make_unique<Process>(argv, dir_ + "/redis.log");
     ready_ = false;
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (std::chrono::steady_clock::now() < deadline && proc_->running()) {
@@ -65,6 +68,7 @@ void RedisServer::kill() {
     if (!proc_) return;
     proc_->signal(SIGKILL);
     proc_->wait(3000);
+    ready_ = false;
 }
 
 void RedisServer::freeze() {
@@ -85,6 +89,120 @@ std::string RedisServer::cli(const std::string& args) const {
         pclose(f);
     }
     return out;
+}
+
+RedisClusterProcess::RedisClusterProcess() {
+    for (int i = 0; i < 6; ++i) {
+        // The bus port is given explicitly: the default (port + 10000) may be taken or out of range.
+        nodes_.push_back(std::make_unique<RedisServer>(
+            free_port(), std::vector<std::string>{"--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+                                                  "--cluster-node-timeout", "1000", "--cluster-port",
+                                                  std::to_string(free_port()), "--repl-diskless-sync-delay", "0"}));
+        if (!nodes_.back()->ok()) {
+            log_ = "node " + nodes_.back()->address() + " did not start";
+            return;
+        }
+    }
+    std::string create = "--cluster create";
+    for (auto& n : nodes_) create += " " + n->address();
+    create += " --cluster-replicas 1 --cluster-yes";
+    log_ = nodes_.front()->cli(create);
+    if (log_.find("[OK] All 16384 slots covered") == std::string::npos) return;
+    ready_ = wait_healthy(0, 15000);
+    if (!ready_) {
+        log_ += "\ncluster_state did not become ok";
+        return;
+    }
+    // A replica that never synced cannot take over: wait until every replica's link is up.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+    for (auto& n : nodes_) {
+        while (true) {
+            std::string info = n->cli("INFO replication");
+            if (info.find("role:master") != std::string::npos || info.find("master_link_status:up") != std::string::npos)
+                break;
+            if (std::chrono::steady_clock::now() > deadline) {
+                ready_ = false;
+                log_ += "\nreplica " + n->address() + " did not sync";
+                return;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+    }
+}
+
+int RedisClusterProcess::primary_for(int slot) {
+    for (size_t i = 0; i < nodes_.size(); ++i) {
+        if (!nodes_[i]->ok()) continue;
+        std::string slots = nodes_[i]->cli("CLUSTER SLOTS");
+        if (slots.empty() || slots.find("ERR") != std::string::npos || slots.find("Could not") != std::string::npos)
+            continue;
+        // redis-cli prints each range as lines: start, end, then host, port, id per node.
+        std::vector<std::string> lines;
+        size_t pos = 0;
+        while (pos < slots.size()) {
+            size_t nl = slots.find('\n', pos);
+            lines.push_back(slots.substr(pos, nl - pos));
+            pos = nl == std::string::npos ? slots.size() : nl + 1;
+        }
+        for (size_t l = 0; l + 3 < lines.size(); ++l) {
+            bool numbers = !lines[l].empty() && !lines[l + 1].empty() &&
+                           lines[l].find_first_not_of("0123456789") == std::string::npos &&
+                           lines[l + 1].find_first_not_of("0123456789") == std::string::npos &&
+                           lines[l + 2] == "127.0.0.1";
+            if (!numbers) continue;
+            int first = std::stoi(lines[l]), last = std::stoi(lines[l + 1]), port = std::stoi(lines[l + 3]);
+            if (slot < first || slot > last) continue;
+            for (size_t k = 0; k < nodes_.size(); ++k)
+                if (nodes_[k]->port() == port) return static_cast<int>(k);
+        }
+        return -1;
+    }
+    return -1;
+}
+
+std::string RedisClusterProcess::id(size_t i) {
+    std::string out = nodes_.at(i)->cli("CLUSTER MYID");
+    while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+    return out;
+}
+
+bool RedisClusterProcess::wait_healthy(int slot, int timeout_ms) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    while (std::chrono::steady_clock::now() < deadline) {
+        bool all_ok = true;
+        for (auto& n : nodes_) {
+            if (!n->ok()) continue;
+            if (n->cli("CLUSTER INFO").find("cluster_state:ok") == std::string::npos) all_ok = false;
+        }
+        int p = all_ok ? primary_for(slot) : -1;
+        if (p >= 0 && nodes_[static_cast<size_t>(p)]->ok()) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+}
+
+bool RedisClusterProcess::migrate_slot(int slot, size_t from, size_t to) {
+    std::string s = std::to_string(slot), from_id = id(from), to_id = id(to);
+    nodes_[to]->cli("CLUSTER SETSLOT " + s + " IMPORTING " + from_id);
+    nodes_[from]->cli("CLUSTER SETSLOT " + s + " MIGRATING " + to_id);
+    for (int round = 0; round < 1000; ++round) {
+        std::string keys = nodes_[from]->cli("CLUSTER GETKEYSINSLOT " + s + " 50");
+        std::string list;
+        size_t pos = 0;
+        while (pos < keys.size()) {
+            size_t nl = keys.find('\n', pos);
+            std::string k = keys.substr(pos, nl - pos);
+            if (!k.empty()) list += " '" + k + "'";
+            pos = nl == std::string::npos ? keys.size() : nl + 1;
+        }
+        if (list.empty()) break;
+        std::string moved = nodes_[from]->cli("MIGRATE 127.0.0.1 " + std::to_string(nodes_[to]->port()) +
+                                              " \"\" 0 5000 REPLACE KEYS" + list);
+        if (moved.find("ERR") != std::string::npos) return false;
+    }
+    for (auto& n : nodes_)
+        if (n->ok()) n->cli("CLUSTER SETSLOT " + s + " NODE " + to_id);
+    return true;
 }
 
 std::string gateway_binary() { return build_dir() + "/bin/switchyard"; }

@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "support/process.hpp"
 
@@ -49,7 +50,7 @@ private:
 class RedisServer {
 public:
     RedisServer();               // on a free port
-    explicit RedisServer(int port);
+    explicit RedisServer(int port, std::vector<std::string> extra_args = {});
     ~RedisServer();
     int port() const { return port_; }
     bool ok() const { return ready_; }
@@ -66,6 +67,32 @@ private:
     std::unique_ptr<Process> proc_;
     int port_ = 0;
     bool ready_ = false;
+    std::vector<std::string> extra_args_;
+};
+
+// A Redis Cluster on loopback: three primaries and three replicas (redis-server with
+// cluster-enabled, node timeout 1 s), created with redis-cli --cluster create.
+class RedisClusterProcess {
+public:
+    RedisClusterProcess();
+    bool ok() const { return ready_; }
+    const std::string& log() const { return log_; }  // why it did not form
+    std::string seed() const { return nodes_.front()->address(); }
+    RedisServer& node(size_t i) { return *nodes_.at(i); }
+    size_t size() const { return nodes_.size(); }
+    // Index of the node serving `slot` as primary now (-1 when none).
+    int primary_for(int slot);
+    // The node id (CLUSTER MYID) of node i.
+    std::string id(size_t i);
+    // Waits until every live node reports cluster_state:ok and `slot` has a live primary.
+    bool wait_healthy(int slot, int timeout_ms);
+    // Moves `slot` with its keys from node `from` to node `to` (both primaries).
+    bool migrate_slot(int slot, size_t from, size_t to);
+
+private:
+    std::vector<std::unique_ptr<RedisServer>> nodes_;
+    bool ready_ = false;
+    std::string log_;
 };
 
 std::string gateway_binary();

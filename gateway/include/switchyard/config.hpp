@@ -131,6 +131,9 @@ struct RedisConfig {
     int pool_size = 16;              // state.redis.pool_size
     int connect_timeout_ms = 50;     // state.redis.connect_timeout_ms
     int command_timeout_ms = 50;     // state.redis.command_timeout_ms
+    bool cluster = false;            // state.redis.cluster: Redis Cluster (address and seeds are
+                                     //   nodes to ask for the slot map)
+    std::vector<std::string> seeds;  // state.redis.seeds: more HOST:PORT nodes (cluster)
 };
 
 struct StateConfig {

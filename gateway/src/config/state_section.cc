@@ -68,17 +68,26 @@ void parse_labels(const NodeReader& node, std::vector<std::pair<std::string, std
     }
 }
 
+static bool parse_address(const NodeReader& at, const std::string& text, ListenAddress& out) {
+    std::string why;
+    if (parse_listen_address(text, out, why) && out.port != 0) return true;
+    at.fail("expected HOST:PORT (e.g. 127.0.0.1:6379), got '" + text + "'");
+    return false;
+}
+
 static void parse_redis(const NodeReader& node, RedisConfig& out) {
     MapReader m = node.map({"address", "username", "password", "db", "pool_size", "connect_timeout_ms",
-                            "command_timeout_ms"});
+                            "command_timeout_ms", "cluster", "seeds"});
     std::string address;
-    if (NodeReader a = m["address"]; a.get(address, Text::non_empty)) {
-        ListenAddress parsed;
-        std::string why;
-        if (!parse_listen_address(address, parsed, why) || parsed.port == 0)
-            a.fail("expected HOST:PORT (e.g. 127.0.0.1:6379), got '" + address + "'");
+    ListenAddress parsed;
+    if (NodeReader a = m["address"]; a.get(address, Text::non_empty) && parse_address(a, address, parsed)) {
         out.host = parsed.host;
         out.port = parsed.port;
+    }
+    m["cluster"].get(out.cluster);
+    for (const NodeReader& item : m["seeds"].list("a list of HOST:PORT")) {
+        std::string seed;
+        if (item.get(seed, Text::required) && parse_address(item, seed, parsed)) out.seeds.push_back(seed);
     }
     m["username"].get(out.username);
     m["password"].get(out.password);
@@ -86,6 +95,7 @@ static void parse_redis(const NodeReader& node, RedisConfig& out) {
     m["pool_size"].get(out.pool_size, 1);
     m["connect_timeout_ms"].get(out.connect_timeout_ms, 1);
     m["command_timeout_ms"].get(out.command_timeout_ms, 1);
+    if (out.db != 0 && out.cluster) m["db"].fail("Redis Cluster has only database 0");
 }
 
 void parse_state(const NodeReader& node, StateConfig& out) {

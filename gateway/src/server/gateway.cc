@@ -9,6 +9,7 @@
 #include "config/loader.hpp"
 #include "routing/policy_cases.hpp"
 #include "state/memory_store.hpp"
+#include "state/redis_cluster_store.hpp"
 #include "state/redis_store.hpp"
 
 namespace sy::server {
@@ -81,7 +82,7 @@ bool same_state(const config::StateConfig& a, const config::StateConfig& b) {
            a.local_share == b.local_share && a.reservation_ttl_ms == b.reservation_ttl_ms && x.host == y.host &&
            x.port == y.port && x.username == y.username && x.password == y.password && x.db == y.db &&
            x.pool_size == y.pool_size && x.connect_timeout_ms == y.connect_timeout_ms &&
-           x.command_timeout_ms == y.command_timeout_ms;
+           x.command_timeout_ms == y.command_timeout_ms && x.cluster == y.cluster && x.seeds == y.seeds;
 }
 
 }  // namespace
@@ -99,8 +100,16 @@ void Gateway::start_state(const config::Config& cfg) {
         o.pool_size = s.redis.pool_size;
         o.connect_timeout_ms = s.redis.connect_timeout_ms;
         o.command_timeout_ms = s.redis.command_timeout_ms;
-        store_ = std::make_shared<state::RedisStore>(o);
-        log::info("state", "state store: redis at " + o.host + ":" + std::to_string(o.port));
+        std::string address = o.host + ":" + std::to_string(o.port);
+        if (s.redis.cluster) {
+            std::vector<std::string> seeds{address};
+            seeds.insert(seeds.end(), s.redis.seeds.begin(), s.redis.seeds.end());
+            store_ = std::make_shared<state::RedisClusterStore>(seeds, o);
+            log::info("state", "state store: redis cluster, seeds " + address + (s.redis.seeds.empty() ? "" : " and more"));
+        } else {
+            store_ = std::make_shared<state::RedisStore>(o);
+            log::info("state", "state store: redis at " + address);
+        }
     } else {
         store_ = std::make_shared<state::MemoryStore>();
     }

@@ -164,13 +164,9 @@ Admission Limiter::admit(const Principal& who, int64_t cost_nano, int64_t tokens
         a.where = Admission::Where::shared;
         return a;
     }
-    if (failure.type == Reply::Type::error) {  // a script error: a bug, not an outage; fail open
-        log::error("state", "limits script failed: " + failure.str);
-        a.result = Admission::Result::admitted;
-        a.where = Admission::Where::unenforced;
-        return a;
-    }
-    set_degraded(true, failure.str);
+    // A script error is a bug rather than an outage, but its answer is as unknown: the same mode applies.
+    if (failure.type == Reply::Type::error) log::error("state", "limits script failed: " + failure.str);
+    else set_degraded(true, failure.str);
     switch (opt_.on_failure) {
     case config::OnStoreFailure::closed: return a;  // unavailable: the caller answers 503
     case config::OnStoreFailure::local:

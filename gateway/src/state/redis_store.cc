@@ -250,6 +250,11 @@ std::vector<Reply> RedisStore::eval_many(const Script& script, std::span<const S
 
 Reply RedisStore::command(std::span<const std::string> argv) { return run(argv); }
 
+Reply RedisStore::run_asking(std::vector<std::string> argv) {
+    std::vector<Reply> replies = pipeline({{"ASKING"}, std::move(argv)});
+    return replies.size() == 2 ? std::move(replies[1]) : Reply::failed("redis: no reply to ASKING");
+}
+
 Reply RedisStore::eval(const Script& script, std::span<const std::string> keys, std::span<const std::string> args) {
     std::vector<std::string> argv;
     argv.reserve(3 + keys.size() + args.size());

@@ -44,13 +44,15 @@ public:
 
     // False while the breaker is open (Redis unreachable or too slow).
     bool healthy() const;
+    // Sends every command, then reads every reply (a pipeline) on one connection.
+    std::vector<Reply> pipeline(const std::vector<std::vector<std::string>>& commands);
+    // ASKING then argv on one connection (Redis Cluster's ASK redirect); the reply to argv.
+    Reply run_asking(std::vector<std::string> argv);
     const RedisOptions& options() const { return opt_; }
 
 private:
     Reply run(std::span<const std::string> argv);
     Reply run_on(redisContext* ctx, std::span<const std::string> argv, bool& broken);
-    // Sends every command, then reads every reply (a pipeline) on one connection.
-    std::vector<Reply> pipeline(const std::vector<std::vector<std::string>>& commands);
     redisContext* acquire(std::string& why);
     void release(redisContext* ctx, bool broken);
     redisContext* connect(std::string& why);

@@ -218,10 +218,13 @@ end
         else ADD_FAILURE() << r.status << " " << r.body;
     }
     EXPECT_EQ(denied, 1);
-    EXPECT_GE(ok, 4) << "requests cost less than they reserve, so at least half the budget is four of them";
+    // The policy saw spent plus reserved reach half the budget; settlements go out in the
+    // background, so at most the previous request was still reserved (R) rather than spent.
+    EXPECT_GE(ok, 3);
     std::string usage = settled_usage(port(1));
     double spent = std::stod(usage.substr(usage.find("\"spent_usd\":") + 12));
-    EXPECT_GE(spent * 1e9, 4.0 * static_cast<double>(reserve) - 1) << usage;
+    EXPECT_GE(spent * 1e9, 3.0 * static_cast<double>(reserve) - 1) << usage;
+    EXPECT_LT(spent * 1e9, 8.0 * static_cast<double>(reserve)) << "denied by the policy before the budget ran out";
     remove_tree(dir);
 }
 

@@ -21,11 +21,13 @@ struct StateSetup {
     std::string first_byte_ms = "2000";
     int max_threads = 64;
     std::string extra_yaml;     // more top-level sections (e.g. policies)
+    bool cluster = false;       // redis_port is a node of a Redis Cluster
 };
 
 inline std::string state_config(const FakeUpstream& fake, int redis_port, const StateSetup& s) {
     std::string state = redis_port > 0 ? "  redis: {address: \"127.0.0.1:" + std::to_string(redis_port) +
-                                             "\", connect_timeout_ms: 50, command_timeout_ms: 50}\n"
+                                             "\", connect_timeout_ms: 50, command_timeout_ms: 50" +
+                                             (s.cluster ? ", cluster: true" : "") + "}\n"
                                        : "  backend: memory\n";
     return R"(
 server:

@@ -363,6 +363,11 @@ TEST(ConfigValidationTest, RefusesBadLimitsAndStateSettingsNamingTheKey) {
     EXPECT_THAT(load_error("state: {local_share: 0}"), StartsWith("state.local_share:"));
     EXPECT_THAT(load_error("state: {redis: {address: nowhere}}"), StartsWith("state.redis.address: expected HOST:PORT"));
     EXPECT_THAT(load_error("state: {key_prefix: 'a{b}'}"), StartsWith("state.key_prefix: must not contain braces"));
+    EXPECT_THAT(load_error("state: {redis: {cluster: true, seeds: [nowhere]}}"),
+                StartsWith("state.redis.seeds[0]: expected HOST:PORT"));
+    EXPECT_THAT(load_error("state: {redis: {cluster: true, db: 2}}"),
+                StartsWith("state.redis.db: Redis Cluster has only database 0"));
+    EXPECT_THAT(load_error("state: {reservation_ttl_ms: 86400000}"), StartsWith("state.reservation_ttl_ms: must be at most"));
     EXPECT_THAT(load_error("auth: {keys: [{key: k, id: 'a b'}]}"), StartsWith("auth.keys[0].id: invalid key id 'a b'"));
     EXPECT_THAT(load_error("auth: {keys: [{key: k, models: [nope]}]}"),
                 StartsWith("auth.keys[0].models[0]: unknown model 'nope'"));

@@ -11,6 +11,10 @@
 -- limit in nano-USD (-1 = none), budget period ("d" UTC day, "m" UTC month, "w<seconds>" fixed
 -- window), requests per minute, tokens per minute, concurrent requests (-1 = none).
 -- Money is integer nano-USD; times are the Redis server's clock in milliseconds.
+--
+-- Redis does not roll a script back when it fails halfway, and in a Cluster a script fails when
+-- it touches a key of a slot that is migrating away: so every operation reads (touches) all the
+-- keys it will write before its first write, and a failed call can be run again safely.
 
 local rx = KEYS[1]
 local P = string.sub(rx, 1, #rx - 2)
@@ -155,6 +159,7 @@ local function admit()
     names[#names + 1] = P .. 't:' .. l.scope .. ':' .. fmt(w - 1)
     names[#names + 1] = P .. 'c:' .. l.scope
   end
+  names[#names + 1] = P .. 'r:' .. id  -- touched with the rest, before any write
   local values = #names > 0 and redis.call('MGET', unpack(names)) or {}
   local info = {1, now, -1, -1, 0, -1, -1, 0}
   local reset = 2 * MINUTE - (now % MINUTE)
@@ -223,14 +228,21 @@ end
 local function settle()
   local id, cost, tokens, at, field = ARGV[2], num(ARGV[3]), num(ARGV[4]), num(ARGV[5]), ARGV[6]
   if at <= 0 then at = now end
+  local ledger_key = P .. 'd:' .. fmt(math.floor(at / DAY))
   if id == '' or string.sub(id, 1, 1) == '~' then
-    if id ~= '' and not redis.call('SET', P .. 'f:' .. id, 1, 'NX', 'PX', DAY) then return 0 end
+    local budgets, touched = {}, {ledger_key, P .. 'f:' .. id}
     for _, l in ipairs(levels(7)) do
       if l.budget >= 0 then
         local k, ends = budget_key(l.scope, l.period, at)
-        redis.call('HINCRBY', k, 's', cost)
-        redis.call('PEXPIREAT', k, ends + DAY)
+        budgets[#budgets + 1] = {k, ends}
+        touched[#touched + 1] = k
       end
+    end
+    redis.call('EXISTS', unpack(touched))
+    if id ~= '' and not redis.call('SET', P .. 'f:' .. id, 1, 'NX', 'PX', DAY) then return 0 end
+    for _, b in ipairs(budgets) do
+      redis.call('HINCRBY', b[1], 's', cost)
+      redis.call('PEXPIREAT', b[1], b[2] + DAY)
     end
     ledger(at, field, cost, tokens)
     return 1
@@ -238,6 +250,9 @@ local function settle()
   local rk = P .. 'r:' .. id
   local entries = redis.call('GET', rk)
   if not entries then return 0 end
+  local touched = {ledger_key}
+  for _, key in string.gmatch(entries, ENTRY) do touched[#touched + 1] = key end
+  redis.call('EXISTS', unpack(touched))
   local reclaimed = string.sub(entries, 1, 2) == 'x\n'
   local minute = math.floor(now / MINUTE)
   for kind, key, amount in string.gmatch(entries, ENTRY) do
