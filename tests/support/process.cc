@@ -8,6 +8,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
+
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -144,6 +146,17 @@ std::string build_dir() {
 std::string source_dir() {
     const char* d = std::getenv("SY_SOURCE_DIR");
     return d ? d : SY_TEST_SOURCE_DIR;
+}
+
+std::string capture(const std::string& shell_command) {
+    std::string out;
+    if (FILE* f = popen((shell_command + " 2>&1").c_str(), "r")) {
+        char buf[4096];
+        size_t n;
+        while ((n = fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
+        pclose(f);
+    }
+    return out;
 }
 
 }  // namespace sy::test

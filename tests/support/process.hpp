@@ -33,6 +33,9 @@ private:
     std::string log_path_;
 };
 
+// Runs a shell command and returns what it printed (stdout and stderr).
+std::string capture(const std::string& shell_command);
+
 // A TCP port that was free a moment ago on 127.0.0.1.
 int free_port();
 // Waits until something accepts connections on 127.0.0.1:port.

@@ -2,6 +2,7 @@
 
 #include <csignal>
 #include <chrono>
+#include <cctype>
 #include <cstdio>
 #include <thread>
 
@@ -80,15 +81,7 @@ void RedisServer::thaw() {
 }
 
 std::string RedisServer::cli(const std::string& args) const {
-    std::string cmd = "redis-cli -h 127.0.0.1 -p " + std::to_string(port_) + " " + args + " 2>&1";
-    std::string out;
-    if (FILE* f = popen(cmd.c_str(), "r")) {
-        char buf[4096];
-        size_t n;
-        while ((n = fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
-        pclose(f);
-    }
-    return out;
+    return capture("redis-cli -h 127.0.0.1 -p " + std::to_string(port_) + " " + args);
 }
 
 RedisClusterProcess::RedisClusterProcess() {
@@ -203,6 +196,64 @@ bool RedisClusterProcess::migrate_slot(int slot, size_t from, size_t to) {
     for (auto& n : nodes_)
         if (n->ok()) n->cli("CLUSTER SETSLOT " + s + " NODE " + to_id);
     return true;
+}
+
+RedisSentinelGroup::RedisSentinelGroup() : dir_(make_temp_dir()) {
+    primary_ = std::make_unique<RedisServer>(free_port(), std::vector<std::string>{"--repl-diskless-sync-delay", "0"});
+    replica_ = std::make_unique<RedisServer>(
+        free_port(), std::vector<std::string>{"--replicaof", "127.0.0.1", std::to_string(primary_->port()),
+                                              "--repl-diskless-sync-delay", "0"});
+    if (!primary_->ok() || !replica_->ok()) {
+        log_ = "primary or replica did not start";
+        return;
+    }
+    for (int i = 0; i < 3; ++i) {
+        int port = free_port();
+        std::string conf = dir_ + "/sentinel-" + std::to_string(i) + ".conf";
+        write_file(conf, "port " + std::to_string(port) + "\nbind 127.0.0.1\ndir " + dir_ +
+                             "\nsentinel monitor mymaster 127.0.0.1 " + std::to_string(primary_->port()) +
+                             " 2\nsentinel down-after-milliseconds mymaster 1000\n"
+                             "sentinel failover-timeout mymaster 5000\n");
+        sentinels_.push_back(std::make_unique<Process>(std::vector<std::string>{"redis-server", conf, "--sentinel"},
+                                                       dir_ + "/sentinel-" + std::to_string(i) + ".log"));
+        sentinel_ports_.push_back(port);
+    }
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+    while (std::chrono::steady_clock::now() < deadline) {
+        bool synced = replica_->cli("INFO replication").find("master_link_status:up") != std::string::npos;
+        if (synced && primary_port() == primary_->port()) {
+            ready_ = true;
+            return;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    log_ = "sentinels or replica not ready";
+}
+
+RedisSentinelGroup::~RedisSentinelGroup() {
+    for (auto& s : sentinels_) s->stop(3000);
+    sentinels_.clear();
+    primary_.reset();
+    replica_.reset();
+    remove_tree(dir_);
+}
+
+std::vector<std::string> RedisSentinelGroup::sentinels() const {
+    std::vector<std::string> out;
+    for (int p : sentinel_ports_) out.push_back("127.0.0.1:" + std::to_string(p));
+    return out;
+}
+
+int RedisSentinelGroup::primary_port() {
+    for (int p : sentinel_ports_) {
+        std::string out =
+            capture("redis-cli -h 127.0.0.1 -p " + std::to_string(p) + " SENTINEL get-master-addr-by-name mymaster");
+        size_t nl = out.find('\n');
+        if (nl == std::string::npos || out.find("Could not") != std::string::npos) continue;
+        std::string port = out.substr(nl + 1);
+        if (!port.empty() && std::isdigit(static_cast<unsigned char>(port[0]))) return std::stoi(port);
+    }
+    return 0;
 }
 
 std::string gateway_binary() { return build_dir() + "/bin/switchyard"; }

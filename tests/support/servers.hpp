@@ -95,6 +95,28 @@ private:
     std::string log_;
 };
 
+// A primary, its replica and three sentinels monitoring it as "mymaster" (down after 1 s).
+class RedisSentinelGroup {
+public:
+    RedisSentinelGroup();
+    ~RedisSentinelGroup();
+    bool ok() const { return ready_; }
+    const std::string& log() const { return log_; }
+    RedisServer& primary() { return *primary_; }
+    RedisServer& replica() { return *replica_; }
+    std::vector<std::string> sentinels() const;
+    // The primary's port according to the first sentinel that answers (0 when none).
+    int primary_port();
+
+private:
+    std::string dir_;
+    std::unique_ptr<RedisServer> primary_, replica_;
+    std::vector<std::unique_ptr<Process>> sentinels_;
+    std::vector<int> sentinel_ports_;
+    bool ready_ = false;
+    std::string log_;
+};
+
 std::string gateway_binary();
 std::string plugin_dir();
 

@@ -50,6 +50,20 @@ struct DeploymentConfig {
                                  //   (default: the provider is in-process or its base_url is loopback)
 };
 
+// Output cap assumed for reservations when a model sets no max_output_tokens.
+constexpr int64_t kDefaultOutputCap = 4096;
+
+// Budget and rate limits of one level (a key, a team, or each end user of a team).
+struct LimitsConfig {
+    int64_t budget_nano_usd = -1;   // budget_usd (stored in nano-USD), -1 = no budget
+    std::string period = "d";       // period: daily ("d"), monthly ("m"), or a fixed window
+                                    //   "<N>s|m|h|d" (stored as "w<seconds>")
+    int64_t rpm = -1;               // rpm: requests per minute, -1 = unlimited
+    int64_t tpm = -1;               // tpm: tokens (prompt + output) per minute, -1 = unlimited
+    int64_t max_concurrent = -1;    // max_concurrent: requests in flight, -1 = unlimited
+    bool any() const { return budget_nano_usd >= 0 || rpm >= 0 || tpm >= 0 || max_concurrent >= 0; }
+};
+
 struct ModelConfig {
     std::string name;                    // models[].name (unique, not "auto", not router-*)
     double input_price_per_mtok = 0;     // models[].input_price_per_mtok (USD)
@@ -59,6 +73,7 @@ struct ModelConfig {
     int64_t max_output_tokens = 0;       // models[].max_output_tokens: output cap (0 = unknown; budgets
                                          //   and token limits then assume kDefaultOutputCap)
     int64_t context_window = 0;          // models[].context_window: 0 = unknown
+    LimitsConfig limits;                 // models[].limits: for all traffic to the model
     std::vector<std::string> aliases;    // models[].aliases
     std::vector<DeploymentConfig> deployments;  // models[].deployments (at least one)
 };
@@ -76,20 +91,6 @@ struct PluginsConfig {
     std::vector<std::string> search_paths;  // plugins.search_paths: dirs scanned for *.so
                                             //   (default: <binary dir>/../lib/switchyard/plugins)
     std::vector<std::string> load;          // plugins.load: extra .so paths
-};
-
-// Output cap assumed for reservations when a model sets no max_output_tokens.
-constexpr int64_t kDefaultOutputCap = 4096;
-
-// Budget and rate limits of one level (a key, a team, or each end user of a team).
-struct LimitsConfig {
-    int64_t budget_nano_usd = -1;   // budget_usd (stored in nano-USD), -1 = no budget
-    std::string period = "d";       // period: daily ("d"), monthly ("m"), or a fixed window
-                                    //   "<N>s|m|h|d" (stored as "w<seconds>")
-    int64_t rpm = -1;               // rpm: requests per minute, -1 = unlimited
-    int64_t tpm = -1;               // tpm: tokens (prompt + output) per minute, -1 = unlimited
-    int64_t max_concurrent = -1;    // max_concurrent: requests in flight, -1 = unlimited
-    bool any() const { return budget_nano_usd >= 0 || rpm >= 0 || tpm >= 0 || max_concurrent >= 0; }
 };
 
 struct ApiKeyConfig {
@@ -134,6 +135,9 @@ struct RedisConfig {
     bool cluster = false;            // state.redis.cluster: Redis Cluster (address and seeds are
                                      //   nodes to ask for the slot map)
     std::vector<std::string> seeds;  // state.redis.seeds: more HOST:PORT nodes (cluster)
+    std::vector<std::string> sentinels;  // state.redis.sentinel.addresses: HOST:PORT of sentinels
+    std::string sentinel_master;         // state.redis.sentinel.master: the monitored primary's name
+    std::string sentinel_password;       // state.redis.sentinel.password
 };
 
 struct StateConfig {

@@ -197,7 +197,7 @@ private:
 
     void parse_model(const NodeReader& node, ModelConfig& out) {
         MapReader m = node.map({"name", "input_price_per_mtok", "output_price_per_mtok", "cached_input_price_per_mtok",
-                                "max_output_tokens", "context_window", "aliases", "deployments"});
+                                "max_output_tokens", "context_window", "limits", "aliases", "deployments"});
         if (NodeReader name = m["name"]; name.get(out.name, Text::required)) claim_model_name(name, out.name);
         bool in = m["input_price_per_mtok"].get(out.input_price_per_mtok, kNonNegative);
         bool outp = m["output_price_per_mtok"].get(out.output_price_per_mtok, kNonNegative);
@@ -206,6 +206,7 @@ private:
             out.cached_input_price_per_mtok = out.input_price_per_mtok;
         m["max_output_tokens"].get(out.max_output_tokens, 1);
         m["context_window"].get(out.context_window, 0);
+        parse_limits(m["limits"], out.limits);
         for (const NodeReader& item : m["aliases"].list("a list of alias names")) {
             std::string alias;
             if (item.get(alias, Text::required) && claim_model_name(item, alias)) out.aliases.push_back(alias);

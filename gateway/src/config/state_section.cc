@@ -77,7 +77,7 @@ static bool parse_address(const NodeReader& at, const std::string& text, ListenA
 
 static void parse_redis(const NodeReader& node, RedisConfig& out) {
     MapReader m = node.map({"address", "username", "password", "db", "pool_size", "connect_timeout_ms",
-                            "command_timeout_ms", "cluster", "seeds"});
+                            "command_timeout_ms", "cluster", "seeds", "sentinel"});
     std::string address;
     ListenAddress parsed;
     if (NodeReader a = m["address"]; a.get(address, Text::non_empty) && parse_address(a, address, parsed)) {
@@ -96,6 +96,17 @@ static void parse_redis(const NodeReader& node, RedisConfig& out) {
     m["connect_timeout_ms"].get(out.connect_timeout_ms, 1);
     m["command_timeout_ms"].get(out.command_timeout_ms, 1);
     if (out.db != 0 && out.cluster) m["db"].fail("Redis Cluster has only database 0");
+    NodeReader sentinel = m["sentinel"];
+    if (!sentinel.has_value()) return;
+    MapReader sm = sentinel.map({"master", "addresses", "password"});
+    sm["master"].get(out.sentinel_master, Text::required);
+    sm["password"].get(out.sentinel_password);
+    for (const NodeReader& item : sm["addresses"].list("a list of HOST:PORT")) {
+        std::string address;
+        if (item.get(address, Text::required) && parse_address(item, address, parsed)) out.sentinels.push_back(address);
+    }
+    if (out.sentinels.empty() && sentinel.ok()) sm["addresses"].fail("needs at least one sentinel (HOST:PORT)");
+    if (out.cluster) sentinel.fail("cannot be combined with cluster: true");
 }
 
 void parse_state(const NodeReader& node, StateConfig& out) {

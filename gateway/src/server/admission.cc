@@ -132,6 +132,64 @@ Usage usage_of(const ChatRequest& req, const CallOutcome& out) {
     return u;
 }
 
+namespace {
+
+// The model's own limits, over all its traffic, in a group of their own (not in spend reports:
+// the key's ledger has the spend).
+bool model_principal(const config::ModelConfig& model, state::Principal& out) {
+    if (!model.limits.any()) return false;
+    out.group = "m:" + model.name;
+    out.levels = {{"model:" + model.name, "model", "model '" + model.name + "'", model.limits}};
+    out.ledger_field.clear();
+    return true;
+}
+
+bool budget_or_tokens_limited(const state::Principal& who) {
+    for (const auto& l : who.levels)
+        if (l.limits.budget_nano_usd >= 0 || l.limits.tpm >= 0) return true;
+    return false;
+}
+
+}  // namespace
+
+std::optional<ApiError> admit_request(state::Limiter& limiter, const config::Config& cfg, const state::KeyPtr& key,
+                                      ChatRequest& chat, const config::ModelConfig& model,
+                                      Poco::Net::HTTPServerResponse& resp, Reservation& for_key,
+                                      Reservation& for_model) {
+    state::Principal who, model_who;
+    bool key_limited = key && build_principal(cfg, *key, chat, model.name, who);
+    bool model_limited = model_principal(model, model_who);
+    if (key && !key_limited) for_key = Reservation(&limiter, std::move(who), std::nullopt);  // spend ledger only
+    if (!key_limited && !model_limited) return std::nullopt;
+
+    int64_t cap = output_cap(model, chat);
+    if (chat.max_tokens > cap && ((key_limited && budget_or_tokens_limited(who)) ||
+                                  (model_limited && budget_or_tokens_limited(model_who)))) {
+        clamp_max_tokens(chat, cap);
+        resp.set("x-switchyard-max-tokens-clamped", std::to_string(cap));
+    }
+    const int64_t cost = model.priced ? cost_nano_usd(model, chat.prompt_tokens, 0, cap) : 0;
+    const int64_t tokens = chat.prompt_tokens + cap;
+    std::optional<state::Admission> key_admitted;
+    if (key_limited) {
+        state::Admission a = limiter.admit(who, cost, tokens);
+        if (a.result != state::Admission::Result::admitted) return admission_error(a, who);
+        set_ratelimit_headers(resp, a);
+        key_admitted = std::move(a);
+    }
+    if (model_limited) {
+        state::Admission m = limiter.admit(model_who, cost, tokens);
+        if (m.result != state::Admission::Result::admitted) {
+            if (key_admitted) limiter.settle(who, *key_admitted, 0, 0);  // nothing stays reserved
+            return admission_error(m, model_who);
+        }
+        if (!key_admitted) set_ratelimit_headers(resp, m);
+        for_model = Reservation(&limiter, std::move(model_who), std::move(m));
+    }
+    if (key_admitted) for_key = Reservation(&limiter, std::move(who), std::move(key_admitted));
+    return std::nullopt;
+}
+
 ApiError admission_error(const state::Admission& a, const state::Principal& who) {
     if (a.result == state::Admission::Result::unavailable)
         return {503, "api_error", "state_store_unavailable",

@@ -78,6 +78,15 @@ private:
     std::optional<state::Admission> admitted_;
 };
 
+// Checks and reserves everything that limits this request: the key's levels (key, team, end
+// user) and the model's own limits, each in one store call; on a refusal nothing stays
+// reserved. Clamps max_tokens to the model's cap when a budget or token limit applies, and sets
+// the x-ratelimit-* headers. Fills the reservations the caller settles after the answer.
+std::optional<ApiError> admit_request(state::Limiter& limiter, const config::Config& cfg, const state::KeyPtr& key,
+                                      ChatRequest& chat, const config::ModelConfig& model,
+                                      Poco::Net::HTTPServerResponse& resp, Reservation& for_key,
+                                      Reservation& for_model);
+
 // 429 (limit or budget, with Retry-After) or 503 (store unavailable in closed mode).
 ApiError admission_error(const state::Admission& a, const state::Principal& who);
 

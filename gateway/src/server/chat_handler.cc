@@ -100,11 +100,6 @@ std::function<void(double&, double&)> budget_reader(state::Limiter& limiter, con
     };
 }
 
-bool budget_or_tokens_limited(const state::Principal& who) {
-    for (const auto& l : who.levels)
-        if (l.limits.budget_nano_usd >= 0 || l.limits.tpm >= 0) return true;
-    return false;
-}
 
 }  // namespace
 
@@ -132,7 +127,6 @@ void ChatHandler::handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HT
     if (auto err = parse_chat_request(std::move(body), chat, policies)) return send_error(req, resp, *err);
     if (key)
         if (auto err = check_model_allowed(*key, chat.model)) return send_error(req, resp, *err);
-    state::Limiter* limiter = key ? gateway_.limiter() : nullptr;
 
     routing::RouteDecision decision;
     std::vector<std::pair<std::string, std::string>> headers;
@@ -141,8 +135,8 @@ void ChatHandler::handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HT
     if (policies) {
         headers = lower_case_headers(req);
         route_ctx = {&headers, key.get(), static_cast<int64_t>(std::time(nullptr))};
-        if (limiter) {
-            budget = budget_reader(*limiter, cfg, *key, chat);
+        if (key && gateway_.limiter()) {
+            budget = budget_reader(*gateway_.limiter(), cfg, *key, chat);
             route_ctx.budget_source = &budget;
         }
     }
@@ -152,29 +146,17 @@ void ChatHandler::handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HT
     resp.set("x-switchyard-route", decision.reason);
     const config::ModelConfig& model = *decision.model->config;
 
-    Reservation reservation;
-    state::Principal who;
-    if (limiter && !build_principal(cfg, *key, chat, model.name, who)) {
-        reservation = Reservation(limiter, std::move(who), std::nullopt);  // spend ledger only
-    } else if (limiter) {
-        int64_t cap = output_cap(model, chat);
-        if (chat.max_tokens > cap && budget_or_tokens_limited(who)) {
-            clamp_max_tokens(chat, cap);
-            resp.set("x-switchyard-max-tokens-clamped", std::to_string(cap));
-        }
-        int64_t reserve = model.priced ? cost_nano_usd(model, chat.prompt_tokens, 0, cap) : 0;
-        state::Admission admitted = limiter->admit(who, reserve, chat.prompt_tokens + cap);
-        if (admitted.result != state::Admission::Result::admitted)
-            return send_error(req, resp, admission_error(admitted, who));
-        set_ratelimit_headers(resp, admitted);
-        reservation = Reservation(limiter, std::move(who), std::move(admitted));
-    }
+    Reservation for_key, for_model;
+    if (state::Limiter* limiter = gateway_.limiter())
+        if (auto err = admit_request(*limiter, cfg, key, chat, model, resp, for_key, for_model))
+            return send_error(req, resp, *err);
 
     CallContext ctx{req, resp, chat, request_id, decision, client_fd(req), kMaxUpstreamBody};
     CallOutcome out = call_provider(ctx);
     Usage used = usage_of(chat, out);
-    reservation.settle(model.priced ? cost_nano_usd(model, used.input, used.cached, used.output) : 0,
-                       used.input + used.output);
+    const int64_t cost = model.priced ? cost_nano_usd(model, used.input, used.cached, used.output) : 0;
+    for_key.settle(cost, used.input + used.output);
+    for_model.settle(cost, used.input + used.output);
     record_metrics(*decision.model, *decision.deployment, chat, out, started_ns);
     if (!out.client_gone && (out.stream_error || out.status >= 500 || out.status == 429)) {
         const char* kind = out.stream_error ? "stream_interrupted" : out.status == 504 ? "timeout"

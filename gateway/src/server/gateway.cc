@@ -82,7 +82,9 @@ bool same_state(const config::StateConfig& a, const config::StateConfig& b) {
            a.local_share == b.local_share && a.reservation_ttl_ms == b.reservation_ttl_ms && x.host == y.host &&
            x.port == y.port && x.username == y.username && x.password == y.password && x.db == y.db &&
            x.pool_size == y.pool_size && x.connect_timeout_ms == y.connect_timeout_ms &&
-           x.command_timeout_ms == y.command_timeout_ms && x.cluster == y.cluster && x.seeds == y.seeds;
+           x.command_timeout_ms == y.command_timeout_ms && x.cluster == y.cluster && x.seeds == y.seeds &&
+           x.sentinels == y.sentinels && x.sentinel_master == y.sentinel_master &&
+           x.sentinel_password == y.sentinel_password;
 }
 
 }  // namespace
@@ -100,6 +102,9 @@ void Gateway::start_state(const config::Config& cfg) {
         o.pool_size = s.redis.pool_size;
         o.connect_timeout_ms = s.redis.connect_timeout_ms;
         o.command_timeout_ms = s.redis.command_timeout_ms;
+        o.sentinels = s.redis.sentinels;
+        o.sentinel_master = s.redis.sentinel_master;
+        o.sentinel_password = s.redis.sentinel_password;
         std::string address = o.host + ":" + std::to_string(o.port);
         if (s.redis.cluster) {
             std::vector<std::string> seeds{address};
@@ -108,7 +113,10 @@ void Gateway::start_state(const config::Config& cfg) {
             log::info("state", "state store: redis cluster, seeds " + address + (s.redis.seeds.empty() ? "" : " and more"));
         } else {
             store_ = std::make_shared<state::RedisStore>(o);
-            log::info("state", "state store: redis at " + address);
+            log::info("state", o.sentinels.empty() ? "state store: redis at " + address
+                                                   : "state store: redis primary '" + o.sentinel_master +
+                                                         "' found through " + std::to_string(o.sentinels.size()) +
+                                                         " sentinels");
         }
     } else {
         store_ = std::make_shared<state::MemoryStore>();

@@ -235,6 +235,7 @@ Reply NativeLimits::settle(Group& g, std::span<const std::string> args, int64_t 
     int64_t cost = num(args[2]), tokens = num(args[3]), at = num(args[4]);
     if (at <= 0) at = now;
     auto ledger = [&] {
+        if (args[5].empty()) return;  // a level kept apart from spend reporting (a model's limits)
         auto& row = g.ledger[floor_div(at, kDay)][args[5]];
         row[0] += cost;
         row[1] += 1;

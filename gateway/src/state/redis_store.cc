@@ -48,10 +48,42 @@ bool RedisStore::healthy() const {
     return failures_.load(std::memory_order_relaxed) < opt_.breaker_failures;
 }
 
+bool RedisStore::resolve_primary(std::string& host, int& port, std::string& why) {
+    for (const std::string& address : opt_.sentinels) {
+        size_t colon = address.rfind(':');
+        if (colon == std::string::npos) continue;
+        std::string s_host = address.substr(0, colon);
+        int s_port = std::atoi(address.c_str() + colon + 1);
+        redisContext* c = redisConnectWithTimeout(s_host.c_str(), s_port, to_timeval(opt_.connect_timeout_ms));
+        if (!c || c->err) {
+            why = "sentinel " + address + ": " + (c ? c->errstr : "out of memory");
+            if (c) redisFree(c);
+            continue;
+        }
+        redisSetTimeout(c, to_timeval(opt_.command_timeout_ms));
+        bool broken = false;
+        if (!opt_.sentinel_password.empty())
+            run_on(c, std::vector<std::string>{"AUTH", opt_.sentinel_password}, broken);
+        Reply r = run_on(c, std::vector<std::string>{"SENTINEL", "get-master-addr-by-name", opt_.sentinel_master}, broken);
+        redisFree(c);
+        if (r.type == Reply::Type::array && r.elements.size() == 2) {
+            host = std::string(r.str_at(0));
+            port = static_cast<int>(r.int_at(1));
+            return true;
+        }
+        why = "sentinel " + address + " does not know '" + opt_.sentinel_master + "'" + (r.str.empty() ? "" : ": " + r.str);
+    }
+    if (why.empty()) why = "no sentinel configured";
+    return false;
+}
+
 redisContext* RedisStore::connect(std::string& why) {
-    redisContext* c = redisConnectWithTimeout(opt_.host.c_str(), opt_.port, to_timeval(opt_.connect_timeout_ms));
+    std::string host = opt_.host;
+    int port = opt_.port;
+    if (!opt_.sentinels.empty() && !resolve_primary(host, port, why)) return nullptr;
+    redisContext* c = redisConnectWithTimeout(host.c_str(), port, to_timeval(opt_.connect_timeout_ms));
     if (!c || c->err) {
-        why = "redis " + opt_.host + ":" + std::to_string(opt_.port) + ": " + (c ? c->errstr : "out of memory");
+        why = "redis " + host + ":" + std::to_string(port) + ": " + (c ? c->errstr : "out of memory");
         if (c) redisFree(c);
         return nullptr;
     }
@@ -67,6 +99,14 @@ redisContext* RedisStore::connect(std::string& why) {
         Reply r = run_on(c, hello, broken);
         if (!r.ok()) {
             why = "redis AUTH: " + r.str;
+            redisFree(c);
+            return nullptr;
+        }
+    }
+    if (!opt_.sentinels.empty()) {  // the sentinels may still name a primary that was just demoted
+        Reply role = run_on(c, std::vector<std::string>{"ROLE"}, broken);
+        if (role.type != Reply::Type::array || role.str_at(0) != "master") {
+            why = "redis " + host + ":" + std::to_string(port) + " is not the primary (yet)";
             redisFree(c);
             return nullptr;
         }
@@ -174,6 +214,11 @@ Reply RedisStore::run(std::span<const std::string> argv) {
     }
     bool broken = false;
     Reply r = run_on(c, argv, broken);
+    if (r.type == Reply::Type::error && r.str.starts_with("READONLY")) {
+        // This node was demoted to a replica by a failover: drop its connections, find the new primary.
+        broken = true;
+        r = Reply::failed("redis: " + r.str);
+    }
     release(c, broken);
     record(!broken);
     return r;

@@ -25,6 +25,12 @@ struct RedisOptions {
     int pool_size = 16;
     int connect_timeout_ms = 50;
     int command_timeout_ms = 50;
+    // Sentinel: when set, the primary's address is asked of these sentinels for `sentinel_master`
+    // on every new connection (host/port above are then unused), and a node that is no longer
+    // the primary is left for the new one.
+    std::vector<std::string> sentinels;  // HOST:PORT
+    std::string sentinel_master;
+    std::string sentinel_password;
     int breaker_failures = 3;        // consecutive failures that open the breaker
     int breaker_cooldown_ms = 500;   // first open period; doubles on repeat up to 5 s
 };
@@ -56,6 +62,8 @@ private:
     redisContext* acquire(std::string& why);
     void release(redisContext* ctx, bool broken);
     redisContext* connect(std::string& why);
+    // The primary's address according to the sentinels; false with `why` when none answers.
+    bool resolve_primary(std::string& host, int& port, std::string& why);
     bool breaker_allows();
     void record(bool ok);
 

@@ -2,7 +2,6 @@
 // instances behind the load balancer, and `stop` leaves no process behind.
 #include <gtest/gtest.h>
 
-#include <cstdio>
 #include <map>
 
 #include "support/http_client.hpp"
@@ -12,16 +11,7 @@
 namespace sy::test {
 namespace {
 
-std::string run(const std::string& cmd) {
-    std::string out;
-    if (FILE* f = popen((cmd + " 2>&1").c_str(), "r")) {
-        char buf[4096];
-        size_t n;
-        while ((n = fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
-        pclose(f);
-    }
-    return out;
-}
+std::string run(const std::string& cmd) { return capture(cmd); }
 
 std::map<std::string, std::string> env_file(const std::string& path) {
     std::map<std::string, std::string> out;

@@ -196,6 +196,26 @@ TEST_F(TwoInstances, AHugeMaxTokensIsClampedAndDoesNotBlockTheKey) {
     for (int i = 0; i < 3; ++i) EXPECT_EQ(post_chat(port(i), small_chat(), bearer("sk-app")).status, 200) << i;
 }
 
+TEST_F(TwoInstances, AModelsOwnLimitHoldsForEveryKeyAndAnonymousTraffic) {
+    StateSetup s;
+    s.key_limits = "{rpm: 1000}";
+    s.model_limits = "{rpm: 10}";
+    s.extra_keys = "    - {key: sk-other, id: other}\n";
+    start(s);
+    int ok = 0, limited = 0;
+    for (int i = 0; i < 16; ++i) {
+        HttpResponse r = post_chat(port(i), small_chat(), bearer(i % 2 ? "sk-app" : "sk-other"));
+        if (r.status == 200) ++ok;
+        else if (r.status == 429 && r.body.find("model 'm'") != std::string::npos) ++limited;
+        else ADD_FAILURE() << r.status << " " << r.body;
+    }
+    EXPECT_EQ(ok, 10);
+    EXPECT_EQ(limited, 6);
+    // The key's own window counted only what the model let through: nothing stays reserved.
+    std::string usage = settled_usage(port(0));
+    EXPECT_NE(usage.find("\"reserved_usd\":0.0"), std::string::npos) << usage;
+}
+
 TEST_F(TwoInstances, PoliciesSeeTheSharedBudgetBeforeItRunsOut) {
     std::string dir = make_temp_dir();
     write_file(dir + "/budget.lua", R"(

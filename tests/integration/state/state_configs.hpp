@@ -22,6 +22,7 @@ struct StateSetup {
     int max_threads = 64;
     std::string extra_yaml;     // more top-level sections (e.g. policies)
     bool cluster = false;       // redis_port is a node of a Redis Cluster
+    std::string model_limits;   // limits of model m (empty: none)
 };
 
 inline std::string state_config(const FakeUpstream& fake, int redis_port, const StateSetup& s) {
@@ -47,7 +48,7 @@ models:
     input_price_per_mtok: 1000
     output_price_per_mtok: 1000
     max_output_tokens: 10
-    deployments: [{provider: fake}]
+)" + (s.model_limits.empty() ? "" : "    limits: " + s.model_limits + "\n") + R"(    deployments: [{provider: fake}]
 state:
 )" + state + "  on_failure: " + s.on_failure + "\n  local_share: " + s.local_share + R"(
   reservation_ttl_ms: 5000

@@ -368,6 +368,14 @@ TEST(ConfigValidationTest, RefusesBadLimitsAndStateSettingsNamingTheKey) {
     EXPECT_THAT(load_error("state: {redis: {cluster: true, db: 2}}"),
                 StartsWith("state.redis.db: Redis Cluster has only database 0"));
     EXPECT_THAT(load_error("state: {reservation_ttl_ms: 86400000}"), StartsWith("state.reservation_ttl_ms: must be at most"));
+    EXPECT_THAT(load_error("state: {redis: {sentinel: {master: m}}}"),
+                StartsWith("state.redis.sentinel.addresses: needs at least one sentinel"));
+    EXPECT_THAT(load_error("state: {redis: {sentinel: {addresses: ['127.0.0.1:26379']}}}"),
+                StartsWith("state.redis.sentinel.master: is required"));
+    EXPECT_THAT(load_error("state: {redis: {cluster: true, sentinel: {master: m, addresses: ['127.0.0.1:1']}}}"),
+                StartsWith("state.redis.sentinel: cannot be combined with cluster"));
+    EXPECT_THAT(load_error("models: [{name: a, limits: {rpm: x}, deployments: [{provider: p}]}]"),
+                StartsWith("models[0].limits.rpm: expected an integer"));
     EXPECT_THAT(load_error("auth: {keys: [{key: k, id: 'a b'}]}"), StartsWith("auth.keys[0].id: invalid key id 'a b'"));
     EXPECT_THAT(load_error("auth: {keys: [{key: k, models: [nope]}]}"),
                 StartsWith("auth.keys[0].models[0]: unknown model 'nope'"));

@@ -212,6 +212,7 @@ local function admit()
 end
 
 local function ledger(at, field, cost, tokens)
+  if field == '' then return end  -- a level kept apart from spend reporting (a model's limits)
   local day = math.floor(at / DAY)
   local k = P .. 'd:' .. fmt(day)
   redis.call('HINCRBY', k, field .. '|c', cost)
