@@ -50,6 +50,9 @@ struct DeploymentConfig {
                                  //   (default: the provider is in-process or its base_url is loopback)
 };
 
+// What budget and limit checks do while the shared store is unreachable.
+enum class OnStoreFailure { open, closed, local };
+
 // Output cap assumed for reservations when a model sets no max_output_tokens.
 constexpr int64_t kDefaultOutputCap = 4096;
 
@@ -61,6 +64,8 @@ struct LimitsConfig {
     int64_t rpm = -1;               // rpm: requests per minute, -1 = unlimited
     int64_t tpm = -1;               // tpm: tokens (prompt + output) per minute, -1 = unlimited
     int64_t max_concurrent = -1;    // max_concurrent: requests in flight, -1 = unlimited
+    std::optional<OnStoreFailure> on_store_failure;  // on_store_failure: this level's degraded mode
+                                                     //   (default: state.on_failure)
     bool any() const { return budget_nano_usd >= 0 || rpm >= 0 || tpm >= 0 || max_concurrent >= 0; }
 };
 
@@ -109,6 +114,8 @@ struct AuthConfig {
     bool required = false;              // auth.required: false = no key needed
     std::vector<ApiKeyConfig> keys;     // auth.keys
     std::string admin_key;              // auth.admin_key: for /admin (empty = admin disabled)
+    std::vector<std::string> anonymous_paths;  // auth.anonymous_paths: paths that need no key even
+                                               //   when auth.required (e.g. /v1/models)
     int key_cache_ttl_ms = 2000;        // auth.key_cache_ttl_ms: how long an instance trusts its copy
                                         //   of an admin-API key (revocations reach other instances
                                         //   within this time)
@@ -119,9 +126,6 @@ struct TeamConfig {
     LimitsConfig limits;        // teams[].limits: the whole team
     LimitsConfig user_limits;   // teams[].user_limits: each end user of the team
 };
-
-// What budget and limit checks do while the shared store is unreachable.
-enum class OnStoreFailure { open, closed, local };
 
 struct RedisConfig {
     std::string host = "127.0.0.1";  // state.redis.address (HOST:PORT)

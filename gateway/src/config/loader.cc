@@ -293,8 +293,16 @@ private:
     }
 
     void parse_auth(const NodeReader& node, AuthConfig& out) {
-        MapReader m = node.map({"required", "keys", "admin_key", "key_cache_ttl_ms"});
+        MapReader m = node.map({"required", "keys", "admin_key", "key_cache_ttl_ms", "anonymous_paths"});
         m["required"].get(out.required);
+        for (const NodeReader& item : m["anonymous_paths"].list("a list of paths such as /v1/models")) {
+            std::string path;
+            if (!item.get(path, Text::required)) continue;
+            if (path != "/v1/models" && path != "/v1/chat/completions" && path != "/chat/completions")
+                item.fail("'" + path + "' is not a path that takes client keys (expected /v1/models, " +
+                          "/v1/chat/completions or /chat/completions)");
+            out.anonymous_paths.push_back(path);
+        }
         m["key_cache_ttl_ms"].get(out.key_cache_ttl_ms, 0);
         NodeReader keys = m["keys"];
         NameTable ids;

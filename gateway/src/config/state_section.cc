@@ -31,8 +31,24 @@ std::string period_spec(const std::string& text) {
 
 }  // namespace
 
+// open | closed | local
+bool parse_on_failure(const NodeReader& node, OnStoreFailure& out) {
+    std::string mode;
+    if (!node.get(mode)) return false;
+    if (mode == "open") out = OnStoreFailure::open;
+    else if (mode == "closed") out = OnStoreFailure::closed;
+    else if (mode == "local") out = OnStoreFailure::local;
+    else {
+        node.fail("expected 'open', 'closed' or 'local', got '" + mode + "'");
+        return false;
+    }
+    return true;
+}
+
 void parse_limits(const NodeReader& node, LimitsConfig& out) {
-    MapReader m = node.map({"budget_usd", "period", "rpm", "tpm", "max_concurrent"});
+    MapReader m = node.map({"budget_usd", "period", "rpm", "tpm", "max_concurrent", "on_store_failure"});
+    OnStoreFailure mode;
+    if (parse_on_failure(m["on_store_failure"], mode)) out.on_store_failure = mode;
     std::optional<double> budget;
     if (m["budget_usd"].get(budget, Bounds{.min = 0, .max = 1e9}) && budget)
         out.budget_nano_usd = static_cast<int64_t>(std::llround(*budget * 1e9));
@@ -121,14 +137,7 @@ void parse_state(const NodeReader& node, StateConfig& out) {
     if (prefix.get(out.key_prefix, Text::non_empty) &&
         out.key_prefix.find_first_of("{} \t\r\n") != std::string::npos)
         prefix.fail("must not contain braces or white space, got '" + out.key_prefix + "'");
-    NodeReader on_failure = m["on_failure"];
-    std::string mode;
-    if (on_failure.get(mode)) {
-        if (mode == "open") out.on_failure = OnStoreFailure::open;
-        else if (mode == "closed") out.on_failure = OnStoreFailure::closed;
-        else if (mode == "local") out.on_failure = OnStoreFailure::local;
-        else on_failure.fail("expected 'open', 'closed' or 'local', got '" + mode + "'");
-    }
+    parse_on_failure(m["on_failure"], out.on_failure);
     m["local_share"].get(out.local_share, Bounds{.min = 0, .max = 1, .min_exclusive = true});
     NodeReader ttl = m["reservation_ttl_ms"];
     if (ttl.get(out.reservation_ttl_ms, 1000) && out.reservation_ttl_ms > 6 * 3600 * 1000)

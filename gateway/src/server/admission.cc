@@ -50,12 +50,17 @@ std::optional<ApiError> authenticate(Gateway& g, const routing::Runtime& rt, con
                                      state::KeyPtr& key) {
     const config::AuthConfig& auth = rt.config().auth;
     key.reset();
+    const std::string& path = req.getURI();
+    const bool required =
+        auth.required && std::find_if(auth.anonymous_paths.begin(), auth.anonymous_paths.end(), [&](const std::string& p) {
+                             return path.compare(0, path.find('?'), p) == 0;
+                         }) == auth.anonymous_paths.end();
     // No key can be known (none configured, no admin API to create one): everyone is anonymous,
     // without hashing whatever the client sent.
-    if (!auth.required && auth.keys.empty() && auth.admin_key.empty()) return std::nullopt;
+    if (!required && auth.keys.empty() && auth.admin_key.empty()) return std::nullopt;
     std::string_view token = bearer_token(req);
     if (token.empty()) {
-        if (!auth.required) return std::nullopt;
+        if (!required) return std::nullopt;
         return ApiError::unauthorized("Missing API key: send Authorization: Bearer <key>");
     }
     std::string hash = state::key_hash(token);
@@ -65,7 +70,7 @@ std::optional<ApiError> authenticate(Gateway& g, const routing::Runtime& rt, con
         case state::KeyStore::Found::yes: break;
         case state::KeyStore::Found::no: break;
         case state::KeyStore::Found::unavailable:
-            if (!auth.required) return std::nullopt;
+            if (!required) return std::nullopt;
             return ApiError{503, "api_error", "key_store_unavailable",
                             "Cannot verify the API key: the state store is unreachable", {}, "1"};
         }
@@ -74,7 +79,7 @@ std::optional<ApiError> authenticate(Gateway& g, const routing::Runtime& rt, con
         key.reset();
         return ApiError::unauthorized("This API key has been revoked");
     }
-    if (!key && auth.required) return ApiError::unauthorized("Invalid API key");
+    if (!key && required) return ApiError::unauthorized("Invalid API key");
     return std::nullopt;  // unknown keys are anonymous while auth is not required
 }
 

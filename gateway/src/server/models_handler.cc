@@ -3,6 +3,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "server/admission.hpp"
 #include "server/http_util.hpp"
 
 namespace sy::server {
@@ -27,6 +28,8 @@ void write_model(rapidjson::Writer<rapidjson::StringBuffer>& w, const std::strin
 
 void models(Gateway& g, Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) {
     auto rt = g.runtime();
+    state::KeyPtr key;  // like the API it mirrors, listing models needs a key when auth.required
+    if (auto err = authenticate(g, *rt, req, key)) return send_error(req, resp, *err);
     rapidjson::StringBuffer sb;
     rapidjson::Writer<rapidjson::StringBuffer> w(sb);
     w.StartObject();

@@ -84,8 +84,7 @@ Reply timed_eval(Store& store, const char* op, std::span<const std::string> keys
 
 Limiter::Limiter(std::shared_ptr<Store> store, LimiterOptions options)
     : store_(std::move(store)), opt_(std::move(options)), instance_(random_hex(6)) {
-    if (opt_.on_failure == config::OnStoreFailure::local && store_->kind() != "memory")
-        local_ = std::make_unique<MemoryStore>();
+    if (store_->kind() != "memory") local_ = std::make_unique<MemoryStore>();  // for `local` levels
     if (store_->kind() != "memory") background_ = std::thread([this] { background(); });
 }
 
@@ -156,6 +155,21 @@ Admission Limiter::admit_in(Store& store, const Principal& who, int64_t cost_nan
     return a;
 }
 
+// The strictest degraded mode of the request's levels (closed, then local, then open); a level
+// without its own on_store_failure follows state.on_failure.
+config::OnStoreFailure Limiter::degraded_mode(const Principal& who) const {
+    auto rank = [](config::OnStoreFailure m) {
+        return m == config::OnStoreFailure::closed ? 2 : m == config::OnStoreFailure::local ? 1 : 0;
+    };
+    if (who.levels.empty()) return opt_.on_failure;
+    config::OnStoreFailure mode = config::OnStoreFailure::open;
+    for (const Level& l : who.levels) {
+        config::OnStoreFailure m = l.limits.on_store_failure.value_or(opt_.on_failure);
+        if (rank(m) > rank(mode)) mode = m;
+    }
+    return mode;
+}
+
 Admission Limiter::admit(const Principal& who, int64_t cost_nano, int64_t tokens) {
     Reply failure;
     Admission a = admit_in(*store_, who, cost_nano, tokens, 1.0, failure);
@@ -167,7 +181,7 @@ Admission Limiter::admit(const Principal& who, int64_t cost_nano, int64_t tokens
     // A script error is a bug rather than an outage, but its answer is as unknown: the same mode applies.
     if (failure.type == Reply::Type::error) log::error("state", "limits script failed: " + failure.str);
     else set_degraded(true, failure.str);
-    switch (opt_.on_failure) {
+    switch (degraded_mode(who)) {
     case config::OnStoreFailure::closed: return a;  // unavailable: the caller answers 503
     case config::OnStoreFailure::local:
         if (local_) {

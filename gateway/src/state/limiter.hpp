@@ -109,6 +109,7 @@ private:
     std::vector<std::string> settle_args(const Principal& who, const std::string& id, int64_t cost_nano,
                                          int64_t tokens) const;
     void set_degraded(bool on, const std::string& why);
+    config::OnStoreFailure degraded_mode(const Principal& who) const;
     void background();
     void send_queued();
     void park_failed(std::vector<PendingCharge>& calls, const std::vector<Reply>& replies);

@@ -46,6 +46,22 @@ TEST_F(KeysTest, RequestsWithoutAValidKeyGet401) {
     EXPECT_EQ(post_chat(gw_[0]->port(), small_chat(), {{"x-api-key", "sk-app"}}).status, 200);
 }
 
+TEST_F(KeysTest, ListingModelsNeedsAKeyUnlessItsPathIsAnonymous) {
+    HttpClient c(gw_[0]->port());
+    EXPECT_EQ(c.request("GET", "/v1/models").status, 401);
+    HttpClient d(gw_[0]->port());
+    EXPECT_EQ(d.request("GET", "/v1/models", "", bearer("sk-app")).status, 200);
+    FakeUpstream fake;
+    StateSetup s;
+    std::string yaml = state_config(fake, redis_.port(), s);
+    yaml.replace(yaml.find("  required: true\n"), 17, "  required: true\n  anonymous_paths: [/v1/models]\n");
+    GatewayProcess open_listing(yaml);
+    ASSERT_TRUE(open_listing.ok()) << open_listing.log();
+    HttpClient e(open_listing.port());
+    EXPECT_EQ(e.request("GET", "/v1/models").status, 200);
+    EXPECT_EQ(post_chat(open_listing.port(), small_chat()).status, 401) << "chat still needs a key";
+}
+
 TEST_F(KeysTest, AKeyMayOnlyUseItsModels) {
     HttpResponse r = post_chat(gw_[0]->port(), R"({"model": "auto", "messages": [{"role": "user", "content": "x"}]})",
                                bearer("sk-limited"));

@@ -374,6 +374,10 @@ TEST(ConfigValidationTest, RefusesBadLimitsAndStateSettingsNamingTheKey) {
                 StartsWith("state.redis.sentinel.master: is required"));
     EXPECT_THAT(load_error("state: {redis: {cluster: true, sentinel: {master: m, addresses: ['127.0.0.1:1']}}}"),
                 StartsWith("state.redis.sentinel: cannot be combined with cluster"));
+    EXPECT_THAT(load_error("auth: {anonymous_paths: [/admin/keys]}"),
+                StartsWith("auth.anonymous_paths[0]: '/admin/keys' is not a path that takes client keys"));
+    EXPECT_THAT(load_error("teams: [{name: t, limits: {on_store_failure: maybe}}]"),
+                StartsWith("teams[0].limits.on_store_failure: expected 'open', 'closed' or 'local'"));
     EXPECT_THAT(load_error("models: [{name: a, limits: {rpm: x}, deployments: [{provider: p}]}]"),
                 StartsWith("models[0].limits.rpm: expected an integer"));
     EXPECT_THAT(load_error("auth: {keys: [{key: k, id: 'a b'}]}"), StartsWith("auth.keys[0].id: invalid key id 'a b'"));

@@ -102,6 +102,22 @@ TEST(LimiterTest, SettlementsSentInTheBackgroundAllArriveAndNoneIsLostAtShutdown
     EXPECT_EQ(reader->outstanding(p.group), 0);
 }
 
+TEST(LimiterTest, EachLevelMayChooseItsDegradedModeAndTheStrictestApplies) {
+    test::RedisServer redis;
+    auto limiter = limiter_for(redis, config::OnStoreFailure::open);
+    config::LimitsConfig strict = limits(1000), lenient = limits(1000);
+    strict.on_store_failure = config::OnStoreFailure::closed;
+    lenient.on_store_failure = config::OnStoreFailure::open;
+    Principal both = principal("modes", lenient, strict);  // key lenient, team strict
+    Principal key_only = principal("modes-open", lenient);
+    redis.kill();
+    EXPECT_EQ(limiter->admit(both, 1, 1).result, Admission::Result::unavailable) << "the team's closed wins";
+    EXPECT_EQ(limiter->admit(key_only, 1, 1).where, Admission::Where::unenforced);
+    auto closed_by_default = limiter_for(redis, config::OnStoreFailure::closed);
+    EXPECT_EQ(closed_by_default->admit(key_only, 1, 1).where, Admission::Where::unenforced)
+        << "a level's own mode beats state.on_failure";
+}
+
 TEST(LimiterTest, ReplayedSpendIsChargedOnceEvenIfReplayedTwice) {
     auto store = std::make_shared<MemoryStore>();
     Limiter limiter(store, {});
