@@ -44,6 +44,10 @@ private:
 
 // Buckets for LLM request latencies: milliseconds to minutes.
 const std::vector<double>& latency_buckets();
+// process_* metrics of this process (CPU, memory, threads, descriptors, start time) from /proc,
+// in the Prometheus text format; appended to /metrics at each scrape.
+void render_process_metrics(std::string& out);
+
 // Buckets for work inside the gateway (store calls, policy runs): microseconds to a second.
 const std::vector<double>& overhead_buckets();
 
@@ -119,6 +123,12 @@ struct Gateway {
     Family& pending_charges;    // switchyard_state_pending_charges: spend waiting to be replayed
     Family& dropped_charges;    // switchyard_state_dropped_charges_total: spend lost (pending queue full)
     Family& unpriced;           // switchyard_unpriced_requests_total{model}: answered by a model without prices
+    HistogramFamily& overhead;  // switchyard_gateway_overhead_seconds: time in the gateway outside the upstream call
+    HistogramFamily& policy_duration;  // switchyard_policy_evaluation_seconds
+    HistogramFamily& router_duration;  // switchyard_router_decision_seconds{router}
+    Family& fallbacks;          // switchyard_fallbacks_total{reason}
+    Family& retries;            // switchyard_retries_total{provider} (retries arrive with deployments)
+    Family& cache_hits;         // switchyard_cache_hits_total{cache} (caching arrives with its issue)
     static Gateway& get();
 };
 

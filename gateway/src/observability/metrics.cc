@@ -205,6 +205,26 @@ Gateway& Gateway::get() {
         Registry::instance().counter("switchyard_unpriced_requests_total",
                                      "Requests answered by a model without configured prices (cost unknown)",
                                      {"model"}),
+        Registry::instance().histogram("switchyard_gateway_overhead_seconds",
+                                       "Time a request spends in the gateway outside the upstream call: parsing, "
+                                       "authentication, policies, routing, limits before it; settlement and metrics "
+                                       "after it",
+                                       {}, overhead_buckets()),
+        Registry::instance().histogram("switchyard_policy_evaluation_seconds",
+                                       "Time to run the policy chain on one request", {}, overhead_buckets()),
+        Registry::instance().histogram("switchyard_router_decision_seconds", "Time a router plugin takes to decide",
+                                       {"router"}, overhead_buckets()),
+        Registry::instance().counter("switchyard_fallbacks_total",
+                                     "Requests answered by another model than the one first chosen, by reason "
+                                     "(router_error: a router failed; no_local_deployment: a local_only route moved "
+                                     "to a fallback model)",
+                                     {"reason"}),
+        Registry::instance().counter("switchyard_retries_total",
+                                     "Upstream attempts repeated (none yet: retries arrive with deployments)",
+                                     {"provider"}),
+        Registry::instance().counter("switchyard_cache_hits_total",
+                                     "Answers served from a cache (none yet: caching arrives with its issue)",
+                                     {"cache"}),
     };
     return g;
 }

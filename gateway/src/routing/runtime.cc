@@ -1,6 +1,7 @@
 #include "routing/runtime.hpp"
 
 #include <charconv>
+#include <chrono>
 #include <random>
 
 #include <switchyard/log.hpp>
@@ -186,6 +187,7 @@ bool Runtime::build_routers(std::string& error) {
             error = key + ": " + why;
             return false;
         }
+        router.decision_time = &metrics::Gateway::get().router_duration.with({rc.name});
         routers_.emplace(rc.name, std::move(router));
     }
     return true;
@@ -270,7 +272,10 @@ std::optional<ApiError> Runtime::route_unmetered(const ChatRequest& req, const s
                               ctx.key,      ctx.budget_spent_usd,
                               ctx.budget_limit_usd, scan_pii(req),
                               ctx.unix_time,  ctx.budget_source};
+    auto t0 = std::chrono::steady_clock::now();
     policy::Outcome outcome = policies_->evaluate(input);
+    static metrics::Histogram& policy_time = metrics::Gateway::get().policy_duration.with({});
+    policy_time.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     return apply_policy(outcome, req, request_id, out);
 }
 
@@ -306,6 +311,8 @@ std::optional<ApiError> Runtime::apply_policy(const policy::Outcome& outcome, co
         for (size_t i = 0; !out.deployment && i < d.fallbacks.size(); ++i) {
             out.model = find_model(d.fallbacks[i]);
             out.deployment = pick_deployment(*out.model, true);
+            static metrics::Series& no_local = metrics::Gateway::get().fallbacks.with({"no_local_deployment"});
+            if (out.deployment) no_local.inc();
         }
         if (!out.deployment)
             return ApiError{403, "permission_error", "no_local_deployment",
@@ -379,10 +386,15 @@ std::optional<ApiError> Runtime::route_with_router(const Router& router, double 
     }
     const auto& cands = only ? subset : router.candidates;
     const auto& models = only ? subset_models : router.models;
+    auto t0 = std::chrono::steady_clock::now();
     plugin::RouteResult result = router.instance->route(view, cands, threshold);
+    if (router.decision_time)
+        router.decision_time->observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     if (!result.error.empty()) {
         // A failing router must not take the request down: use its first (strongest) candidate.
         log::warn("router", "router '" + router.instance->config().name + "' failed: " + result.error);
+        static metrics::Series& router_error = metrics::Gateway::get().fallbacks.with({"router_error"});
+        router_error.inc();
         out.model = models.front();
         out.reason = "fallback:router " + router.instance->config().name + " failed";
     } else {

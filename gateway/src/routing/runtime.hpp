@@ -50,6 +50,7 @@ struct Router {
     std::unique_ptr<plugin::RouterInstance> instance;
     std::vector<const Model*> models;        // candidates, strong first
     std::vector<sy_candidate> candidates;    // same order, handed to the plugin
+    metrics::Histogram* decision_time = nullptr;  // switchyard_router_decision_seconds{router}
 };
 
 struct RouteDecision {

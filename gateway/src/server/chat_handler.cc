@@ -152,7 +152,9 @@ void ChatHandler::handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HT
             return send_error(req, resp, *err);
 
     CallContext ctx{req, resp, chat, request_id, decision, client_fd(req), kMaxUpstreamBody};
+    const int64_t call_ns = now_ns();
     CallOutcome out = call_provider(ctx);
+    const int64_t answered_ns = now_ns();
     Usage used = usage_of(chat, out);
     const int64_t cost = model.priced ? cost_nano_usd(model, used.input, used.cached, used.output) : 0;
     for_key.settle(cost, used.input + used.output);
@@ -165,6 +167,8 @@ void ChatHandler::handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HT
         metrics::Gateway::get().upstream_errors.with({decision.deployment->provider->config().name, kind}).inc();
     }
     log_outcome(request_id, chat, decision, out);
+    static metrics::Histogram& overhead = metrics::Gateway::get().overhead.with({});
+    overhead.observe(static_cast<double>((call_ns - started_ns) + (now_ns() - answered_ns)) / 1e9);
 }
 
 }  // namespace sy::server

@@ -57,6 +57,7 @@ void readyz(Gateway& g, HTTPServerRequest& req, HTTPServerResponse& resp) {
 
 void metrics_text(Gateway&, HTTPServerRequest& req, HTTPServerResponse& resp) {
     std::string body = metrics::Registry::instance().render();
+    metrics::render_process_metrics(body);
     resp.setStatus(Poco::Net::HTTPResponse::HTTP_OK);
     resp.setContentType("text/plain; version=0.0.4");
     resp.setContentLength64(static_cast<Poco::Int64>(body.size()));

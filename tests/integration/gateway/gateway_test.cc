@@ -166,6 +166,21 @@ TEST_F(GatewayTest, MetricsCountRequestsByModelProviderAndStatus) {
     EXPECT_NE(m.body.find("switchyard_routing_decisions_total{source=\"model\"} "), std::string::npos);
 }
 
+TEST_F(GatewayTest, MetricsTimeTheGatewayItsRoutersAndTheProcess) {
+    for (int i = 0; i < 3; ++i) ASSERT_EQ(post_chat(gw_->port(), chat_body("router-pick", "route me")).status, 200);
+    HttpClient c(gw_->port());
+    std::string m = c.request("GET", "/metrics").body;
+    EXPECT_GE(metric_value(m, "switchyard_gateway_overhead_seconds_count"), 3) << m;
+    EXPECT_GE(metric_value(m, R"(switchyard_router_decision_seconds_count{router="pick"})"), 3) << m;
+    EXPECT_GT(metric_value(m, "process_cpu_seconds_total"), 0);
+    EXPECT_GT(metric_value(m, "process_resident_memory_bytes"), 1e6);
+    EXPECT_GT(metric_value(m, "process_start_time_seconds"), 1.7e9);
+    EXPECT_GE(metric_value(m, "process_threads"), 2);
+    for (const char* family : {"switchyard_fallbacks_total", "switchyard_retries_total", "switchyard_cache_hits_total",
+                               "switchyard_policy_evaluation_seconds"})
+        EXPECT_NE(m.find(std::string("# TYPE ") + family), std::string::npos) << family;
+}
+
 TEST_F(GatewayTest, MetricsAccountTokensCostAndLatency) {
     auto series = [](const std::string& name, const std::string& rest) {
         return name + "{model=\"gpt-test\",provider=\"fake\"" + rest + "}";
