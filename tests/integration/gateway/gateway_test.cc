@@ -172,7 +172,7 @@ TEST_F(GatewayTest, MetricsTimeTheGatewayItsRoutersAndTheProcess) {
     std::string m = c.request("GET", "/metrics").body;
     EXPECT_GE(metric_value(m, "switchyard_gateway_overhead_seconds_count"), 3) << m;
     EXPECT_GE(metric_value(m, R"(switchyard_router_decision_seconds_count{router="pick"})"), 3) << m;
-    EXPECT_GT(metric_value(m, "process_cpu_seconds_total"), 0);
+    EXPECT_GE(metric_value(m, "process_cpu_seconds_total"), 0) << "present (10 ms ticks: may still be 0)";
     EXPECT_GT(metric_value(m, "process_resident_memory_bytes"), 1e6);
     EXPECT_GT(metric_value(m, "process_start_time_seconds"), 1.7e9);
     EXPECT_GE(metric_value(m, "process_threads"), 2);
