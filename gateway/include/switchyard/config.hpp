@@ -171,6 +171,10 @@ struct PolicyConfig {
     std::string cases_file;             // policies[].cases: test cases (default <file stem>_test.yaml if present)
 };
 
+struct TelemetryConfig {
+    std::string access_log;     // telemetry.access_log.path: "-" = stdout, "" = off (default)
+};
+
 // Router names are [a-z0-9_]+ so that "router-<name>-<threshold>" splits unambiguously.
 bool is_router_name(std::string_view name);
 
@@ -184,6 +188,7 @@ struct Config {
     AuthConfig auth;
     std::vector<TeamConfig> teams;
     StateConfig state;
+    TelemetryConfig telemetry;
     std::vector<PolicyConfig> policies;
     std::string source_path;     // file the config came from (for relative paths)
 

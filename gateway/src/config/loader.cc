@@ -19,12 +19,9 @@ namespace {
 
 // Sections the loader validates, in the order it reads them: providers before the models that name
 // them, models before the routers and routing that name models.
-constexpr std::array<std::string_view, 10> kSections = {"server", "plugins", "providers", "models", "routers",
-                                                        "routing", "state",   "teams",     "auth",   "policies"};
-
-// Reserved for upcoming work (telemetry): accepted as a map or a list so that configs can already
-// carry it, but its content is neither validated nor used yet.
-constexpr std::array<std::string_view, 1> kReservedSections = {"telemetry"};
+constexpr std::array<std::string_view, 11> kSections = {"server", "plugins", "providers", "models",
+                                                        "routers", "routing", "state",     "teams",
+                                                        "auth",    "policies", "telemetry"};
 
 constexpr Bounds kNonNegative{.min = 0};
 constexpr Bounds kPositive{.min = 0, .min_exclusive = true};
@@ -86,9 +83,7 @@ public:
                       (root.has_value() ? describe(root.node()) : "an empty document"));
             return;
         }
-        std::vector<std::string_view> keys(kSections.begin(), kSections.end());
-        keys.insert(keys.end(), kReservedSections.begin(), kReservedSections.end());
-        MapReader top = root.map(keys);
+        MapReader top = root.map(kSections);
         parse_server(top["server"], cfg_.server);
         parse_plugins(top["plugins"], cfg_.plugins);
         for (const NodeReader& item : top["providers"].list("a list of providers"))
@@ -108,13 +103,21 @@ public:
         parse_auth(top["auth"], cfg_.auth);
         for (const NodeReader& item : top["policies"].list("a list of policies ({name, file, on_error, ...})"))
             parse_policy(item, cfg_.policies.emplace_back());
-        for (std::string_view section : kReservedSections) check_reserved(top[section]);
+        parse_telemetry(top["telemetry"], cfg_.telemetry);
     }
 
 private:
-    static void check_reserved(const NodeReader& section) {
-        if (section.has_value() && !section.node().IsMap() && !section.node().IsSequence())
-            section.fail("expected a map or a list (reserved section), got " + describe(section.node()));
+    // telemetry.tracing and telemetry.metrics are reserved for the observability work: accepted as
+    // any map, not yet used.
+    void parse_telemetry(const NodeReader& node, TelemetryConfig& out) {
+        MapReader m = node.map({"access_log", "tracing", "metrics"});
+        MapReader log = m["access_log"].map({"path"});
+        NodeReader path = log["path"];
+        if (path.get(out.access_log) && out.access_log != "-" && !out.access_log.empty())
+            out.access_log = resolve_path(out.access_log, base_dir_);
+        for (const char* reserved : {"tracing", "metrics"})
+            if (NodeReader r = m[reserved]; r.has_value() && !r.node().IsMap())
+                r.fail("expected a map (reserved for tracing and metrics settings), got " + describe(r.node()));
     }
 
     static void parse_server(const NodeReader& node, ServerConfig& out) {

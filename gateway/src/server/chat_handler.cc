@@ -11,6 +11,7 @@
 #include <switchyard/log.hpp>
 #include <switchyard/metrics.hpp>
 
+#include "server/access_record.hpp"
 #include "server/admission.hpp"
 #include "server/http_util.hpp"
 #include "server/provider_call.hpp"
@@ -111,8 +112,16 @@ void ChatHandler::handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HT
     if (gateway_.draining()) resp.setKeepAlive(false);
     std::shared_ptr<const routing::Runtime> rt = gateway_.runtime();
     const config::Config& cfg = rt->config();
-
+    // What the access-log line reports, declared before the record so that they outlive it.
     state::KeyPtr key;
+    ChatRequest chat;
+    routing::RouteDecision decision;
+    CallOutcome out;
+    AccessRecord record(gateway_, resp, request_id, started_ns);
+    record.key = &key;
+    record.chat = &chat;
+    record.decision = &decision;
+
     if (auto err = authenticate(gateway_, *rt, req, key)) {
         close_if_body_unread(req, resp);
         return send_error(req, resp, *err);
@@ -122,13 +131,11 @@ void ChatHandler::handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HT
         resp.setKeepAlive(false);  // the rest of the body is still on the wire
         return send_error(req, resp, *err);
     }
-    ChatRequest chat;
     const bool policies = rt->has_policies();
     if (auto err = parse_chat_request(std::move(body), chat, policies)) return send_error(req, resp, *err);
     if (key)
         if (auto err = check_model_allowed(*key, chat.model)) return send_error(req, resp, *err);
 
-    routing::RouteDecision decision;
     std::vector<std::pair<std::string, std::string>> headers;
     routing::RouteContext route_ctx;
     std::function<void(double&, double&)> budget;
@@ -153,10 +160,13 @@ void ChatHandler::handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HT
 
     CallContext ctx{req, resp, chat, request_id, decision, client_fd(req), kMaxUpstreamBody};
     const int64_t call_ns = now_ns();
-    CallOutcome out = call_provider(ctx);
+    out = call_provider(ctx);
     const int64_t answered_ns = now_ns();
+    record.outcome = &out;
     Usage used = usage_of(chat, out);
     const int64_t cost = model.priced ? cost_nano_usd(model, used.input, used.cached, used.output) : 0;
+    record.usage = used;
+    record.cost_nano = model.priced ? cost : -1;
     for_key.settle(cost, used.input + used.output);
     for_model.settle(cost, used.input + used.output);
     record_metrics(*decision.model, *decision.deployment, chat, out, started_ns);
@@ -168,7 +178,8 @@ void ChatHandler::handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HT
     }
     log_outcome(request_id, chat, decision, out);
     static metrics::Histogram& overhead = metrics::Gateway::get().overhead.with({});
-    overhead.observe(static_cast<double>((call_ns - started_ns) + (now_ns() - answered_ns)) / 1e9);
+    record.overhead_ns = (call_ns - started_ns) + (now_ns() - answered_ns);
+    overhead.observe(static_cast<double>(record.overhead_ns) / 1e9);
 }
 
 }  // namespace sy::server

@@ -139,6 +139,10 @@ Gateway::StateHealth Gateway::probe_state() const {
 bool Gateway::load(std::string& error) {
     auto rt = build(error);
     if (!rt) return false;
+    if (!access_log_.configure(rt->config().telemetry.access_log, error)) {
+        error = "telemetry.access_log.path: " + error;
+        return false;
+    }
     start_state(rt->config());
     std::atomic_store(&runtime_, rt);
     return true;
@@ -153,6 +157,10 @@ bool Gateway::reload(std::string& error) {
         log::error("reload", "keeping the running config: " + error);
         return false;
     }
+    std::string log_error;
+    if (!access_log_.configure(rt->config().telemetry.access_log, log_error))
+        log::error("reload", "telemetry.access_log.path: " + log_error + "; the access log keeps its file");
+    access_log_.reopen();  // SIGHUP after logrotate moved the file: write to a new one
     last_reload_error_.clear();
     if (!same_state(rt->config().state, state_config_))
         log::warn("reload", "changes to the state section take effect after a restart; the running store is kept");

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <string>
 
+#include <switchyard/access_log.hpp>
 #include <switchyard/metrics.hpp>
 
 #include "routing/runtime.hpp"
@@ -41,6 +42,8 @@ public:
     StateHealth probe_state() const;
     std::string_view state_backend() const { return store_ ? store_->kind() : "none"; }
 
+    AccessLog& access_log() { return access_log_; }
+
     bool draining() const { return draining_.load(std::memory_order_relaxed); }
     void set_draining() { draining_.store(true); }
     int inflight() const { return inflight_.load(std::memory_order_relaxed); }
@@ -71,6 +74,7 @@ private:
     std::atomic<uint64_t> generation_{0};
     mutable std::mutex reload_mu_;
     std::string last_reload_error_;
+    AccessLog access_log_;
     config::StateConfig state_config_;
     std::shared_ptr<state::Store> store_;
     std::unique_ptr<state::Limiter> limiter_;

@@ -102,8 +102,9 @@ TEST(ConfigValidationTest, RefusesValuesOfTheWrongType) {
                 StartsWith("models[0].input_price_per_mtok: expected a number, got 'free'"));
     EXPECT_THAT(load_error(with_base("routers: [{name: r, plugin: p, candidates: weak}]")),
                 StartsWith("routers[0].candidates: expected a list of model names, got 'weak'"));
-    EXPECT_THAT(load_error("telemetry: on"),
-                StartsWith("telemetry: expected a map or a list (reserved section), got 'on'"));
+    EXPECT_THAT(load_error("telemetry: on"), StartsWith("telemetry: expected a map with keys access_log"));
+    EXPECT_THAT(load_error("telemetry: {tracing: [x]}"), StartsWith("telemetry.tracing: expected a map (reserved"));
+    EXPECT_THAT(load_error("telemetry: {access_log: {file: x}}"), StartsWith("telemetry.access_log.file: unknown key"));
     EXPECT_THAT(load_error("state: on"), StartsWith("state: expected a map with keys backend, redis"));
 }
 

@@ -1,0 +1,88 @@
+#include "server/access_record.hpp"
+
+#include <chrono>
+#include <ctime>
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "server/gateway.hpp"
+
+namespace sy::server {
+namespace {
+
+using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void field(JsonWriter& w, const char* name, std::string_view value) {
+    w.Key(name);
+    w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+}
+
+void field_ms(JsonWriter& w, const char* name, int64_t ns) {
+    w.Key(name);
+    if (ns < 0) w.Null();
+    else w.Double(static_cast<double>(ns / 1000) / 1000.0);
+}
+
+std::string utc_now() {
+    auto now = std::chrono::system_clock::now();
+    std::time_t t = std::chrono::system_clock::to_time_t(now);
+    int ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    char out[40];
+    std::snprintf(out, sizeof out, "%s.%03dZ", buf, ms);
+    return out;
+}
+
+int64_t steady_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+}  // namespace
+
+AccessRecord::~AccessRecord() {
+    if (!g_.access_log().enabled()) return;
+    rapidjson::StringBuffer sb;
+    JsonWriter w(sb);
+    w.StartObject();
+    field(w, "ts", utc_now());
+    field(w, "request_id", request_id_);
+    w.Key("status");
+    w.Int(static_cast<int>(resp_.getStatus()));
+    const config::ApiKeyConfig* k = key && *key ? key->get() : nullptr;
+    field(w, "key", k ? k->id : "");
+    field(w, "team", k ? k->team : "");
+    field(w, "tier", k ? k->tier : "");
+    field(w, "model_requested", chat ? chat->model : "");
+    w.Key("stream");
+    w.Bool(chat && chat->stream);
+    field(w, "model", decision && decision->model ? decision->model->config->name : "");
+    field(w, "provider", decision && decision->deployment ? decision->deployment->provider->config().name : "");
+    field(w, "route", decision ? decision->reason : "");
+    w.Key("attempts");
+    w.Int(outcome ? 1 : 0);
+    w.Key("tokens_in");
+    w.Int64(usage.input);
+    w.Key("tokens_out");
+    w.Int64(usage.output);
+    w.Key("tokens_cached");
+    w.Int64(usage.cached);
+    field(w, "usage", usage.estimated ? "estimated" : "reported");
+    w.Key("cost_usd");
+    if (cost_nano < 0) w.Null();
+    else w.Double(static_cast<double>(cost_nano) / 1e9);
+    field_ms(w, "latency_ms", steady_ns() - started_ns_);
+    field_ms(w, "ttft_ms", outcome && outcome->first_byte_ns > 0 ? outcome->first_byte_ns - started_ns_ : -1);
+    field_ms(w, "overhead_ms", overhead_ns);
+    w.Key("client_gone");
+    w.Bool(outcome && outcome->client_gone);
+    field(w, "error", outcome ? outcome->error : "");
+    w.EndObject();
+    g_.access_log().write(std::string(sb.GetString(), sb.GetSize()));
+}
+
+}  // namespace sy::server

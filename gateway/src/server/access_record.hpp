@@ -1,0 +1,42 @@
+// The access-log line of one chat request, written when the handler returns (whatever path it
+// took: answered, refused, failed). Holds pointers to what the handler learned so far; the
+// line never contains a key, a prompt or an answer.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <Poco/Net/HTTPServerResponse.h>
+
+#include <switchyard/chat_request.hpp>
+
+#include "server/admission.hpp"
+#include "server/provider_call.hpp"
+
+namespace sy::server {
+
+class AccessRecord {
+public:
+    AccessRecord(Gateway& g, const Poco::Net::HTTPServerResponse& resp, const std::string& request_id,
+                 int64_t started_ns)
+        : g_(g), resp_(resp), request_id_(request_id), started_ns_(started_ns) {}
+    ~AccessRecord();
+    AccessRecord(const AccessRecord&) = delete;
+    AccessRecord& operator=(const AccessRecord&) = delete;
+
+    const state::KeyPtr* key = nullptr;
+    const ChatRequest* chat = nullptr;
+    const routing::RouteDecision* decision = nullptr;
+    const CallOutcome* outcome = nullptr;
+    Usage usage;
+    int64_t cost_nano = -1;     // -1: the model has no prices
+    int64_t overhead_ns = -1;
+
+private:
+    Gateway& g_;
+    const Poco::Net::HTTPServerResponse& resp_;
+    const std::string& request_id_;
+    int64_t started_ns_;
+};
+
+}  // namespace sy::server
