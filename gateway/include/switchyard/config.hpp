@@ -173,6 +173,7 @@ struct PolicyConfig {
 
 struct TelemetryConfig {
     std::string access_log;     // telemetry.access_log.path: "-" = stdout, "" = off (default)
+    int request_traces = 1000;  // telemetry.request_traces: recent requests kept for /admin/requests
 };
 
 // Router names are [a-z0-9_]+ so that "router-<name>-<threshold>" splits unambiguously.

@@ -110,7 +110,8 @@ private:
     // telemetry.tracing and telemetry.metrics are reserved for the observability work: accepted as
     // any map, not yet used.
     void parse_telemetry(const NodeReader& node, TelemetryConfig& out) {
-        MapReader m = node.map({"access_log", "tracing", "metrics"});
+        MapReader m = node.map({"access_log", "request_traces", "tracing", "metrics"});
+        m["request_traces"].get(out.request_traces, 0);
         MapReader log = m["access_log"].map({"path"});
         NodeReader path = log["path"];
         if (path.get(out.access_log) && out.access_log != "-" && !out.access_log.empty())

@@ -400,7 +400,11 @@ std::optional<ApiError> Runtime::route_with_router(const Router& router, double 
     } else {
         out.model = models[result.choices.front().candidate_index];
         out.reason = "router:" + router.instance->config().name + " " + result.reason;
+        out.scores.clear();
+        for (const auto& c : result.choices)
+            if (c.candidate_index < models.size()) out.scores.emplace_back(models[c.candidate_index], c.score);
     }
+    out.router = router.instance->config().name;
     out.deployment = pick_deployment(*out.model);
     return std::nullopt;
 }

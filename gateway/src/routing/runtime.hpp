@@ -59,6 +59,9 @@ struct RouteDecision {
     std::string reason;   // x-switchyard-route, e.g. "model" or "router:random p=0.50 -> weak"
     std::vector<std::pair<std::string, std::string>> labels;  // from policies
     std::vector<std::string> fallbacks;                       // from policies, in order
+    // For the request trace: the router that ranked the candidates and its scores, best first.
+    std::string router;
+    std::vector<std::pair<const Model*, double>> scores;
 };
 
 // What routing needs from the HTTP request beyond the body (for policies).

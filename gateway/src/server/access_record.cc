@@ -42,10 +42,39 @@ int64_t steady_ns() {
         .count();
 }
 
+// Routing details for the request trace: router scores, policy labels and fallbacks.
+void write_routing(JsonWriter& w, const routing::RouteDecision& d) {
+    w.StartObject();
+    field(w, "router", d.router);
+    w.Key("scores");
+    w.StartArray();
+    for (const auto& [model, score] : d.scores) {
+        w.StartObject();
+        field(w, "model", model->config->name);
+        w.Key("score");
+        w.Double(score);
+        w.EndObject();
+    }
+    w.EndArray();
+    w.Key("labels");
+    w.StartObject();
+    for (const auto& [k, v] : d.labels) {
+        w.Key(k.c_str(), static_cast<rapidjson::SizeType>(k.size()));
+        w.String(v.c_str(), static_cast<rapidjson::SizeType>(v.size()));
+    }
+    w.EndObject();
+    w.Key("fallbacks");
+    w.StartArray();
+    for (const auto& f : d.fallbacks) w.String(f.c_str(), static_cast<rapidjson::SizeType>(f.size()));
+    w.EndArray();
+    w.EndObject();
+}
+
 }  // namespace
 
 AccessRecord::~AccessRecord() {
-    if (!g_.access_log().enabled()) return;
+    const bool log = g_.access_log().enabled(), trace = g_.traces().enabled();
+    if (!log && !trace) return;
     rapidjson::StringBuffer sb;
     JsonWriter w(sb);
     w.StartObject();
@@ -82,7 +111,19 @@ AccessRecord::~AccessRecord() {
     w.Bool(outcome && outcome->client_gone);
     field(w, "error", outcome ? outcome->error : "");
     w.EndObject();
-    g_.access_log().write(std::string(sb.GetString(), sb.GetSize()));
+    std::string line(sb.GetString(), sb.GetSize());
+    if (trace) {
+        std::string full = line;
+        if (decision) {
+            rapidjson::StringBuffer rb;
+            JsonWriter rw(rb);
+            write_routing(rw, *decision);
+            full.back() = ',';                                  // {...base..., <routing fields>}
+            full.append(rb.GetString() + 1, rb.GetSize() - 1);  // without the routing object's '{'
+        }
+        g_.traces().add(request_id_, std::move(full));
+    }
+    if (log) g_.access_log().write(std::move(line));
 }
 
 }  // namespace sy::server

@@ -366,6 +366,34 @@ void admin_keys(Gateway& g, HTTPServerRequest& req, HTTPServerResponse& resp) {
                            "Method " + method + " is not allowed on " + path, {}, {}});
 }
 
+void admin_requests(Gateway& g, HTTPServerRequest& req, HTTPServerResponse& resp) {
+    if (!admin_allowed(g, req, resp)) return;
+    close_if_body_unread(req, resp);
+    std::string path;
+    Poco::URI::QueryParameters query;
+    if (!parse_uri(req, resp, path, query)) return;
+    constexpr std::string_view kPrefix = "/admin/requests/";
+    if (path.size() > kPrefix.size() && path.starts_with(kPrefix)) {
+        std::string trace = g.traces().find(path.substr(kPrefix.size()));
+        if (trace.empty())
+            return send_error(req, resp, admin_error(404, "request_not_found",
+                                                     "no trace of request '" + path.substr(kPrefix.size()) +
+                                                         "' (only the last telemetry.request_traces are kept)"));
+        return send_json(req, resp, 200, trace);
+    }
+    rapidjson::StringBuffer sb;
+    JsonWriter w(sb);
+    w.StartObject();
+    w.Key("object");
+    w.String("list");
+    w.Key("data");
+    w.StartArray();
+    for (const auto& id : g.traces().recent(100)) key_string(w, id);
+    w.EndArray();
+    w.EndObject();
+    send_writer(req, resp, 200, sb);
+}
+
 void admin_spend(Gateway& g, HTTPServerRequest& req, HTTPServerResponse& resp) {
     if (!admin_allowed(g, req, resp)) return;
     close_if_body_unread(req, resp);

@@ -13,6 +13,8 @@ namespace sy::server {
 void admin_reload(Gateway& g, Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp);
 // /admin/keys (GET list, POST create) and /admin/keys/{id} (GET, PATCH, DELETE = revoke).
 void admin_keys(Gateway& g, Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp);
+// GET /admin/requests (recent ids) and /admin/requests/{id} (the trace of one recent request).
+void admin_requests(Gateway& g, Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp);
 // GET /admin/spend?from=YYYY-MM-DD&to=YYYY-MM-DD: spend by day, key, team and model.
 void admin_spend(Gateway& g, Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp);
 

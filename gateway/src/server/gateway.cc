@@ -144,6 +144,7 @@ bool Gateway::load(std::string& error) {
         return false;
     }
     start_state(rt->config());
+    traces_ = std::make_unique<RequestTraces>(static_cast<size_t>(rt->config().telemetry.request_traces));
     std::atomic_store(&runtime_, rt);
     return true;
 }

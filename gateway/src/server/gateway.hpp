@@ -11,6 +11,7 @@
 #include <switchyard/metrics.hpp>
 
 #include "routing/runtime.hpp"
+#include "server/request_traces.hpp"
 #include "state/key_store.hpp"
 #include "state/limiter.hpp"
 
@@ -43,6 +44,7 @@ public:
     std::string_view state_backend() const { return store_ ? store_->kind() : "none"; }
 
     AccessLog& access_log() { return access_log_; }
+    RequestTraces& traces() { return *traces_; }
 
     bool draining() const { return draining_.load(std::memory_order_relaxed); }
     void set_draining() { draining_.store(true); }
@@ -75,6 +77,7 @@ private:
     mutable std::mutex reload_mu_;
     std::string last_reload_error_;
     AccessLog access_log_;
+    std::unique_ptr<RequestTraces> traces_ = std::make_unique<RequestTraces>(0);
     config::StateConfig state_config_;
     std::shared_ptr<state::Store> store_;
     std::unique_ptr<state::Limiter> limiter_;

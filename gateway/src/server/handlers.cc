@@ -126,6 +126,8 @@ Poco::Net::HTTPRequestHandler* HandlerFactory::createRequestHandler(const HTTPSe
         {"/admin/spend", "GET", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new FnHandler<admin_spend>(g); }},
     };
     if (path == "/admin/keys" || path.starts_with("/admin/keys/")) return new FnHandler<admin_keys>(gateway_);
+    if ((path == "/admin/requests" || path.starts_with("/admin/requests/")) && method == "GET")
+        return new FnHandler<admin_requests>(gateway_);
     bool path_known = false;
     for (const auto& r : routes) {
         if (r.path != path) continue;

@@ -65,5 +65,29 @@ TEST(AccessLogTest, OneLinePerRequestWithoutSecretsAndReopenedOnSighup) {
     remove_tree(dir);
 }
 
+TEST(RequestTraceTest, RecentRequestsExplainTheirRoutingThroughTheAdminApi) {
+    FakeUpstream fake;
+    ASSERT_TRUE(fake.ok());
+    GatewayProcess gw(fake_upstream_config(fake) + "auth: {admin_key: adm}\ntelemetry: {request_traces: 2}\n");
+    ASSERT_TRUE(gw.ok()) << gw.log();
+    HttpResponse routed = post_chat(gw.port(), chat_body("router-pick", "route me"), {{"x-request-id", "trace-1"}});
+    ASSERT_EQ(routed.status, 200);
+    HttpClient c(gw.port());
+    HttpResponse t = c.request("GET", "/admin/requests/trace-1", "", {{"Authorization", "Bearer adm"}});
+    ASSERT_EQ(t.status, 200) << t.body;
+    EXPECT_NE(t.body.find("\"router\":\"pick\""), std::string::npos) << t.body;
+    EXPECT_NE(t.body.find("\"scores\":[{\"model\":\"mock-weak\""), std::string::npos) << t.body;
+    EXPECT_NE(t.body.find("\"model\":\"mock-weak\""), std::string::npos) << t.body;
+    for (const char* id : {"trace-2", "trace-3"})  // capacity 2: trace-1 falls out
+        post_chat(gw.port(), chat_body("mock-weak", "more"), {{"x-request-id", id}});
+    HttpClient d(gw.port());
+    EXPECT_EQ(d.request("GET", "/admin/requests/trace-1", "", {{"Authorization", "Bearer adm"}}).status, 404);
+    HttpClient e(gw.port());
+    HttpResponse list = e.request("GET", "/admin/requests", "", {{"Authorization", "Bearer adm"}});
+    EXPECT_NE(list.body.find("[\"trace-3\",\"trace-2\"]"), std::string::npos) << list.body;
+    HttpClient f(gw.port());
+    EXPECT_EQ(f.request("GET", "/admin/requests/trace-3").status, 401);
+}
+
 }  // namespace
 }  // namespace sy::test
