@@ -50,8 +50,9 @@ bool parse_host(std::string_view host, bool bracketed, std::string& error) {
               : is_numeric_host(host) ? is_ipv4(host)
                                       : is_hostname(host);
     if (!ok) {
-        error = bracketed ? "'" + std::string(host) + "' is not an IPv6 address"
-                          : "invalid host '" + std::string(host) + "'";
+        // Built with append: GCC 12 warns (-Wrestrict, a false positive) on "literal" + string&&.
+        error = bracketed ? std::string("'").append(host).append("' is not an IPv6 address")
+                          : std::string("invalid host '").append(host).append("'");
     }
     return ok;
 }

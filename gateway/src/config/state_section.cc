@@ -26,7 +26,7 @@ std::string period_spec(const std::string& text) {
     default: return {};
     }
     if (n <= 0) return {};
-    return "w" + std::to_string(n * unit);
+    return std::string("w").append(std::to_string(n * unit));  // not "w" + ...: GCC 12 -Wrestrict false positive
 }
 
 }  // namespace
