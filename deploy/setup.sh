@@ -12,6 +12,7 @@ PACKAGES=(
   libpoco-dev liblua5.4-dev lua5.4 libhiredis-dev libyaml-cpp-dev rapidjson-dev
   libgtest-dev libgmock-dev googletest
   redis-server nginx-light wrk python3 curl jq procps openssl libre2-dev
+  prometheus   # promtool: the suite checks the /metrics exposition with it
 )
 
 missing=()

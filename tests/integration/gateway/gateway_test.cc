@@ -181,6 +181,19 @@ TEST_F(GatewayTest, MetricsTimeTheGatewayItsRoutersAndTheProcess) {
         EXPECT_NE(m.find(std::string("# TYPE ") + family), std::string::npos) << family;
 }
 
+TEST_F(GatewayTest, MetricsExpositionPassesPromtool) {
+    ASSERT_EQ(post_chat(gw_->port(), chat_body("gpt-test", "hello")).status, 200);
+    ASSERT_EQ(post_chat(gw_->port(), chat_body("mock-weak", "stream me", true)).status, 200);
+    ASSERT_EQ(post_chat(gw_->port(), chat_body("gpt-test", "fail #fake:status=500")).status, 502);
+    ASSERT_EQ(post_chat(gw_->port(), chat_body("router-pick", "route me")).status, 200);
+    HttpClient c(gw_->port());
+    std::string dir = make_temp_dir();
+    write_file(dir + "/metrics.txt", c.request("GET", "/metrics").body);
+    std::string out = capture("promtool check metrics < " + dir + "/metrics.txt; echo \"exit=$?\"");
+    EXPECT_NE(out.find("exit=0"), std::string::npos) << out;
+    remove_tree(dir);
+}
+
 TEST_F(GatewayTest, MetricsAccountTokensCostAndLatency) {
     auto series = [](const std::string& name, const std::string& rest) {
         return name + "{model=\"gpt-test\",provider=\"fake\"" + rest + "}";
