@@ -129,6 +129,7 @@ struct Gateway {
     Family& fallbacks;          // switchyard_fallbacks_total{reason}
     Family& retries;            // switchyard_retries_total{provider} (retries arrive with deployments)
     Family& cache_hits;         // switchyard_cache_hits_total{cache} (caching arrives with its issue)
+    Family& team_spend;         // switchyard_team_spend_usd_total{team}: teams[] names, "other", "none"
     static Gateway& get();
 };
 

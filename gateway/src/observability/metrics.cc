@@ -225,6 +225,10 @@ Gateway& Gateway::get() {
         Registry::instance().counter("switchyard_cache_hits_total",
                                      "Answers served from a cache (none yet: caching arrives with its issue)",
                                      {"cache"}),
+        Registry::instance().counter("switchyard_team_spend_usd_total",
+                                     "Spend by team: a name from teams[], \"other\" for teams only admin keys name, "
+                                     "\"none\" for keys without a team and anonymous requests",
+                                     {"team"}),
     };
     return g;
 }

@@ -167,6 +167,12 @@ void ChatHandler::handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HT
     const int64_t cost = model.priced ? cost_nano_usd(model, used.input, used.cached, used.output) : 0;
     record.usage = used;
     record.cost_nano = model.priced ? cost : -1;
+    if (cost > 0) {  // a bounded label: only teams the config declares are named
+        const std::string& team = key ? key->team : std::string();
+        metrics::Gateway::get()
+            .team_spend.with({team.empty() ? "none" : cfg.find_team(team) ? team : "other"})
+            .inc(static_cast<double>(cost) / 1e9);
+    }
     for_key.settle(cost, used.input + used.output);
     for_model.settle(cost, used.input + used.output);
     record_metrics(*decision.model, *decision.deployment, chat, out, started_ns);

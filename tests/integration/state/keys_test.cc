@@ -121,6 +121,16 @@ TEST_F(KeysTest, SpendOfKeysWithoutLimitsIsRecordedToo) {
     EXPECT_NE(spend.find("\"requests\":3"), std::string::npos) << spend;
 }
 
+TEST_F(KeysTest, SpendIsExportedByTeamWithBoundedLabels) {
+    ASSERT_EQ(post_chat(gw_[0]->port(), small_chat(), bearer("sk-app")).status, 200);      // team search (undeclared)
+    ASSERT_EQ(post_chat(gw_[0]->port(), small_chat(), bearer("sk-limited")).status, 200);  // no team
+    HttpClient c(gw_[0]->port());
+    std::string m = c.request("GET", "/metrics").body;
+    EXPECT_GT(metric_value(m, R"(switchyard_team_spend_usd_total{team="other"})"), 0) << m;
+    EXPECT_GT(metric_value(m, R"(switchyard_team_spend_usd_total{team="none"})"), 0) << m;
+    EXPECT_EQ(m.find(R"(team="search")"), std::string::npos) << "teams not in teams[] are not labels";
+}
+
 TEST_F(KeysTest, BadAdminInputGetsAClearError) {
     HttpResponse r = admin(0, "POST", "/admin/keys", R"({"id": "x", "limits": {"period": "weekly"}})");
     EXPECT_EQ(r.status, 400);
