@@ -39,19 +39,29 @@ TEST(AccessLogTest, OneLinePerRequestWithoutSecretsAndReopenedOnSighup) {
     std::string log = dir + "/access.log";
     GatewayProcess gw(fake_upstream_config(fake) + "telemetry:\n  access_log: {path: \"" + log + "\"}\n");
     ASSERT_TRUE(gw.ok()) << gw.log();
-    std::vector<std::pair<std::string, std::string>> secret = {{"Authorization", "Bearer sk-very-secret"}};
-    ASSERT_EQ(post_chat(gw.port(), chat_body("gpt-test", "hello"), secret).status, 200);
-    ASSERT_EQ(post_chat(gw.port(), chat_body("no-such-model", "hello"), secret).status, 404);
-    ASSERT_EQ(post_chat(gw.port(), chat_body("mock-weak", "stream", true), secret).status, 200);
+    auto headers = [](const char* id) {
+        return std::vector<std::pair<std::string, std::string>>{{"Authorization", "Bearer sk-very-secret"},
+                                                                {"x-request-id", id}};
+    };
+    ASSERT_EQ(post_chat(gw.port(), chat_body("gpt-test", "hello"), headers("a1")).status, 200);
+    ASSERT_EQ(post_chat(gw.port(), chat_body("no-such-model", "hello"), headers("a2")).status, 404);
+    ASSERT_EQ(post_chat(gw.port(), chat_body("mock-weak", "stream", true), headers("a3")).status, 200);
     std::vector<std::string> lines = lines_of(log, 3);
     ASSERT_EQ(lines.size(), 3u) << read_file(log);
-    EXPECT_NE(lines[0].find("\"status\":200"), std::string::npos) << lines[0];
-    EXPECT_NE(lines[0].find("\"model_requested\":\"gpt-test\""), std::string::npos) << lines[0];
-    EXPECT_NE(lines[0].find("\"provider\":\"fake\""), std::string::npos) << lines[0];
-    EXPECT_NE(lines[0].find("\"usage\":\"reported\""), std::string::npos) << lines[0];
-    EXPECT_NE(lines[0].find("\"cost_usd\":"), std::string::npos) << lines[0];
-    EXPECT_NE(lines[1].find("\"status\":404"), std::string::npos) << lines[1];
-    EXPECT_NE(lines[2].find("\"stream\":true"), std::string::npos) << lines[2];
+    // Lines are written as handlers finish, which need not be the order the answers arrived in.
+    auto line_of = [&](const std::string& id) {
+        for (const auto& l : lines)
+            if (l.find("\"request_id\":\"" + id + "\"") != std::string::npos) return l;
+        return std::string();
+    };
+    std::string a1 = line_of("a1"), a2 = line_of("a2"), a3 = line_of("a3");
+    EXPECT_NE(a1.find("\"status\":200"), std::string::npos) << a1;
+    EXPECT_NE(a1.find("\"model_requested\":\"gpt-test\""), std::string::npos) << a1;
+    EXPECT_NE(a1.find("\"provider\":\"fake\""), std::string::npos) << a1;
+    EXPECT_NE(a1.find("\"usage\":\"reported\""), std::string::npos) << a1;
+    EXPECT_NE(a1.find("\"cost_usd\":"), std::string::npos) << a1;
+    EXPECT_NE(a2.find("\"status\":404"), std::string::npos) << a2;
+    EXPECT_NE(a3.find("\"stream\":true"), std::string::npos) << a3;
     for (const auto& l : lines) {
         EXPECT_EQ(l.find("sk-very-secret"), std::string::npos) << l;
         EXPECT_EQ(l.find("hello"), std::string::npos) << "no prompt text: " << l;
@@ -72,19 +82,31 @@ TEST(RequestTraceTest, RecentRequestsExplainTheirRoutingThroughTheAdminApi) {
     ASSERT_TRUE(gw.ok()) << gw.log();
     HttpResponse routed = post_chat(gw.port(), chat_body("router-pick", "route me"), {{"x-request-id", "trace-1"}});
     ASSERT_EQ(routed.status, 200);
-    HttpClient c(gw.port());
-    HttpResponse t = c.request("GET", "/admin/requests/trace-1", "", {{"Authorization", "Bearer adm"}});
+    // A trace is kept when the handler returns, just after the answer: ask until it is there.
+    auto admin_get = [&](const std::string& path, int want) {
+        HttpResponse r;
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        do {
+            HttpClient c(gw.port());
+            r = c.request("GET", path, "", {{"Authorization", "Bearer adm"}});
+            if (r.status == want) break;
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        } while (std::chrono::steady_clock::now() < deadline);
+        return r;
+    };
+    HttpResponse t = admin_get("/admin/requests/trace-1", 200);
     ASSERT_EQ(t.status, 200) << t.body;
     EXPECT_NE(t.body.find("\"router\":\"pick\""), std::string::npos) << t.body;
     EXPECT_NE(t.body.find("\"scores\":[{\"model\":\"mock-weak\""), std::string::npos) << t.body;
     EXPECT_NE(t.body.find("\"model\":\"mock-weak\""), std::string::npos) << t.body;
     for (const char* id : {"trace-2", "trace-3"})  // capacity 2: trace-1 falls out
         post_chat(gw.port(), chat_body("mock-weak", "more"), {{"x-request-id", id}});
-    HttpClient d(gw.port());
-    EXPECT_EQ(d.request("GET", "/admin/requests/trace-1", "", {{"Authorization", "Bearer adm"}}).status, 404);
-    HttpClient e(gw.port());
-    HttpResponse list = e.request("GET", "/admin/requests", "", {{"Authorization", "Bearer adm"}});
-    EXPECT_NE(list.body.find("[\"trace-3\",\"trace-2\"]"), std::string::npos) << list.body;
+    EXPECT_EQ(admin_get("/admin/requests/trace-3", 200).status, 200);
+    EXPECT_EQ(admin_get("/admin/requests/trace-1", 404).status, 404);
+    HttpResponse list = admin_get("/admin/requests", 200);  // newest first, by when each handler finished
+    EXPECT_NE(list.body.find("\"trace-3\""), std::string::npos) << list.body;
+    EXPECT_NE(list.body.find("\"trace-2\""), std::string::npos) << list.body;
+    EXPECT_EQ(list.body.find("\"trace-1\""), std::string::npos) << list.body;
     HttpClient f(gw.port());
     EXPECT_EQ(f.request("GET", "/admin/requests/trace-3").status, 401);
 }

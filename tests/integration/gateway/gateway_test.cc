@@ -2,6 +2,9 @@
 // mapped to the OpenAI format, limits, routing headers.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include "support/http_client.hpp"
 #include "test_configs.hpp"
 
@@ -168,8 +171,15 @@ TEST_F(GatewayTest, MetricsCountRequestsByModelProviderAndStatus) {
 
 TEST_F(GatewayTest, MetricsTimeTheGatewayItsRoutersAndTheProcess) {
     for (int i = 0; i < 3; ++i) ASSERT_EQ(post_chat(gw_->port(), chat_body("router-pick", "route me")).status, 200);
-    HttpClient c(gw_->port());
-    std::string m = c.request("GET", "/metrics").body;
+    // The overhead is observed after the answer is sent: wait for the last request to finish.
+    std::string m;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    do {
+        HttpClient c(gw_->port());
+        m = c.request("GET", "/metrics").body;
+        if (metric_value(m, "switchyard_gateway_overhead_seconds_count") >= 3) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    } while (std::chrono::steady_clock::now() < deadline);
     EXPECT_GE(metric_value(m, "switchyard_gateway_overhead_seconds_count"), 3) << m;
     EXPECT_GE(metric_value(m, R"(switchyard_router_decision_seconds_count{router="pick"})"), 3) << m;
     EXPECT_GE(metric_value(m, "process_cpu_seconds_total"), 0) << "present (10 ms ticks: may still be 0)";
