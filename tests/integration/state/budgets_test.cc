@@ -57,7 +57,7 @@ protected:
 };
 
 TEST_F(TwoInstances, ConcurrentRequestsNeverOvershootTheBudgetAndSpendAddsUp) {
-    const std::string body = small_chat("#fake:delay_ms=1500");
+    const std::string body = small_chat("#fake:delay_ms=3000");  // all 200 arrive before any answer
     const int64_t reserve = reservation_of(body);
     StateSetup s;
     s.max_threads = 128;

@@ -64,6 +64,7 @@ TEST(StoreOutageTest, KilledRedisKeepsTrafficFlowingInOpenModeAndSpendIsReplayed
     RedisServer redis;
     FakeUpstream fake;
     StateSetup s;
+    s.store_timeout_ms = 50;
     s.key_limits = "{budget_usd: 1000, rpm: 100000}";
     GatewayProcess gw(state_config(fake, redis.port(), s));
     ASSERT_TRUE(gw.ok()) << gw.log();
@@ -98,6 +99,7 @@ TEST(StoreOutageTest, FrozenRedisInClosedModeAnswers503FastAndRecovers) {
     RedisServer redis;
     FakeUpstream fake;
     StateSetup s;
+    s.store_timeout_ms = 50;
     s.on_failure = "closed";
     s.key_limits = "{budget_usd: 1000}";
     GatewayProcess gw(state_config(fake, redis.port(), s));
@@ -123,6 +125,7 @@ TEST(StoreOutageTest, LocalModeEnforcesAShareOfTheLimitWhileRedisIsDown) {
     RedisServer redis;
     FakeUpstream fake;
     StateSetup s;
+    s.store_timeout_ms = 50;
     s.on_failure = "local";
     s.key_limits = "{rpm: 20}";
     s.local_share = "0.5";

@@ -16,6 +16,8 @@ constexpr char kAdminKey[] = "admin-secret";
 struct StateSetup {
     std::string on_failure = "open";
     std::string local_share = "1";
+    int store_timeout_ms = 500;   // Redis connect and command timeouts: roomy, so that a slow
+                                  // (sanitized) build never falls into the degraded mode by accident
     std::string key_limits = "{}";
     std::string extra_keys;     // more auth.keys entries
     std::string first_byte_ms = "2000";
@@ -27,7 +29,8 @@ struct StateSetup {
 
 inline std::string state_config(const FakeUpstream& fake, int redis_port, const StateSetup& s) {
     std::string state = redis_port > 0 ? "  redis: {address: \"127.0.0.1:" + std::to_string(redis_port) +
-                                             "\", connect_timeout_ms: 50, command_timeout_ms: 50" +
+                                             "\", connect_timeout_ms: " + std::to_string(s.store_timeout_ms) +
+                                             ", command_timeout_ms: " + std::to_string(s.store_timeout_ms) +
                                              (s.cluster ? ", cluster: true" : "") + "}\n"
                                        : "  backend: memory\n";
     return R"(
