@@ -204,69 +204,76 @@ void RedisStore::record(bool ok) {
     if (probing_.exchange(false)) cooldown_ms_ = std::min(cooldown * 2, kMaxCooldownMs);
 }
 
-Reply RedisStore::run(std::span<const std::string> argv) {
-    if (!breaker_allows()) return Reply::failed("redis unreachable (circuit open)");
-    std::string why;
+template <class Use>
+bool RedisStore::on_connection(std::string& why, Use use) {
+    if (!breaker_allows()) {
+        why = "redis unreachable (circuit open)";
+        return false;
+    }
     redisContext* c = acquire(why);
     if (!c) {
         record(false);
-        return Reply::failed(why);
+        return false;
     }
     bool broken = false;
-    Reply r = run_on(c, argv, broken);
-    if (r.type == Reply::Type::error && r.str.starts_with("READONLY")) {
-        // This node was demoted to a replica by a failover: drop its connections, find the new primary.
-        broken = true;
-        r = Reply::failed("redis: " + r.str);
-    }
+    use(c, broken);
     release(c, broken);
     record(!broken);
-    return r;
+    return true;
+}
+
+// A node demoted to a replica by a failover answers writes with READONLY: count it as a broken
+// connection (the pool is dropped, and with Sentinel the new primary is found on reconnect).
+void RedisStore::check_demoted(Reply& r, bool& broken) {
+    if (r.type != Reply::Type::error || !r.str.starts_with("READONLY")) return;
+    broken = true;
+    r = Reply::failed("redis: " + r.str);
+}
+
+Reply RedisStore::run(std::span<const std::string> argv) {
+    Reply r;
+    std::string why;
+    bool used = on_connection(why, [&](redisContext* c, bool& broken) {
+        r = run_on(c, argv, broken);
+        check_demoted(r, broken);
+    });
+    return used ? r : Reply::failed(why);
 }
 
 std::vector<Reply> RedisStore::pipeline(const std::vector<std::vector<std::string>>& commands) {
     std::vector<Reply> out;
-    auto fail_all = [&](const std::string& why) {
-        out.assign(commands.size(), Reply::failed(why));
-        return out;
-    };
-    if (!breaker_allows()) return fail_all("redis unreachable (circuit open)");
     std::string why;
-    redisContext* c = acquire(why);
-    if (!c) {
-        record(false);
-        return fail_all(why);
-    }
-    std::vector<const char*> ptrs;
-    std::vector<size_t> lens;
-    bool broken = false;
-    for (const auto& argv : commands) {
-        ptrs.clear();
-        lens.clear();
-        for (const auto& a : argv) {
-            ptrs.push_back(a.data());
-            lens.push_back(a.size());
+    bool used = on_connection(why, [&](redisContext* c, bool& broken) {
+        std::vector<const char*> ptrs;
+        std::vector<size_t> lens;
+        for (const auto& argv : commands) {
+            ptrs.clear();
+            lens.clear();
+            for (const auto& a : argv) {
+                ptrs.push_back(a.data());
+                lens.push_back(a.size());
+            }
+            if (redisAppendCommandArgv(c, static_cast<int>(argv.size()), ptrs.data(), lens.data()) != REDIS_OK) {
+                broken = true;
+                break;
+            }
         }
-        if (redisAppendCommandArgv(c, static_cast<int>(argv.size()), ptrs.data(), lens.data()) != REDIS_OK) {
-            broken = true;
-            break;
+        out.reserve(commands.size());
+        for (size_t i = 0; i < commands.size() && !broken; ++i) {
+            void* raw = nullptr;
+            if (redisGetReply(c, &raw) != REDIS_OK || !raw) {
+                broken = true;
+                break;
+            }
+            auto* r = static_cast<redisReply*>(raw);
+            out.push_back(convert(r));
+            freeReplyObject(r);
+            check_demoted(out.back(), broken);
         }
-    }
-    out.reserve(commands.size());
-    for (size_t i = 0; i < commands.size() && !broken; ++i) {
-        void* raw = nullptr;
-        if (redisGetReply(c, &raw) != REDIS_OK || !raw) {
-            broken = true;
-            break;
-        }
-        auto* r = static_cast<redisReply*>(raw);
-        out.push_back(convert(r));
-        freeReplyObject(r);
-    }
-    std::string err = broken ? std::string("redis: ") + (c->err ? c->errstr : "no reply") : "";
-    release(c, broken);
-    record(!broken);
-    while (out.size() < commands.size()) out.push_back(Reply::failed(err));
+        if (broken) why = std::string("redis: ") + (c->err ? c->errstr : "no reply");
+    });
+    if (!used) out.clear();
+    while (out.size() < commands.size()) out.push_back(Reply::failed(why));
     return out;
 }
 

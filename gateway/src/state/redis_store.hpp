@@ -54,10 +54,14 @@ public:
     std::vector<Reply> pipeline(const std::vector<std::vector<std::string>>& commands);
     // ASKING then argv on one connection (Redis Cluster's ASK redirect); the reply to argv.
     Reply run_asking(std::vector<std::string> argv);
-    const RedisOptions& options() const { return opt_; }
 
 private:
     Reply run(std::span<const std::string> argv);
+    // Runs use(connection, broken) on a pooled connection, with the breaker's bookkeeping;
+    // false (with `why`) when no connection could be had.
+    template <class Use>
+    bool on_connection(std::string& why, Use use);
+    static void check_demoted(Reply& r, bool& broken);
     Reply run_on(redisContext* ctx, std::span<const std::string> argv, bool& broken);
     redisContext* acquire(std::string& why);
     void release(redisContext* ctx, bool broken);
