@@ -28,8 +28,6 @@ public:
     bool enabled() const { return enabled_.load(std::memory_order_relaxed); }
     // Queues one line (without its newline).
     void write(std::string line);
-    // Waits until every queued line is written (tests, shutdown).
-    void flush();
 
 private:
     void run();
@@ -37,12 +35,11 @@ private:
 
     std::mutex mu_;       // queue and destination
     std::mutex file_mu_;  // the file while a batch is written or the file swapped
-    std::condition_variable wake_, drained_;
+    std::condition_variable wake_;
     std::deque<std::string> queue_;
     std::string path_;
     FILE* file_ = nullptr;
     bool stop_ = false;
-    bool busy_ = false;
     std::atomic<bool> enabled_{false};
     std::thread writer_;
 };

@@ -142,6 +142,7 @@ struct RedisConfig {
     std::vector<std::string> sentinels;  // state.redis.sentinel.addresses: HOST:PORT of sentinels
     std::string sentinel_master;         // state.redis.sentinel.master: the monitored primary's name
     std::string sentinel_password;       // state.redis.sentinel.password
+    bool operator==(const RedisConfig&) const = default;
 };
 
 struct StateConfig {
@@ -153,6 +154,7 @@ struct StateConfig {
                                                 //   enforces on its own in `local` mode (e.g. 1/N)
     int reservation_ttl_ms = 660000;            // state.reservation_ttl_ms: a vanished request's
                                                 //   reservation is released after this
+    bool operator==(const StateConfig&) const = default;  // a reload tells whether it changed
 };
 
 struct RoutingConfig {

@@ -109,13 +109,6 @@ bool parse_key_record(std::string_view json, const Config* cfg, bool allow_id, A
     }
 }
 
-void write_limits_json(const LimitsConfig& l, std::string& out) {
-    rapidjson::StringBuffer sb;
-    rapidjson::Writer<rapidjson::StringBuffer> w(sb);
-    write_limits(w, l);
-    out.append(sb.GetString(), sb.GetSize());
-}
-
 std::string key_record_json(const ApiKeyConfig& key) {
     rapidjson::StringBuffer sb;
     rapidjson::Writer<rapidjson::StringBuffer> w(sb);

@@ -23,9 +23,6 @@ bool parse_key_record(std::string_view json, const Config* cfg, bool allow_id, A
 // The record as JSON (never the secret).
 std::string key_record_json(const ApiKeyConfig& key);
 
-// A limits map as JSON: {"budget_usd": 2.5, "period": "daily", ...}; unset limits are omitted.
-void write_limits_json(const LimitsConfig& l, std::string& out);
-
 // Identifiers (key ids, team names): up to 64 of [A-Za-z0-9_.-].
 bool is_identifier(std::string_view s);
 

@@ -84,11 +84,6 @@ void AccessLog::write(std::string line) {
     wake_.notify_one();
 }
 
-void AccessLog::flush() {
-    std::unique_lock lock(mu_);
-    drained_.wait(lock, [this] { return (queue_.empty() && !busy_) || !writer_.joinable(); });
-}
-
 void AccessLog::run() {
     std::unique_lock lock(mu_);
     std::string batch;
@@ -101,7 +96,6 @@ void AccessLog::run() {
             batch += '\n';
             queue_.pop_front();
         }
-        busy_ = true;
         lock.unlock();
         {
             std::lock_guard file_lock(file_mu_);
@@ -111,8 +105,6 @@ void AccessLog::run() {
             }
         }
         lock.lock();
-        busy_ = false;
-        drained_.notify_all();
     }
 }
 

@@ -74,21 +74,6 @@ std::vector<std::string> Gateway::watched_files() const {
     return files;
 }
 
-namespace {
-
-bool same_state(const config::StateConfig& a, const config::StateConfig& b) {
-    const config::RedisConfig &x = a.redis, &y = b.redis;
-    return a.backend == b.backend && a.key_prefix == b.key_prefix && a.on_failure == b.on_failure &&
-           a.local_share == b.local_share && a.reservation_ttl_ms == b.reservation_ttl_ms && x.host == y.host &&
-           x.port == y.port && x.username == y.username && x.password == y.password && x.db == y.db &&
-           x.pool_size == y.pool_size && x.connect_timeout_ms == y.connect_timeout_ms &&
-           x.command_timeout_ms == y.command_timeout_ms && x.cluster == y.cluster && x.seeds == y.seeds &&
-           x.sentinels == y.sentinels && x.sentinel_master == y.sentinel_master &&
-           x.sentinel_password == y.sentinel_password;
-}
-
-}  // namespace
-
 void Gateway::start_state(const config::Config& cfg) {
     state_config_ = cfg.state;
     const config::StateConfig& s = cfg.state;
@@ -163,7 +148,7 @@ bool Gateway::reload(std::string& error) {
         log::error("reload", "telemetry.access_log.path: " + log_error + "; the access log keeps its file");
     access_log_.reopen();  // SIGHUP after logrotate moved the file: write to a new one
     last_reload_error_.clear();
-    if (!same_state(rt->config().state, state_config_))
+    if (rt->config().state != state_config_)
         log::warn("reload", "changes to the state section take effect after a restart; the running store is kept");
     std::atomic_store(&runtime_, rt);
     log::info("reload", "config generation " + std::to_string(rt->generation()) + " loaded from " + config_path_);

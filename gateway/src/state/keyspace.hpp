@@ -22,7 +22,6 @@ public:
     // Wall clock in ms (system clock plus the test offset).
     int64_t now_ms() const;
     void advance_clock_ms(int64_t ms) { offset_ms_ += ms; }
-    size_t size() const { return data_.size(); }
 
 private:
     struct ZSet {

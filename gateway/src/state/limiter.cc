@@ -273,11 +273,6 @@ size_t Limiter::pending() const {
     return pending_.size();
 }
 
-size_t Limiter::queued() const {
-    std::lock_guard lock(pending_mu_);
-    return queued_.size();
-}
-
 void Limiter::settle_later(const Principal& who, const Admission& admitted, int64_t cost_nano, int64_t tokens) {
     if (admitted.result != Admission::Result::admitted || admitted.where != Admission::Where::shared ||
         !background_.joinable())

@@ -84,8 +84,6 @@ public:
     // Records spend without a reservation (a key without limits: the spend ledger only), queued
     // like settle_later.
     void charge(const Principal& who, int64_t cost_nano, int64_t tokens);
-    // Settlements queued and not yet sent (tests, shutdown).
-    size_t queued() const;
     // Budget state per level (nullopt when the store is unreachable).
     std::optional<std::vector<BudgetState>> read(const Principal& who);
     // Outstanding reservations of a group (tests and /admin).
@@ -93,7 +91,6 @@ public:
     // The spend ledger of a group for days [first, last] (days since 1970): (day, field, value).
     Reply spend(const std::string& group, int64_t first_day, int64_t last_day);
 
-    Store& store() { return *store_; }
     bool degraded() const { return degraded_.load(std::memory_order_relaxed); }
     size_t pending() const;
     // Replays remembered spend into the store; false when it is still unreachable.
