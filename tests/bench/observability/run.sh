@@ -16,43 +16,18 @@ export DURATION=${DURATION:-10} WARMUP=${WARMUP:-2}
 GW_PORT=${GW_PORT:-18094}
 MOCK_PORT=${MOCK_PORT:-18081}
 mkdir -p "$RUN_DIR"
-gw_pid=""
+. "$ROOT/tests/bench/variants.sh"
 trap '[ -n "$gw_pid" ] && kill "$gw_pid" 2>/dev/null; true' EXIT INT TERM
 
-base() {
-    cat <<YAML
-server:
-  max_threads: 128
-plugins:
-  search_paths: ["$ROOT/build/lib/switchyard/plugins"]
-providers:
-  - name: mock-json
-    plugin: openai
-    base_url: http://127.0.0.1:$MOCK_PORT/v1
-    max_connections: 128
-models:
-  - name: gpt-4o-mini
-    input_price_per_mtok: 0.15
-    output_price_per_mtok: 0.6
-    deployments: [{provider: mock-json}]
-YAML
-}
-{ base; echo "telemetry: {request_traces: 0}"; } > "$RUN_DIR/off.yaml"
-{ base; echo "telemetry: {request_traces: 1000}"; } > "$RUN_DIR/traces.yaml"
-{ base; echo "telemetry: {request_traces: 1000, access_log: {path: \"$RUN_DIR/access.log\"}}"; } > "$RUN_DIR/traces+log.yaml"
+{ mock_gateway_yaml; echo "telemetry: {request_traces: 0}"; } > "$RUN_DIR/off.yaml"
+{ mock_gateway_yaml; echo "telemetry: {request_traces: 1000}"; } > "$RUN_DIR/traces.yaml"
+{ mock_gateway_yaml; echo "telemetry: {request_traces: 1000, access_log: {path: \"$RUN_DIR/access.log\"}}"; } \
+    > "$RUN_DIR/traces+log.yaml"
 
 out=$RUN_DIR/load
-rm -rf "$out" "$RUN_DIR/access.log"; mkdir -p "$out"
-export OUT_DIR=$out CONNS=${CONNS:-16}
-for variant in off traces traces+log; do
-    echo "bench: gateway, $variant" >&2
-    "$BIN" serve --config "$RUN_DIR/$variant.yaml" --listen 127.0.0.1:$GW_PORT --log-level warn 2> "$RUN_DIR/$variant.log" &
-    gw_pid=$!
-    for _ in $(seq 100); do curl -sf "http://127.0.0.1:$GW_PORT/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
-    KEEP_RESULTS=1 MODES=json CUSTOM_NAME="switchyard $variant" CUSTOM_PID=$gw_pid \
-        CUSTOM_URL=http://127.0.0.1:$GW_PORT/v1/chat/completions "$PEERS/run-all.sh" custom > /dev/null
-    kill "$gw_pid"; wait "$gw_pid" 2>/dev/null || true; gw_pid=""
-done
+rm -f "$RUN_DIR/access.log"
+export CONNS=${CONNS:-16}
+measure_variants "$out" "switchyard " off traces traces+log
 lines=$(wc -l < "$RUN_DIR/access.log")
 
 {

@@ -38,25 +38,10 @@ echo "bench: store calls" >&2
 calls=$("$ROOT/build/tests/bench/state_bench" 20000 "$REDIS_PORT")
 script_us=$(redis-cli -p "$REDIS_PORT" info commandstats | sed -n 's/^cmdstat_evalsha:.*usec_per_call=\([0-9.]*\).*/\1/p')
 
+. "$ROOT/tests/bench/variants.sh"
 config() {  # config STATE_YAML AUTH_YAML
-    cat <<YAML
-server:
-  max_threads: 128
-plugins:
-  search_paths: ["$ROOT/build/lib/switchyard/plugins"]
-providers:
-  - name: mock-json
-    plugin: openai
-    base_url: http://127.0.0.1:$MOCK_PORT/v1
-    max_connections: 128
-models:
-  - name: gpt-4o-mini
-    input_price_per_mtok: 0.15
-    output_price_per_mtok: 0.6
-    deployments: [{provider: mock-json}]
-$1
-$2
-YAML
+    mock_gateway_yaml
+    printf '%s\n%s\n' "$1" "$2"
 }
 limits="teams: [{name: bench, limits: {budget_usd: 1000000, rpm: 100000000}}]
 auth: {keys: [{key: sk-mock, id: bench, team: bench, limits: {budget_usd: 1000000, rpm: 100000000, tpm: 1000000000, max_concurrent: 10000}}]}"
@@ -65,17 +50,8 @@ config "state: {backend: memory}" "$limits" > "$RUN_DIR/memory.yaml"
 config "state: {redis: {address: \"127.0.0.1:$REDIS_PORT\", pool_size: 128}}" "$limits" > "$RUN_DIR/redis.yaml"
 
 out=$RUN_DIR/load
-rm -rf "$out"; mkdir -p "$out"
-export OUT_DIR=$out CONNS=${CONNS:-16 64}
-for variant in off memory redis; do
-    echo "bench: gateway, limits $variant" >&2
-    "$BIN" serve --config "$RUN_DIR/$variant.yaml" --listen 127.0.0.1:$GW_PORT --log-level warn 2> "$RUN_DIR/$variant.log" &
-    gw_pid=$!
-    for _ in $(seq 100); do curl -sf "http://127.0.0.1:$GW_PORT/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
-    KEEP_RESULTS=1 MODES=json CUSTOM_NAME="switchyard limits=$variant" CUSTOM_PID=$gw_pid \
-        CUSTOM_URL=http://127.0.0.1:$GW_PORT/v1/chat/completions "$PEERS/run-all.sh" custom > /dev/null
-    kill "$gw_pid"; wait "$gw_pid" 2>/dev/null || true; gw_pid=""
-done
+export CONNS=${CONNS:-16 64}
+measure_variants "$out" "switchyard limits=" off memory redis
 
 {
     echo "## Budgets and rate limits"
