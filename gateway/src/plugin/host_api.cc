@@ -1,6 +1,11 @@
 #include "plugin/host_api.hpp"
 
+#include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <optional>
+
+#include <switchyard/embedder.hpp>
 
 #include <switchyard/chat_request.hpp>
 #include <switchyard/log.hpp>
@@ -68,16 +73,99 @@ void writer_set_finish_reason(sy_response_writer* w, const char* r, size_t n) {
 
 int64_t host_estimate_tokens(const char* text, size_t len) { return estimate_tokens(sv(text, len)); }
 
+sy_status host_embed(void*, const char* name, size_t name_len, const char* text, size_t text_len, float* out,
+                     size_t cap, size_t* dim, sy_error* err) {
+    const embed::Embedder* e = embed::find_embedder(sv(name, name_len));
+    if (!e) {
+        set_error(err, "unknown embedder '" + std::string(sv(name, name_len)) + "'");
+        return SY_ERR;
+    }
+    *dim = e->dim();
+    if (cap < e->dim()) return SY_OK;  // the caller learns the dimension and sizes its buffer
+    std::string why;
+    if (!e->embed(sv(text, text_len), out, why)) {
+        set_error(err, why);
+        return SY_ERR;
+    }
+    return SY_OK;
+}
+
+sy_status host_embedder_id(void*, const char* name, size_t name_len, char* out, size_t cap, sy_error* err) {
+    const embed::Embedder* e = embed::find_embedder(sv(name, name_len));
+    if (!e) {
+        set_error(err, "unknown embedder '" + std::string(sv(name, name_len)) + "'");
+        return SY_ERR_CONFIG;
+    }
+    sy_error id{out, cap};
+    set_error(&id, e->id());
+    return SY_OK;
+}
+
+thread_local std::optional<std::string> t_config_dir;
+
+constexpr std::streamsize kMaxPluginFile = 512ll << 20;
+
+sy_status host_read_file(void*, const char* path, size_t path_len, const sy_byte_sink* sink, sy_error* err) {
+    std::string name(sv(path, path_len));
+    if (!t_config_dir) {
+        set_error(err, "read_file is only available while a plugin instance is created");
+        return SY_ERR;
+    }
+    if (name.empty()) {
+        set_error(err, "empty file name");
+        return SY_ERR_CONFIG;
+    }
+    std::string full = name.front() == '/' ? name : *t_config_dir + "/" + name;
+    std::ifstream in(full, std::ios::binary);
+    if (!in) {
+        set_error(err, "cannot open " + full + ": " + std::strerror(errno));
+        return SY_ERR_CONFIG;
+    }
+    char buf[1 << 16];
+    std::streamsize total = 0;
+    while (in) {
+        in.read(buf, sizeof buf);
+        std::streamsize n = in.gcount();
+        total += n;
+        if (total > kMaxPluginFile) {
+            set_error(err, full + " is larger than 512 MiB");
+            return SY_ERR_CONFIG;
+        }
+        if (n > 0 && sink && sink->write) sink->write(sink->ctx, buf, static_cast<size_t>(n));
+    }
+    if (in.bad()) {
+        set_error(err, "cannot read " + full);
+        return SY_ERR_CONFIG;
+    }
+    return SY_OK;
+}
+
 const sy_host_api kHostApi = {
     sizeof(sy_host_api), SY_ABI_MAJOR, SY_ABI_MINOR, host_log, nullptr,
     builder_set_method, builder_set_path, builder_add_header, builder_append_body, builder_set_framing,
     writer_append_body, writer_emit_chunk, writer_set_usage, writer_set_error, writer_set_finish_reason,
-    host_estimate_tokens,
+    host_estimate_tokens, host_embed, host_embedder_id, host_read_file,
 };
 
 }  // namespace
 
 const sy_host_api* host_api() { return &kHostApi; }
+
+ConfigDirScope::ConfigDirScope(std::string dir) : had_previous_(t_config_dir.has_value()) {
+    if (had_previous_) previous_ = *t_config_dir;
+    t_config_dir = std::move(dir);
+}
+
+ConfigDirScope::~ConfigDirScope() {
+    if (had_previous_) t_config_dir = previous_;
+    else t_config_dir.reset();
+}
+
+std::string config_dir_of(const std::string& config_path) {
+    size_t slash = config_path.rfind('/');
+    if (slash == std::string::npos) return ".";
+    return slash == 0 ? "/" : config_path.substr(0, slash);
+}
 
 void set_error(sy_error* err, const std::string& message) {
     if (!err || !err->message || err->cap == 0) return;

@@ -44,6 +44,23 @@ const sy_host_api* host_api();
 // Writes a NUL-terminated message into an sy_error buffer.
 void set_error(sy_error* err, const std::string& message);
 
+// While alive, sy_host_api.read_file resolves relative paths against `dir` on this thread (set
+// around plugin create calls; outside one, read_file refuses).
+class ConfigDirScope {
+public:
+    explicit ConfigDirScope(std::string dir);
+    ~ConfigDirScope();
+    ConfigDirScope(const ConfigDirScope&) = delete;
+    ConfigDirScope& operator=(const ConfigDirScope&) = delete;
+
+private:
+    std::string previous_;
+    bool had_previous_;
+};
+
+// The directory of a config file path ("." when it has none).
+std::string config_dir_of(const std::string& config_path);
+
 // A caller-owned error buffer for hook calls.
 struct ErrorBuffer {
     char text[512] = {0};

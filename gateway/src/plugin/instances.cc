@@ -1,6 +1,7 @@
 #include "plugin/instances.hpp"
 
 #include <cmath>
+#include <cstddef>
 
 namespace sy::plugin {
 
@@ -21,9 +22,9 @@ sy_request_view make_request_view(const ChatRequest& req, const std::string& req
     return v;
 }
 
-RouterInstance::RouterInstance(const sy_router_vtable* vt, void* inst, config::RouterConfig cfg,
+RouterInstance::RouterInstance(const sy_router_vtable* vt, uint32_t vt_size, void* inst, config::RouterConfig cfg,
                                std::string plugin)
-    : vt_(vt), inst_(inst), config_(std::move(cfg)), plugin_name_(std::move(plugin)) {}
+    : vt_(vt), vt_size_(vt_size), inst_(inst), config_(std::move(cfg)), plugin_name_(std::move(plugin)) {}
 
 RouterInstance::~RouterInstance() { vt_->destroy(inst_); }
 
@@ -43,7 +44,8 @@ std::unique_ptr<RouterInstance> RouterInstance::create(const LoadedPlugin& plugi
                 (eb.text[0] ? eb.str() : "create failed");
         return nullptr;
     }
-    return std::unique_ptr<RouterInstance>(new RouterInstance(vt, inst, cfg, plugin.name()));
+    return std::unique_ptr<RouterInstance>(
+        new RouterInstance(vt, plugin.descriptor().vtable_size, inst, cfg, plugin.name()));
 }
 
 RouteResult RouterInstance::route(const sy_request_view& view, const std::vector<sy_candidate>& candidates,
@@ -74,6 +76,30 @@ RouteResult RouterInstance::route(const sy_request_view& view, const std::vector
     }
     if (result.choices.empty()) result.error = "router returned no choice";
     return result;
+}
+
+ScoreResult RouterInstance::score(const sy_request_view& view, const std::vector<sy_candidate>& candidates) const {
+    ScoreResult result;
+    if (vt_size_ < offsetof(sy_router_vtable, score) + sizeof(void*) || !vt_->score) {
+        result.supported = false;
+        return result;
+    }
+    result.quality.assign(candidates.size(), 0.0);
+    ErrorBuffer eb;
+    sy_status st = vt_->score(inst_, &view, candidates.data(), candidates.size(), result.quality.data(),
+                              &result.strong_win, &eb.err);
+    if (st == SY_ERR_UNSUPPORTED) result.supported = false;
+    else if (st != SY_OK) result.error = eb.text[0] ? eb.str() : "router failed to score";
+    return result;
+}
+
+std::string RouterInstance::check_candidates(const std::vector<sy_candidate>& candidates) const {
+    if (candidates.empty()) return {};
+    sy_request_view empty{};
+    empty.struct_size = sizeof empty;
+    empty.max_tokens = -1;
+    ScoreResult r = score(empty, candidates);
+    return r.error;
 }
 
 ProviderInstance::ProviderInstance(const sy_provider_vtable* vt, void* inst, config::ProviderConfig cfg,

@@ -22,6 +22,14 @@ struct RankedChoice {
     double score;
 };
 
+// Predicted quality per candidate and the strong-win score (first candidate over the last).
+struct ScoreResult {
+    std::vector<double> quality;
+    double strong_win = 0;
+    bool supported = true;   // false when the router has no score hook
+    std::string error;
+};
+
 struct RouteResult {
     std::vector<RankedChoice> choices;  // best first
     std::string reason;
@@ -39,10 +47,16 @@ public:
     const std::string& plugin_name() const { return plugin_name_; }
     RouteResult route(const sy_request_view& view, const std::vector<sy_candidate>& candidates,
                       double threshold) const;
+    ScoreResult score(const sy_request_view& view, const std::vector<sy_candidate>& candidates) const;
+    // Scores an empty request once: a router that scores and fails (say, a candidate it was not
+    // trained on) is a config error. Returns the error, empty when fine.
+    std::string check_candidates(const std::vector<sy_candidate>& candidates) const;
 
 private:
-    RouterInstance(const sy_router_vtable* vt, void* inst, config::RouterConfig cfg, std::string plugin);
+    RouterInstance(const sy_router_vtable* vt, uint32_t vt_size, void* inst, config::RouterConfig cfg,
+                   std::string plugin);
     const sy_router_vtable* vt_;
+    uint32_t vt_size_;
     void* inst_;
     config::RouterConfig config_;
     std::string plugin_name_;

@@ -82,6 +82,7 @@ std::unique_ptr<Runtime> Runtime::build(const config::Config& cfg,
                                         std::shared_ptr<const plugin::PluginRegistry> registry,
                                         std::string& error) {
     std::unique_ptr<Runtime> rt(new Runtime(cfg, std::move(registry)));
+    plugin::ConfigDirScope files(plugin::config_dir_of(cfg.source_path));  // plugins' relative file names
     if (!rt->build_providers(error) || !rt->build_models(error) || !rt->build_routers(error) ||
         !rt->build_policies(error))
         return nullptr;
@@ -185,6 +186,11 @@ bool Runtime::build_routers(std::string& error) {
         router.instance = plugin::RouterInstance::create(*plugin, rc, why);
         if (!router.instance) {
             error = key + ": " + why;
+            return false;
+        }
+        // A router that scores must know every candidate (trained routers refuse unknown models).
+        if (std::string bad = router.instance->check_candidates(router.candidates); !bad.empty()) {
+            error = key + ": router '" + rc.name + "': " + bad;
             return false;
         }
         router.decision_time = &metrics::Gateway::get().router_duration.with({rc.name});

@@ -38,7 +38,7 @@ extern "C" {
 
 #define SY_PLUGIN_MAGIC 0x53595047u /* "SYPG" */
 #define SY_ABI_MAJOR 1
-#define SY_ABI_MINOR 0
+#define SY_ABI_MINOR 1
 #define SY_PLUGIN_ENTRY_SYMBOL "switchyard_plugin_entry"
 
 #if defined(_WIN32)
@@ -92,6 +92,13 @@ typedef struct sy_usage {
     int64_t cache_write_tokens;     /* cache writes (Anthropic) */
 } sy_usage;
 
+/* Bytes handed from one side to the other through the receiver's callback (1.1). */
+typedef struct sy_byte_sink {
+    uint32_t struct_size;
+    void* ctx;
+    void (*write)(void* ctx, const char* data, size_t len);
+} sy_byte_sink;
+
 /* Opaque host-owned writers. Plugins only touch them through sy_host_api. */
 typedef struct sy_http_builder sy_http_builder;
 typedef struct sy_response_writer sy_response_writer;
@@ -138,6 +145,20 @@ typedef struct sy_host_api {
 
     /* Estimate the token count of a text with the host's estimator. */
     int64_t (*estimate_tokens)(const char* text, size_t len);
+
+    /* ---- 1.1 ---- */
+    /* Embed a text with a host embedder (empty name = the configured default). Writes at most cap
+     * floats into out and the embedder's dimension into *dim (call with cap 0 to learn it). */
+    sy_status (*embed)(void* host_ctx, const char* embedder, size_t embedder_len, const char* text,
+                       size_t text_len, float* out, size_t cap, size_t* dim, sy_error* err);
+    /* The identity of an embedder (NUL-terminated, e.g. "hash-ngram-v1/1024"). A router stores the
+     * identity it was trained with and refuses to load under another. */
+    sy_status (*embedder_id)(void* host_ctx, const char* embedder, size_t embedder_len, char* out,
+                             size_t cap, sy_error* err);
+    /* Read a file named in the plugin's config; a relative path is resolved against the directory
+     * of the gateway config. Only valid inside create. The bytes go to sink. */
+    sy_status (*read_file)(void* host_ctx, const char* path, size_t path_len, const sy_byte_sink* sink,
+                           sy_error* err);
 } sy_host_api;
 
 /* ---------------------------------------------------------------- requests */
@@ -185,6 +206,31 @@ typedef struct sy_choice {
     double score;
 } sy_choice;
 
+/* One labeled training example (1.1). */
+typedef struct sy_train_example {
+    uint32_t struct_size;
+    sy_str prompt;
+    const float* embedding;         /* sy_train_set.dim floats, from the host embedder */
+    const double* scores;           /* sy_train_set.n_models qualities in 0..1; NaN = not rated */
+} sy_train_example;
+
+/* Everything a router's train hook gets (1.1). The host parsed and split the data. */
+typedef struct sy_train_set {
+    uint32_t struct_size;
+    const sy_str* models;           /* model names as in the data */
+    size_t n_models;
+    const sy_train_example* train;
+    size_t n_train;
+    const sy_train_example* validation;
+    size_t n_validation;
+    sy_str embedder_id;             /* identity of the embedder that produced the embeddings */
+    size_t dim;
+    uint64_t seed;
+    sy_str options_json;            /* --set key=value options as a JSON object */
+    const sy_byte_sink* weights;    /* receives the trained weights file */
+    const sy_byte_sink* report;     /* receives human-readable progress lines (loss per epoch) */
+} sy_train_set;
+
 typedef struct sy_router_vtable {
     uint32_t struct_size;
     /* Create an instance from its JSON config (the YAML `config:` map as JSON). */
@@ -197,6 +243,16 @@ typedef struct sy_router_vtable {
                        const sy_candidate* candidates, size_t n_candidates,
                        const sy_route_params* params, sy_choice* choices, size_t choices_cap,
                        size_t* n_choices, char* reason, size_t reason_cap, sy_error* err);
+
+    /* ---- 1.1, optional (NULL when absent) ---- */
+    /* Predicted quality in 0..1 of each candidate for this request (n entries into quality) and
+     * the strong-win score that thresholds compare against (the first candidate is the strong
+     * one, the last the weak one). Used by calibrate and eval, and by the host to check a router
+     * against its candidates at load. */
+    sy_status (*score)(void* instance, const sy_request_view* request, const sy_candidate* candidates,
+                       size_t n_candidates, double* quality, double* strong_win, sy_error* err);
+    /* Train this router kind from labeled data; no instance is needed. */
+    sy_status (*train)(const sy_host_api* host, const sy_train_set* set, sy_error* err);
 } sy_router_vtable;
 
 /* ---------------------------------------------------------------- providers */

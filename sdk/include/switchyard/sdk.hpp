@@ -17,7 +17,9 @@
 #ifndef SWITCHYARD_SDK_HPP
 #define SWITCHYARD_SDK_HPP
 
+#include <cstddef>
 #include <cstring>
+#include <type_traits>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -53,8 +55,54 @@ public:
         return api_ && api_->estimate_tokens ? api_->estimate_tokens(text.data(), text.size())
                                              : static_cast<int64_t>((text.size() + 3) / 4);
     }
+    // True when the host provides the ABI 1.1 services (embedders, config files).
+    bool has_embedders() const {
+        return api_ && api_->struct_size >= offsetof(sy_host_api, read_file) + sizeof(void*) && api_->embed;
+    }
+    // Embeds text with the named embedder ("" = the host's default) into out (resized to its dimension).
+    void embed(std::string_view embedder, std::string_view text, std::vector<float>& out) const {
+        require_embedders();
+        char msg[256] = {0};
+        sy_error err{msg, sizeof msg};
+        size_t dim = out.size();
+        if (api_->embed(api_->host_ctx, embedder.data(), embedder.size(), text.data(), text.size(), out.data(),
+                        out.size(), &dim, &err) != SY_OK)
+            throw Error(msg[0] ? msg : "embedding failed");
+        if (dim != out.size()) {  // first call, or another dimension: size the buffer and redo
+            out.assign(dim, 0.0f);
+            if (api_->embed(api_->host_ctx, embedder.data(), embedder.size(), text.data(), text.size(),
+                            out.data(), out.size(), &dim, &err) != SY_OK)
+                throw Error(msg[0] ? msg : "embedding failed");
+        }
+    }
+    // The identity of an embedder, e.g. "hash-ngram-v1/1024".
+    std::string embedder_id(std::string_view embedder) const {
+        require_embedders();
+        char id[256] = {0};
+        char msg[256] = {0};
+        sy_error err{msg, sizeof msg};
+        if (api_->embedder_id(api_->host_ctx, embedder.data(), embedder.size(), id, sizeof id, &err) != SY_OK)
+            throw Error(msg[0] ? msg : "unknown embedder", SY_ERR_CONFIG);
+        return id;
+    }
+    // Reads a file named in the config (relative to the gateway config's directory); create only.
+    std::string read_file(std::string_view path) const {
+        require_embedders();
+        std::string data;
+        sy_byte_sink sink{sizeof(sy_byte_sink), &data, [](void* ctx, const char* p, size_t n) {
+                              static_cast<std::string*>(ctx)->append(p, n);
+                          }};
+        char msg[512] = {0};
+        sy_error err{msg, sizeof msg};
+        if (api_->read_file(api_->host_ctx, path.data(), path.size(), &sink, &err) != SY_OK)
+            throw Error(msg[0] ? msg : "cannot read " + std::string(path), SY_ERR_CONFIG);
+        return data;
+    }
 
 private:
+    void require_embedders() const {
+        if (!has_embedders()) throw Error("the host does not provide plugin ABI 1.1 services", SY_ERR_UNSUPPORTED);
+    }
     const sy_host_api* api_;
 };
 
@@ -168,7 +216,19 @@ public:
     // Rank the candidates (indexes into cands) best first and give a short reason.
     virtual void route(const RequestView& request, const std::vector<Candidate>& candidates,
                        const sy_route_params& params, Ranking& out) = 0;
+    // Predicted quality per candidate (quality has candidates.size() entries) and the strong-win
+    // score of the first candidate over the last. Routers without a quality model keep the default.
+    virtual void score(const RequestView&, const std::vector<Candidate>&, std::vector<double>& /*quality*/,
+                       double& /*strong_win*/) {
+        throw Error("this router does not score candidates", SY_ERR_UNSUPPORTED);
+    }
 };
+
+// Routers that learn declare `static void train(const Host&, const sy_train_set&);` and write
+// their weights with write(set.weights, bytes).
+inline void write(const sy_byte_sink* sink, std::string_view data) {
+    if (sink && sink->write) sink->write(sink->ctx, data.data(), data.size());
+}
 
 // Per-request state of a remote stream.
 class ProviderStream {
@@ -290,8 +350,43 @@ struct RouterAdapter {
         });
     }
 
+    static sy_status score(void* instance, const sy_request_view* req, const sy_candidate* cands, size_t n,
+                           double* quality, double* strong_win, sy_error* err) noexcept {
+        return guarded(err, [&] {
+            auto* self = static_cast<Instance<T>*>(instance);
+            std::vector<Candidate> list;
+            list.reserve(n);
+            for (size_t i = 0; i < n; ++i) list.emplace_back(&cands[i]);
+            std::vector<double> q(n, 0.0);
+            double win = 0;
+            self->impl->score(RequestView(req), list, q, win);
+            for (size_t i = 0; i < n; ++i) quality[i] = q[i];
+            *strong_win = win;
+            return SY_OK;
+        });
+    }
+
+    template <typename U, typename = void>
+    struct trainable : std::false_type {};
+    template <typename U>
+    struct trainable<U, std::void_t<decltype(U::train(std::declval<const Host&>(),
+                                                      std::declval<const sy_train_set&>()))>>
+        : std::true_type {};
+
+    static sy_status train(const sy_host_api* host, const sy_train_set* set, sy_error* err) noexcept {
+        return guarded(err, [&]() -> sy_status {
+            if constexpr (trainable<T>::value) {
+                T::train(Host(host), *set);
+                return SY_OK;
+            } else {
+                throw Error("this router is not trainable", SY_ERR_UNSUPPORTED);
+            }
+        });
+    }
+
     static const sy_router_vtable* vtable() {
-        static const sy_router_vtable vt = {sizeof(sy_router_vtable), &create<T>, &destroy<T>, &route};
+        static const sy_router_vtable vt = {sizeof(sy_router_vtable), &create<T>, &destroy<T>, &route, &score,
+                                            trainable<T>::value ? &train : nullptr};
         return &vt;
     }
 };
