@@ -9,6 +9,7 @@
 #include <switchyard/log.hpp>
 
 #include "cli/policy_test.hpp"
+#include "cli/router_commands.hpp"
 #include "plugin/plugin_loader.hpp"
 #include "server/gateway.hpp"
 #include "server/serve.hpp"
@@ -25,6 +26,14 @@ constexpr const char* kUsage =
     "  plugins inspect FILE.so print a plugin's descriptor as JSON\n"
     "  policy test --config FILE (--request REQ.json | --cases CASES.yaml)\n"
     "                          run the policies on a request or on test cases, no provider called\n"
+    "  train ROUTER --data FILE.jsonl --out FILE [--embedder NAME] [--seed N] [--set KEY=VALUE]...\n"
+    "                          train a learned router (e.g. mf) from labeled data\n"
+    "  calibrate --config FILE --router NAME (--strong-percent P | --target-cost USD) --data FILE.jsonl\n"
+    "                          the threshold (or lambda) that sends P% of prompts to the strong model\n"
+    "  eval --config FILE --router NAME --data FILE.jsonl [--json] [--svg FILE]\n"
+    "                          quality vs strong share / cost, APGR, CPT(50%), CPT(80%)\n"
+    "  split --data FILE.jsonl --test-percent P --train-out FILE --test-out FILE [--seed N]\n"
+    "                          a deterministic held-out split of labeled data\n"
     "  version                 print the version and plugin ABI\n";
 
 int usage_error(const std::string& message) {
@@ -123,6 +132,14 @@ int main(int argc, char** argv) {
         rc = cmd_plugins_inspect({rest.begin() + 1, rest.end()});
     } else if (cmd == "policy" && !rest.empty() && rest[0] == "test") {
         rc = sy::cli::policy_test({rest.begin() + 1, rest.end()});
+    } else if (cmd == "train") {
+        rc = sy::cli::train(rest);
+    } else if (cmd == "calibrate") {
+        rc = sy::cli::calibrate(rest);
+    } else if (cmd == "eval") {
+        rc = sy::cli::eval(rest);
+    } else if (cmd == "split") {
+        rc = sy::cli::split(rest);
     } else if (cmd == "version" || cmd == "--version") {
         std::printf("switchyard 0.1.0 (plugin ABI %d.%d)\n", SY_ABI_MAJOR, SY_ABI_MINOR);
         rc = 0;
