@@ -160,6 +160,7 @@ struct StateConfig {
 struct RoutingConfig {
     std::string default_model;   // routing.default_model: answers `auto` when no router is set
     std::string default_router;  // routing.default_router: router used for `auto`
+    int feedback_ttl_s = 86400;  // routing.feedback_ttl_s: how long a request awaits POST /v1/feedback
 };
 
 // One Lua routing policy file (policies[]), evaluated in order.

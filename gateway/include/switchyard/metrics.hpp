@@ -130,6 +130,8 @@ struct Gateway {
     Family& retries;            // switchyard_retries_total{provider} (retries arrive with deployments)
     Family& cache_hits;         // switchyard_cache_hits_total{cache} (caching arrives with its issue)
     Family& team_spend;         // switchyard_team_spend_usd_total{team}: teams[] names, "other", "none"
+    Family& feedback;           // switchyard_feedback_total{router, model, outcome}
+    Family& feedback_score;     // switchyard_feedback_score_total{router, model}
     static Gateway& get();
 };
 

@@ -287,7 +287,8 @@ private:
     }
 
     void parse_routing(const NodeReader& node, RoutingConfig& out) {
-        MapReader m = node.map({"default_model", "default_router"});
+        MapReader m = node.map({"default_model", "default_router", "feedback_ttl_s"});
+        m["feedback_ttl_s"].get(out.feedback_ttl_s, 1);
         if (NodeReader model = m["default_model"]; model.get(out.default_model) && !out.default_model.empty())
             known_model(model, out.default_model);
         NodeReader router = m["default_router"];

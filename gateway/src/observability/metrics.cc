@@ -229,6 +229,14 @@ Gateway& Gateway::get() {
                                      "Spend by team: a name from teams[], \"other\" for teams only admin keys name, "
                                      "\"none\" for keys without a team and anonymous requests",
                                      {"team"}),
+        Registry::instance().counter("switchyard_feedback_total",
+                                     "POST /v1/feedback calls taken, by router, model that answered and outcome "
+                                     "(applied, ignored: the router does not learn, error)",
+                                     {"router", "model", "outcome"}),
+        Registry::instance().counter("switchyard_feedback_score_total",
+                                     "Sum of feedback scores (0..1) by router and model; divide by "
+                                     "switchyard_feedback_total for the mean",
+                                     {"router", "model"}),
     };
     return g;
 }

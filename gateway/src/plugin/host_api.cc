@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <atomic>
 #include <fstream>
 #include <optional>
 
@@ -140,16 +141,51 @@ sy_status host_read_file(void*, const char* path, size_t path_len, const sy_byte
     return SY_OK;
 }
 
+std::atomic<StateBackend*> g_state{nullptr};
+std::string g_state_prefix = "sy:plugin:";  // written once, before any request
+
+sy_status host_state_hincrby(void*, const char* key, size_t key_len, const char* field, size_t field_len,
+                             int64_t delta, sy_error* err) {
+    StateBackend* b = g_state.load(std::memory_order_acquire);
+    std::string why = "no state store";
+    if (b && b->hincrby(g_state_prefix + std::string(sv(key, key_len)), sv(field, field_len), delta, why))
+        return SY_OK;
+    set_error(err, why);
+    return SY_ERR;
+}
+
+sy_status host_state_hgetall(void*, const char* key, size_t key_len, const sy_byte_sink* sink, sy_error* err) {
+    StateBackend* b = g_state.load(std::memory_order_acquire);
+    if (!b) return SY_OK;  // nothing stored anywhere yet
+    std::vector<std::pair<std::string, std::string>> fields;
+    std::string why;
+    if (!b->hgetall(g_state_prefix + std::string(sv(key, key_len)), fields, why)) {
+        set_error(err, why);
+        return SY_ERR;
+    }
+    for (const auto& [f, v] : fields) {
+        if (!sink || !sink->write) break;
+        sink->write(sink->ctx, f.c_str(), f.size() + 1);  // with the NUL
+        sink->write(sink->ctx, v.c_str(), v.size() + 1);
+    }
+    return SY_OK;
+}
+
 const sy_host_api kHostApi = {
     sizeof(sy_host_api), SY_ABI_MAJOR, SY_ABI_MINOR, host_log, nullptr,
     builder_set_method, builder_set_path, builder_add_header, builder_append_body, builder_set_framing,
     writer_append_body, writer_emit_chunk, writer_set_usage, writer_set_error, writer_set_finish_reason,
-    host_estimate_tokens, host_embed, host_embedder_id, host_read_file,
+    host_estimate_tokens, host_embed, host_embedder_id, host_read_file, host_state_hincrby, host_state_hgetall,
 };
 
 }  // namespace
 
 const sy_host_api* host_api() { return &kHostApi; }
+
+void set_state_backend(StateBackend* backend, std::string key_prefix) {
+    if (backend) g_state_prefix = key_prefix + ":plugin:";
+    g_state.store(backend, std::memory_order_release);
+}
 
 ConfigDirScope::ConfigDirScope(std::string dir) : had_previous_(t_config_dir.has_value()) {
     if (had_previous_) previous_ = *t_config_dir;

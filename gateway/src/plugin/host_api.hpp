@@ -2,7 +2,9 @@
 // builder and writer objects behind the opaque handles in plugin.h.
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -57,6 +59,19 @@ private:
     std::string previous_;
     bool had_previous_;
 };
+
+// Where sy_host_api.state_* go: the gateway's state store, set once it exists. Without one
+// (config check, eval) hashes read as empty and increments fail.
+class StateBackend {
+public:
+    virtual ~StateBackend() = default;
+    virtual bool hincrby(const std::string& key, std::string_view field, int64_t delta, std::string& error) = 0;
+    virtual bool hgetall(const std::string& key, std::vector<std::pair<std::string, std::string>>& out,
+                         std::string& error) = 0;
+};
+// The backend stays owned by the caller and must outlive every plugin call (the gateway's
+// lifetime); nullptr detaches. Keys arrive prefixed with "<prefix>:plugin:".
+void set_state_backend(StateBackend* backend, std::string key_prefix);
 
 // The directory of a config file path ("." when it has none).
 std::string config_dir_of(const std::string& config_path);

@@ -51,7 +51,8 @@ std::unique_ptr<RouterInstance> RouterInstance::create(const LoadedPlugin& plugi
 RouteResult RouterInstance::route(const sy_request_view& view, const std::vector<sy_candidate>& candidates,
                                   double threshold) const {
     RouteResult result;
-    sy_route_params params{sizeof(sy_route_params), threshold};
+    char memo[128] = {0};
+    sy_route_params params{sizeof(sy_route_params), threshold, memo, sizeof memo};
     sy_choice choices[16];
     size_t cap = std::min<size_t>(16, candidates.size());
     size_t n = 0;
@@ -64,7 +65,9 @@ RouteResult RouterInstance::route(const sy_request_view& view, const std::vector
         return result;
     }
     reason[sizeof reason - 1] = '\0';
+    memo[sizeof memo - 1] = '\0';
     result.reason = reason;
+    result.memo = memo;
     for (size_t i = 0; i < std::min(n, cap); ++i) {
         if (choices[i].candidate_index >= candidates.size()) {
             result.error = "router returned candidate index " + std::to_string(choices[i].candidate_index) +
@@ -100,6 +103,20 @@ std::string RouterInstance::check_candidates(const std::vector<sy_candidate>& ca
     empty.max_tokens = -1;
     ScoreResult r = score(empty, candidates);
     return r.error;
+}
+
+bool RouterInstance::takes_feedback() const {
+    return vt_size_ >= offsetof(sy_router_vtable, feedback) + sizeof(void*) && vt_->feedback;
+}
+
+std::string RouterInstance::feedback(const sy_feedback& fb, bool& unsupported) const {
+    unsupported = !takes_feedback();
+    if (unsupported) return {};
+    ErrorBuffer eb;
+    sy_status st = vt_->feedback(inst_, &fb, &eb.err);
+    unsupported = st == SY_ERR_UNSUPPORTED;
+    if (st == SY_OK || unsupported) return {};
+    return eb.text[0] ? eb.str() : "feedback failed";
 }
 
 ProviderInstance::ProviderInstance(const sy_provider_vtable* vt, void* inst, config::ProviderConfig cfg,

@@ -33,6 +33,7 @@ struct ScoreResult {
 struct RouteResult {
     std::vector<RankedChoice> choices;  // best first
     std::string reason;
+    std::string memo;                   // the router's note for feedback (may be empty)
     std::string error;                  // set when the router failed
 };
 
@@ -51,6 +52,11 @@ public:
     // Scores an empty request once: a router that scores and fails (say, a candidate it was not
     // trained on) is a config error. Returns the error, empty when fine.
     std::string check_candidates(const std::vector<sy_candidate>& candidates) const;
+    // True when the plugin has a feedback hook (it may still answer that it does not learn).
+    bool takes_feedback() const;
+    // Hands feedback to the router. Returns an error, empty when applied; `unsupported` is set
+    // when the router does not learn.
+    std::string feedback(const sy_feedback& fb, bool& unsupported) const;
 
 private:
     RouterInstance(const sy_router_vtable* vt, uint32_t vt_size, void* inst, config::RouterConfig cfg,

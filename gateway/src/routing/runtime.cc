@@ -406,6 +406,7 @@ std::optional<ApiError> Runtime::route_with_router(const Router& router, double 
     } else {
         out.model = models[result.choices.front().candidate_index];
         out.reason = "router:" + router.instance->config().name + " " + result.reason;
+        out.memo = std::move(result.memo);
         out.scores.clear();
         for (const auto& c : result.choices)
             if (c.candidate_index < models.size()) out.scores.emplace_back(models[c.candidate_index], c.score);

@@ -62,6 +62,7 @@ struct RouteDecision {
     // For the request trace: the router that ranked the candidates and its scores, best first.
     std::string router;
     std::vector<std::pair<const Model*, double>> scores;
+    std::string memo;  // the router's note, kept with the request for POST /v1/feedback
 };
 
 // What routing needs from the HTTP request beyond the body (for policies).

@@ -1,4 +1,5 @@
 #include "server/chat_handler.hpp"
+#include "server/feedback.hpp"
 
 #include <cctype>
 #include <chrono>
@@ -151,6 +152,7 @@ void ChatHandler::handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HT
     resp.set("x-switchyard-model", decision.model->config->name);
     resp.set("x-switchyard-provider", decision.deployment->provider->config().name);
     resp.set("x-switchyard-route", decision.reason);
+    remember_for_feedback(gateway_, *rt, request_id, decision);
     const config::ModelConfig& model = *decision.model->config;
 
     Reservation for_key, for_model;

@@ -1,5 +1,7 @@
 #include "server/gateway.hpp"
 
+#include "server/feedback.hpp"
+
 #include <unistd.h>
 
 #include <filesystem>
@@ -74,6 +76,10 @@ std::vector<std::string> Gateway::watched_files() const {
     return files;
 }
 
+Gateway::~Gateway() {
+    if (plugin_state_) plugin::set_state_backend(nullptr, {});
+}
+
 void Gateway::start_state(const config::Config& cfg) {
     state_config_ = cfg.state;
     const config::StateConfig& s = cfg.state;
@@ -129,6 +135,8 @@ bool Gateway::load(std::string& error) {
         return false;
     }
     start_state(rt->config());
+    plugin_state_ = plugin_state_over(store_);
+    plugin::set_state_backend(plugin_state_.get(), rt->config().state.key_prefix);
     traces_ = std::make_unique<RequestTraces>(static_cast<size_t>(rt->config().telemetry.request_traces));
     std::atomic_store(&runtime_, rt);
     return true;

@@ -12,6 +12,7 @@
 
 #include "routing/runtime.hpp"
 #include "server/request_traces.hpp"
+#include "plugin/host_api.hpp"
 #include "state/key_store.hpp"
 #include "state/limiter.hpp"
 
@@ -20,6 +21,7 @@ namespace sy::server {
 class Gateway {
 public:
     explicit Gateway(std::string config_path) : config_path_(std::move(config_path)) {}
+    ~Gateway();
 
     // Loads the config file, its plugins and instances; on failure error names the key.
     bool load(std::string& error);
@@ -42,6 +44,7 @@ public:
     enum class StateHealth { ok, degraded, down };
     StateHealth probe_state() const;
     std::string_view state_backend() const { return store_ ? store_->kind() : "none"; }
+    state::Store* store() { return store_.get(); }
 
     AccessLog& access_log() { return access_log_; }
     RequestTraces& traces() { return *traces_; }
@@ -82,6 +85,7 @@ private:
     std::shared_ptr<state::Store> store_;
     std::unique_ptr<state::Limiter> limiter_;
     std::unique_ptr<state::KeyStore> keys_;
+    std::unique_ptr<plugin::StateBackend> plugin_state_;  // the store as routers that learn see it
 };
 
 // Builds a runtime from a config file: load and validate YAML, load plugins (default search

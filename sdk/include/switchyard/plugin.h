@@ -159,6 +159,13 @@ typedef struct sy_host_api {
      * of the gateway config. Only valid inside create. The bytes go to sink. */
     sy_status (*read_file)(void* host_ctx, const char* path, size_t path_len, const sy_byte_sink* sink,
                            sy_error* err);
+    /* Shared state for routers that learn (the gateway's state store: in process, or Redis shared
+     * by every instance). Keys are namespaced by the host. Add delta to an integer field of a hash. */
+    sy_status (*state_hincrby)(void* host_ctx, const char* key, size_t key_len, const char* field,
+                               size_t field_len, int64_t delta, sy_error* err);
+    /* Every field of a hash, written to sink as field NUL value NUL pairs. A missing hash is empty. */
+    sy_status (*state_hgetall)(void* host_ctx, const char* key, size_t key_len, const sy_byte_sink* sink,
+                               sy_error* err);
 } sy_host_api;
 
 /* ---------------------------------------------------------------- requests */
@@ -197,7 +204,20 @@ typedef struct sy_candidate {
 typedef struct sy_route_params {
     uint32_t struct_size;
     double threshold;               /* from router-<name>-<threshold>; NaN when absent */
+    /* 1.1: a host-owned buffer for a short NUL-terminated note (e.g. the context a bandit chose
+     * in) that the host keeps with the request and hands back to feedback. May be NULL. */
+    char* memo;
+    size_t memo_cap;
 } sy_route_params;
+
+/* Feedback on one routed request (1.1): POST /v1/feedback. */
+typedef struct sy_feedback {
+    uint32_t struct_size;
+    sy_str request_id;
+    sy_str model;                   /* the candidate that answered */
+    sy_str memo;                    /* what route wrote into sy_route_params.memo */
+    double score;                   /* 0..1, higher is better */
+} sy_feedback;
 
 /* One ranked choice written by the router. */
 typedef struct sy_choice {
@@ -253,6 +273,8 @@ typedef struct sy_router_vtable {
                        size_t n_candidates, double* quality, double* strong_win, sy_error* err);
     /* Train this router kind from labeled data; no instance is needed. */
     sy_status (*train)(const sy_host_api* host, const sy_train_set* set, sy_error* err);
+    /* Learn from feedback on a request this router routed; SY_ERR_UNSUPPORTED when it does not learn. */
+    sy_status (*feedback)(void* instance, const sy_feedback* feedback, sy_error* err);
 } sy_router_vtable;
 
 /* ---------------------------------------------------------------- providers */

@@ -24,6 +24,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <switchyard/plugin.h>
@@ -55,9 +56,9 @@ public:
         return api_ && api_->estimate_tokens ? api_->estimate_tokens(text.data(), text.size())
                                              : static_cast<int64_t>((text.size() + 3) / 4);
     }
-    // True when the host provides the ABI 1.1 services (embedders, config files).
+    // True when the host provides the ABI 1.1 services (embedders, config files, shared state).
     bool has_embedders() const {
-        return api_ && api_->struct_size >= offsetof(sy_host_api, read_file) + sizeof(void*) && api_->embed;
+        return api_ && api_->struct_size >= offsetof(sy_host_api, state_hgetall) + sizeof(void*) && api_->embed;
     }
     // Embeds text with the named embedder ("" = the host's default) into out (resized to its dimension).
     void embed(std::string_view embedder, std::string_view text, std::vector<float>& out) const {
@@ -97,6 +98,37 @@ public:
         if (api_->read_file(api_->host_ctx, path.data(), path.size(), &sink, &err) != SY_OK)
             throw Error(msg[0] ? msg : "cannot read " + std::string(path), SY_ERR_CONFIG);
         return data;
+    }
+
+    // Adds delta to an integer field of a shared hash (the host namespaces the key).
+    void hincrby(std::string_view key, std::string_view field, int64_t delta) const {
+        require_embedders();
+        char msg[256] = {0};
+        sy_error err{msg, sizeof msg};
+        if (api_->state_hincrby(api_->host_ctx, key.data(), key.size(), field.data(), field.size(), delta, &err) != SY_OK)
+            throw Error(msg[0] ? msg : "state store failed");
+    }
+    // Every field of a shared hash.
+    std::vector<std::pair<std::string, std::string>> hgetall(std::string_view key) const {
+        require_embedders();
+        std::string raw;
+        sy_byte_sink sink{sizeof(sy_byte_sink), &raw, [](void* ctx, const char* p, size_t n) {
+                              static_cast<std::string*>(ctx)->append(p, n);
+                          }};
+        char msg[256] = {0};
+        sy_error err{msg, sizeof msg};
+        if (api_->state_hgetall(api_->host_ctx, key.data(), key.size(), &sink, &err) != SY_OK)
+            throw Error(msg[0] ? msg : "state store failed");
+        std::vector<std::pair<std::string, std::string>> out;
+        for (size_t pos = 0; pos < raw.size();) {
+            size_t a = raw.find('\0', pos);
+            if (a == std::string::npos) break;
+            size_t b = raw.find('\0', a + 1);
+            if (b == std::string::npos) break;
+            out.emplace_back(raw.substr(pos, a - pos), raw.substr(a + 1, b - a - 1));
+            pos = b + 1;
+        }
+        return out;
     }
 
 private:
@@ -159,6 +191,9 @@ class Ranking {
 public:
     void add(size_t candidate_index, double score) { choices_.push_back({candidate_index, score}); }
     void reason(std::string text) { reason_ = std::move(text); }
+    // A short note the host keeps with the request and hands back to feedback().
+    void memo(std::string text) { memo_ = std::move(text); }
+    const std::string& memo() const { return memo_; }
     struct Choice {
         size_t index;
         double score;
@@ -169,6 +204,7 @@ public:
 private:
     std::vector<Choice> choices_;
     std::string reason_;
+    std::string memo_;
 };
 
 // Writes the upstream request (provider build_request).
@@ -221,6 +257,12 @@ public:
     virtual void score(const RequestView&, const std::vector<Candidate>&, std::vector<double>& /*quality*/,
                        double& /*strong_win*/) {
         throw Error("this router does not score candidates", SY_ERR_UNSUPPORTED);
+    }
+    // Feedback (0..1) on a request this router ranked; `memo` is what route() noted. Routers
+    // that learn online override it.
+    virtual void feedback(std::string_view /*request_id*/, std::string_view /*model*/, std::string_view /*memo*/,
+                          double /*score*/) {
+        throw Error("this router does not learn from feedback", SY_ERR_UNSUPPORTED);
     }
 };
 
@@ -346,6 +388,11 @@ struct RouterAdapter {
                 sy_error r{reason, reason_cap};
                 write_error(&r, ranking.reason().c_str());
             }
+            if (params->struct_size >= offsetof(sy_route_params, memo_cap) + sizeof(size_t) && params->memo &&
+                params->memo_cap > 0) {
+                sy_error m{params->memo, params->memo_cap};
+                write_error(&m, ranking.memo().c_str());
+            }
             return SY_OK;
         });
     }
@@ -384,9 +431,22 @@ struct RouterAdapter {
         });
     }
 
+    // The feedback slot is filled only when T overrides Router::feedback, so that the host keeps
+    // nothing for routers that do not learn.
+    static constexpr bool learns = !std::is_same_v<decltype(&T::feedback), decltype(&Router::feedback)>;
+
+    static sy_status feedback(void* instance, const sy_feedback* fb, sy_error* err) noexcept {
+        return guarded(err, [&] {
+            static_cast<Instance<T>*>(instance)->impl->feedback(view(fb->request_id), view(fb->model), view(fb->memo),
+                                                                 fb->score);
+            return SY_OK;
+        });
+    }
+
     static const sy_router_vtable* vtable() {
         static const sy_router_vtable vt = {sizeof(sy_router_vtable), &create<T>, &destroy<T>, &route, &score,
-                                            trainable<T>::value ? &train : nullptr};
+                                            trainable<T>::value ? &train : nullptr,
+                                            learns ? &feedback : nullptr};
         return &vt;
     }
 };

@@ -13,6 +13,7 @@
 #include "common/weights_file.hpp"
 #include "support/http_client.hpp"
 #include "support/process.hpp"
+#include "router_configs.hpp"
 #include "support/servers.hpp"
 
 namespace sy::test {
@@ -35,16 +36,10 @@ std::string synthetic_data(int rows) {
 }
 
 std::string router_config(const std::string& weights, const std::string& extra_router = "") {
-    return R"(
-plugins:
-  search_paths: [")" + plugin_dir() + R"("]
-auth:
+    return mock_gateway({"{name: big, input_price_per_mtok: 10, output_price_per_mtok: 30, deployments: [{provider: local}]}",
+                         "{name: small, input_price_per_mtok: 0.5, output_price_per_mtok: 1.5, deployments: [{provider: local}]}"},
+                        R"(auth:
   admin_key: admin-secret
-providers:
-  - {name: local, plugin: mock}
-models:
-  - {name: big, input_price_per_mtok: 10, output_price_per_mtok: 30, deployments: [{provider: local}]}
-  - {name: small, input_price_per_mtok: 0.5, output_price_per_mtok: 1.5, deployments: [{provider: local}]}
 routers:
   - name: mf
     plugin: mf
@@ -53,7 +48,7 @@ routers:
   - name: coin
     plugin: random
     candidates: [big, small]
-)" + extra_router;
+)" + extra_router);
 }
 
 int exit_code(const std::string& cmd, std::string& output) {
@@ -193,8 +188,7 @@ TEST_F(LearnedRouterTest, WeightsOfAnotherEmbedderOrWithoutACandidateAreRefused)
     config: {weights: ")" + *dir_ + R"(/mf.syrw"}
 )";
     std::string yaml = router_config(*dir_ + "/mf.syrw", extra);
-    yaml.replace(yaml.find("routers:"), 8,
-                 "  - {name: tiny, deployments: [{provider: local}]}\nrouters:");
+    yaml.replace(yaml.find("auth:"), 5, "  - {name: tiny, deployments: [{provider: local}]}\nauth:");
     write_file(*dir_ + "/bad.yaml", yaml);
     EXPECT_EQ(exit_code(cli("config check " + *dir_ + "/bad.yaml"), out), 1);
     EXPECT_NE(out.find("candidate 'tiny' is not a model these weights know (trained: big, small)"), std::string::npos) << out;

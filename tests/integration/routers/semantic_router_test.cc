@@ -6,27 +6,19 @@
 
 #include "support/http_client.hpp"
 #include "support/process.hpp"
+#include "router_configs.hpp"
 #include "support/servers.hpp"
 
 namespace sy::test {
 namespace {
 
 std::string config(const std::string& router_config) {
-    return R"(
-plugins:
-  search_paths: [")" + plugin_dir() + R"("]
-providers:
-  - {name: local, plugin: mock}
-models:
-  - {name: general, deployments: [{provider: local}]}
-  - {name: coder, deployments: [{provider: local}]}
-  - {name: writer, deployments: [{provider: local}]}
-routers:
+    return mock_gateway({"general", "coder", "writer"}, R"(routers:
   - name: tasks
     plugin: semantic
     candidates: [general, coder, writer]
     config:
-)" + router_config;
+)" + router_config);
 }
 
 const char* kRoutes = R"(      threshold: 0.3

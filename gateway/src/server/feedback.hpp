@@ -1,0 +1,29 @@
+// Feedback for routers that learn online: the routing of each request they rank is kept in the
+// state store for routing.feedback_ttl_s (so any instance can take the feedback), and
+// POST /v1/feedback {"request_id": "...", "score": 0..1} hands it back to the router once.
+#pragma once
+
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+
+#include <memory>
+#include <string>
+
+#include "plugin/host_api.hpp"
+
+#include "routing/runtime.hpp"
+#include "server/gateway.hpp"
+
+namespace sy::server {
+
+// Keeps what feedback needs when the request's router takes feedback (no-op otherwise).
+void remember_for_feedback(Gateway& g, const routing::Runtime& rt, const std::string& request_id,
+                           const routing::RouteDecision& decision);
+
+// The state store as seen by plugins (sy_host_api.state_*).
+std::unique_ptr<plugin::StateBackend> plugin_state_over(std::shared_ptr<state::Store> store);
+
+// POST /v1/feedback.
+void feedback(Gateway& g, Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp);
+
+}  // namespace sy::server
