@@ -101,7 +101,7 @@ def main(argv):
     parts.append(table(pinned, "Pinned run: wrk, mock and gateway on one vCPU, 1 connection"))
     if doc:
         here = os.path.dirname(__file__)
-        for extra in ("policy/results.md", "tokens/results.md", "state/results.md", "observability/results.md"):  # written by their own run.sh
+        for extra in ("policy/results.md", "tokens/results.md", "state/results.md", "observability/results.md", "routers/results.md"):  # written by their own run.sh
             path = os.path.join(here, extra)
             if os.path.exists(path):
                 parts.append(open(path).read())
