@@ -7,6 +7,7 @@
 #include <random>
 
 #include "common/plugin_config.hpp"
+#include "common/quality_ranking.hpp"
 
 namespace sy_plugins::bandit {
 namespace {
@@ -16,8 +17,6 @@ constexpr double kScoreScale = 1000.0;  // scores are summed in thousandths (int
 std::string_view prompt_text(const switchyard::RequestView& r) {
     return r.last_user_text().empty() ? r.system_text() : r.last_user_text();
 }
-
-double price_of(const switchyard::Candidate& c) { return (c.input_price_per_mtok() + c.output_price_per_mtok()) / 2; }
 
 std::mt19937_64& rng() {
     thread_local std::mt19937_64 r{std::random_device{}()};

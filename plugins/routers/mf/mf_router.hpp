@@ -9,16 +9,16 @@
 
 #include <switchyard/sdk.hpp>
 
+#include "common/model_map.hpp"
+#include "common/quality_ranking.hpp"
 #include "mf_model.hpp"
 
 namespace sy_plugins::mf {
 
-class MfRouter final : public switchyard::Router {
+class MfRouter final : public QualityRouter {
 public:
     MfRouter(const switchyard::Host& host, std::string_view config_json);
 
-    void route(const switchyard::RequestView& request, const std::vector<switchyard::Candidate>& candidates,
-               const sy_route_params& params, switchyard::Ranking& out) override;
     void score(const switchyard::RequestView& request, const std::vector<switchyard::Candidate>& candidates,
                std::vector<double>& quality, double& strong_win) override;
 
@@ -28,13 +28,11 @@ private:
     // s(m) of every candidate for the request's prompt, into `scores` (throws on an unknown model).
     void candidate_scores(const switchyard::RequestView& request, const std::vector<switchyard::Candidate>& candidates,
                           std::vector<double>& scores) const;
-    size_t model_index(std::string_view candidate) const;
 
     switchyard::Host host_;
     std::string embedder_;                                  // embedder name as configured
     MfModel model_;
-    std::map<std::string, size_t, std::less<>> index_;      // candidate or trained name -> model row
-    double lambda_ = 0;                                     // quality per USD/Mtok traded off
+    ModelMap models_;                                       // candidate or trained name -> model row
 };
 
 }  // namespace sy_plugins::mf

@@ -1,4 +1,4 @@
-// Decision latency of the shipped mf routers through the real plugin boundary (dlopen, host
+// Decision latency of the shipped mf and sw routers through the real plugin boundary (dlopen, host
 // embedder, RouterInstance::route), for 2 and 9 candidates and prompts of about 100 and 4,000
 // tokens. Prints a markdown table of p50/p99/max in microseconds over N timed decisions.
 #include <algorithm>
@@ -34,18 +34,20 @@ std::string prompt_of_tokens(int64_t target) {
 
 struct Setup {
     const char* label;
+    const char* plugin;
     const char* weights;
     std::vector<std::string> models;
 };
 
-void run(const plugin::LoadedPlugin& mf, const Setup& s, const std::string& prompt, int n) {
-    std::string json = std::string(R"({"weights": ")") + SY_SOURCE_DIR + "/plugins/routers/mf/weights/" + s.weights + "\"}";
-    const config::RouterConfig rc{"bench", "mf", {}, std::nullopt, json};
+void run(const plugin::LoadedPlugin& p, const Setup& s, const std::string& prompt, int n) {
+    std::string json = std::string(R"({"weights": ")") + SY_SOURCE_DIR + "/plugins/routers/" + s.plugin + "/weights/" +
+                       s.weights + "\"}";
+    const config::RouterConfig rc{"bench", s.plugin, {}, std::nullopt, json};
     std::string error;
     std::unique_ptr<plugin::RouterInstance> router;
     {
         plugin::ConfigDirScope files(SY_SOURCE_DIR);
-        router = plugin::RouterInstance::create(mf, rc, error);
+        router = plugin::RouterInstance::create(p, rc, error);
     }
     if (!router) {
         std::fprintf(stderr, "%s: %s\n", s.label, error.c_str());
@@ -81,20 +83,24 @@ void run(const plugin::LoadedPlugin& mf, const Setup& s, const std::string& prom
 
 int main(int argc, char** argv) {
     int n = argc > 1 ? std::atoi(argv[1]) : 5000;
-    plugin::LoadOutcome mf = plugin::load_plugin(std::string(SY_BINARY_DIR) + "/lib/switchyard/plugins/mf.so");
-    if (!mf.plugin) {
-        std::fprintf(stderr, "%s\n", mf.error.c_str());
-        return 1;
-    }
+    const std::vector<std::string> nine{"llama-3.1-nemotron-51b-instruct", "llama-3.3-nemotron-super-49b-v1",
+                                        "llama3-chatqa-1.5-70b", "llama-3.1-8b-instruct", "qwen2.5-7b-instruct",
+                                        "mistral-7b-instruct-v0.3", "codegemma-7b", "llama3-chatqa-1.5-8b", "gemma-2-9b-it"};
     const Setup setups[] = {
-        {"mf, MMLU weights", "mmlu-mixtral-gpt4.syrw", {"gpt-4-1106-preview", "mixtral-8x7b-instruct"}},
-        {"mf, nine-model weights", "nine-models.syrw",
-         {"llama-3.1-nemotron-51b-instruct", "llama-3.3-nemotron-super-49b-v1", "llama3-chatqa-1.5-70b",
-          "llama-3.1-8b-instruct", "qwen2.5-7b-instruct", "mistral-7b-instruct-v0.3", "codegemma-7b",
-          "llama3-chatqa-1.5-8b", "gemma-2-9b-it"}},
+        {"mf, MMLU weights", "mf", "mmlu-mixtral-gpt4.syrw", {"gpt-4-1106-preview", "mixtral-8x7b-instruct"}},
+        {"mf, nine-model weights", "mf", "nine-models.syrw", nine},
+        {"sw, MMLU index (7,803 prompts)", "sw", "mmlu-mixtral-gpt4.syrw", {"gpt-4-1106-preview", "mixtral-8x7b-instruct"}},
+        {"sw, nine-model index (4,487 prompts)", "sw", "nine-models.syrw", nine},
     };
     std::printf("| router | candidates | prompt tokens | p50 µs | p99 µs | max µs |\n|---|---|---|---|---|---|\n");
-    for (const auto& s : setups)
-        for (int64_t tokens : {100, 4000}) run(*mf.plugin, s, prompt_of_tokens(tokens), n);
+    for (const auto& s : setups) {
+        plugin::LoadOutcome loaded =
+            plugin::load_plugin(std::string(SY_BINARY_DIR) + "/lib/switchyard/plugins/" + s.plugin + ".so");
+        if (!loaded.plugin) {
+            std::fprintf(stderr, "%s\n", loaded.error.c_str());
+            return 1;
+        }
+        for (int64_t tokens : {100, 4000}) run(*loaded.plugin, s, prompt_of_tokens(tokens), n);
+    }
     return 0;
 }

@@ -1,4 +1,4 @@
-// Learned routers end to end: `switchyard train mf`, `calibrate` and `eval` on small synthetic
+// Learned routers end to end: `switchyard train mf` (and sw), `calibrate` and `eval` on small synthetic
 // data, then the trained weights in a running gateway (router-mf-<t>), and weights files that are
 // corrupt, truncated, trained with another embedder or missing a candidate.
 #include <gtest/gtest.h>
@@ -220,6 +220,37 @@ TEST_F(LearnedRouterTest, TrainRefusesBadInput) {
     EXPECT_EQ(exit_code(cli("train mf --data " + *dir_ + "/data.jsonl --out " + *dir_ + "/x.syrw --set k=0"), out), 1);
     EXPECT_NE(out.find("config.k: must be between 1 and 1024"), std::string::npos) << out;
     EXPECT_EQ(exit_code(cli("train mf --data " + *dir_ + "/data.jsonl"), out), 2);
+}
+
+TEST_F(LearnedRouterTest, SwIndexesTheDataAndRanksByItsNeighbours) {
+    std::string out;
+    ASSERT_EQ(exit_code(cli("train sw --data " + *dir_ + "/data.jsonl --out " + *dir_ + "/sw.syrw --validation-percent 0"), out), 0)
+        << out;
+    EXPECT_NE(out.find("indexed 300 prompts, 2 models, projected to 128 dimensions"), std::string::npos) << out;
+    std::string yaml = router_config(*dir_ + "/mf.syrw", R"(  - name: sw
+    plugin: sw
+    candidates: [big, small]
+    config: {weights: ")" + *dir_ + R"(/sw.syrw", k: 20}
+)");
+    write_file(*dir_ + "/sw.yaml", yaml);
+    ASSERT_EQ(exit_code(cli("eval --config " + *dir_ + "/sw.yaml --router sw --data " + *dir_ + "/test.jsonl --json"), out), 0) << out;
+    EXPECT_GT(json_number(out, "apgr"), 0.7) << out;
+    GatewayProcess gw(yaml);
+    ASSERT_TRUE(gw.ok()) << gw.log();
+    HttpResponse proof = post_chat(gw.port(), R"({"model": "router-sw-0.6", "messages": [{"role": "user", "content": "Prove the theorem about the manifold number 4242"}]})");
+    EXPECT_EQ(proof.header("x-switchyard-model"), "big") << proof.header("x-switchyard-route");
+    EXPECT_TRUE(std::regex_search(proof.header("x-switchyard-route"), std::regex("^router:sw score=0\\.[0-9]+>=0\\.6 -> big$")))
+        << proof.header("x-switchyard-route");
+    HttpResponse hello = post_chat(gw.port(), R"({"model": "router-sw-0.6", "messages": [{"role": "user", "content": "Say hello to my friend Fay please 4242"}]})");
+    EXPECT_EQ(hello.header("x-switchyard-model"), "small") << hello.header("x-switchyard-route");
+    // mf weights are not sw weights.
+    write_file(*dir_ + "/bad.yaml", router_config(*dir_ + "/mf.syrw", R"(  - name: sw
+    plugin: sw
+    candidates: [big, small]
+    config: {weights: ")" + *dir_ + R"(/mf.syrw"}
+)"));
+    EXPECT_EQ(exit_code(cli("config check " + *dir_ + "/bad.yaml"), out), 1);
+    EXPECT_NE(out.find("weights are not for the sw router"), std::string::npos) << out;
 }
 
 TEST_F(LearnedRouterTest, TrainsFromPairwiseBattles) {

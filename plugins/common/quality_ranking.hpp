@@ -1,0 +1,62 @@
+// Ranking by predicted quality, shared by the routers that predict it (mf, sw): with a threshold
+// the first (strong) candidate answers when the strong-win score reaches it, else the last
+// (weak) one, as RouteLLM does; without one the best quality minus lambda times price answers.
+// Healthy candidates come before unhealthy ones; the rest follow by the same utility.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <numeric>
+#include <string>
+#include <vector>
+
+#include <switchyard/sdk.hpp>
+
+namespace sy_plugins {
+
+inline double price_of(const switchyard::Candidate& c) {
+    return (c.input_price_per_mtok() + c.output_price_per_mtok()) / 2;
+}
+
+inline void rank_by_quality(const std::vector<switchyard::Candidate>& candidates, const std::vector<double>& quality,
+                            double strong_win, double threshold, double lambda, switchyard::Ranking& out) {
+    const size_t n = candidates.size();
+    std::vector<double> utility(n);
+    for (size_t i = 0; i < n; ++i) utility[i] = quality[i] - lambda * price_of(candidates[i]);
+    const bool thresholded = !std::isnan(threshold) && n >= 2;
+    if (thresholded) utility[strong_win >= threshold ? 0 : n - 1] = INFINITY;
+    std::vector<size_t> order(n);
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+        if (candidates[a].healthy() != candidates[b].healthy()) return candidates[a].healthy();
+        return utility[a] > utility[b];
+    });
+    for (size_t i : order) out.add(i, std::isinf(utility[i]) ? 1.0 : utility[i]);
+    const auto& best = candidates[order.front()];
+    char reason[200];
+    if (thresholded)
+        std::snprintf(reason, sizeof reason, "score=%.4g%s%.4g -> %.*s", strong_win, strong_win >= threshold ? ">=" : "<",
+                      threshold, static_cast<int>(best.name().size()), best.name().data());
+    else
+        std::snprintf(reason, sizeof reason, "lambda=%.4g q=%.3f -> %.*s", lambda, quality[order.front()],
+                      static_cast<int>(best.name().size()), best.name().data());
+    out.reason(reason);
+}
+
+// A router whose decision is its score() ranked as above; `lambda_` comes from its config.
+class QualityRouter : public switchyard::Router {
+public:
+    void route(const switchyard::RequestView& request, const std::vector<switchyard::Candidate>& candidates,
+               const sy_route_params& params, switchyard::Ranking& out) override {
+        thread_local std::vector<double> quality;
+        double strong_win = 0;
+        score(request, candidates, quality, strong_win);
+        rank_by_quality(candidates, quality, strong_win, params.threshold, lambda_, out);
+    }
+
+protected:
+    double lambda_ = 0;  // quality per USD/Mtok traded off without a threshold
+};
+
+}  // namespace sy_plugins
