@@ -28,6 +28,11 @@ defaults):
     malformed=1       non-streaming: invalid JSON body; streaming: one bad event, then [DONE]
     words=N           answer with exactly N words after "echo:"
 
+POST /v1/embeddings (OpenAI) and POST /api/embed (Ollama)
+    One vector per input string: its lower-cased words hashed (MD5) into 16 signed buckets,
+    L2-normalised, so texts sharing words are similar. Directives in an input work as for chat
+    (status, delay_ms). Counted in _stats as "embeddings" (one per HTTP request).
+
 GET /v1/models      one model, fake-model
 GET /_stats         {"requests", "streams_started", "streams_completed",
                      "streams_aborted_by_client", "active_streams"}; a stream is aborted by the
@@ -62,7 +67,7 @@ class State:
 
     def reset(self):
         with self.lock:
-            self.stats = {"requests": 0, "streams_started": 0, "streams_completed": 0,
+            self.stats = {"requests": 0, "embeddings": 0, "streams_started": 0, "streams_completed": 0,
                           "streams_aborted_by_client": 0, "active_streams": 0}
             self.recorded.clear()
 
@@ -183,6 +188,9 @@ class Handler(BaseHTTPRequestHandler):
             STATE.reset()
             self.send_json(200, {"ok": True})
             return
+        if self.path.rstrip("/").endswith("/embeddings") or self.path.rstrip("/") == "/api/embed":
+            self.embeddings(raw)
+            return
         if not self.path.rstrip("/").endswith("/chat/completions"):
             self.send_json(404, {"error": {"message": f"no route {self.path}", "type": "invalid_request_error",
                                            "code": "not_found", "param": None}})
@@ -200,6 +208,47 @@ class Handler(BaseHTTPRequestHandler):
             STATE.recorded.append({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()},
                                    "body": req})
         self.chat(req)
+
+    # ------------------------------------------------------------ embeddings
+    @staticmethod
+    def embed_text(text, dims=16):
+        import hashlib
+        import math
+        v = [0.0] * dims
+        for word in re.findall(r"[a-z0-9]+", text.lower()):
+            h = int.from_bytes(hashlib.md5(word.encode()).digest()[:8], "little")
+            v[h % dims] += -1.0 if (h >> 63) & 1 else 1.0
+        n = math.sqrt(sum(x * x for x in v)) or 1.0
+        return [x / n for x in v]
+
+    def embeddings(self, raw):
+        STATE.bump("embeddings")
+        try:
+            req = json.loads(raw or b"null")
+            inputs = req["input"]
+            inputs = [inputs] if isinstance(inputs, str) else list(inputs)
+        except (ValueError, KeyError, TypeError) as e:
+            self.send_json(400, {"error": {"message": f"bad embeddings request: {e}", "type": "invalid_request_error",
+                                           "code": "invalid_request", "param": "input"}})
+            return
+        d = directives(" ".join(str(i) for i in inputs))
+        if d.get("delay_ms"):
+            try:
+                self.sleep_watching(d["delay_ms"])
+            except ClientGone:
+                return
+        if d.get("status", 200) != 200:
+            self.send_json(d["status"], {"error": {"message": "fake failure", "type": "api_error",
+                                                   "code": "fake", "param": None}})
+            return
+        vectors = [self.embed_text(str(i)) for i in inputs]
+        if self.path.rstrip("/") == "/api/embed":
+            self.send_json(200, {"model": req.get("model", ""), "embeddings": vectors})
+        else:
+            tokens = sum(len(str(i)) // 4 + 1 for i in inputs)
+            self.send_json(200, {"object": "list", "model": req.get("model", ""),
+                                 "data": [{"object": "embedding", "index": i, "embedding": v} for i, v in enumerate(vectors)],
+                                 "usage": {"prompt_tokens": tokens, "total_tokens": tokens}})
 
     # ------------------------------------------------------------ chat
     def chat(self, req):

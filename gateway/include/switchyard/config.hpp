@@ -41,6 +41,19 @@ struct ProviderConfig {
     std::string plugin_config_json = "{}";  // providers[].config as JSON, passed to the plugin
 };
 
+// An embedder that calls an embeddings endpoint (embedders[]), for routers configured with it.
+struct EmbedderConfig {
+    std::string name;            // embedders[].name ([a-z0-9_-]+, not "builtin")
+    std::string api = "openai";  // embedders[].api: openai (POST <base_url>/embeddings) | ollama (POST <base_url>/api/embed)
+    std::string base_url;        // embedders[].base_url
+    std::string api_key;         // embedders[].api_key: sent as Authorization: Bearer (may be empty)
+    std::string model;           // embedders[].model
+    int dim = 0;                 // embedders[].dim: the vector size the endpoint returns (required)
+    int timeout_ms = 1000;       // embedders[].timeout_ms: connect + answer
+    int cache_size = 10000;      // embedders[].cache_size: texts kept (LRU); 0 disables
+    bool tls_verify = true;      // embedders[].tls_verify
+};
+
 struct DeploymentConfig {
     std::string provider;        // models[].deployments[].provider (a providers[].name)
     std::string model;           // models[].deployments[].model: upstream model name
@@ -186,6 +199,7 @@ struct Config {
     ServerConfig server;
     PluginsConfig plugins;
     std::vector<ProviderConfig> providers;
+    std::vector<EmbedderConfig> embedders;
     std::vector<ModelConfig> models;
     std::vector<RouterConfig> routers;
     RoutingConfig routing;

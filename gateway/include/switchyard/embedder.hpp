@@ -5,6 +5,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace sy::embed {
 
@@ -36,5 +38,16 @@ private:
 
 // The embedder a name refers to ("" and "builtin" name the built-in one), or null.
 const Embedder* find_embedder(std::string_view name);
+
+// The embedders one config generation offers: the built-in one and those of embedders[].
+class EmbedderSet {
+public:
+    void add(std::string name, std::shared_ptr<const Embedder> embedder);
+    // By configured name, or the built-in one ("", "builtin" or its identity); null when unknown.
+    const Embedder* find(std::string_view name) const;
+
+private:
+    std::vector<std::pair<std::string, std::shared_ptr<const Embedder>>> named_;
+};
 
 }  // namespace sy::embed

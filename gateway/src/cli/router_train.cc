@@ -10,7 +10,9 @@
 #include "cli/labeled_data.hpp"
 #include "cli/router_commands.hpp"
 #include "plugin/host_api.hpp"
+#include "config/loader.hpp"
 #include "plugin/plugin_loader.hpp"
+#include "routing/runtime.hpp"
 #include "server/gateway.hpp"
 
 namespace sy::cli {
@@ -80,7 +82,7 @@ const sy_router_vtable* trainable_router(const plugin::LoadedPlugin& p, std::str
 }  // namespace
 
 int train(const std::vector<std::string>& argv) {
-    Args args(argv, {"--data", "--out", "--embedder", "--seed", "--validation-percent", "--set", "--plugin"}, {});
+    Args args(argv, {"--data", "--out", "--embedder", "--config", "--seed", "--validation-percent", "--set", "--plugin"}, {});
     if (!args.error().empty()) return usage("train: " + args.error());
     if (args.positional().size() != 1) return usage("train needs exactly one ROUTER (e.g. mf)");
     if (!args.has("--data") || !args.has("--out")) return usage("train needs --data FILE.jsonl and --out FILE");
@@ -98,8 +100,15 @@ int train(const std::vector<std::string>& argv) {
     if (!loaded.plugin) return fail(loaded.error);
     const sy_router_vtable* vt = trainable_router(*loaded.plugin, why);
     if (!vt) return fail(why);
-    const embed::Embedder* embedder = embed::find_embedder(args.get("--embedder"));
-    if (!embedder) return fail("unknown embedder '" + args.get("--embedder") + "'");
+    // Embedders of a config (embedders[]) when --config names one, else the built-in one.
+    embed::EmbedderSet embedders;
+    if (args.has("--config")) {
+        config::LoadResult loaded_cfg = config::load_config_file(args.get("--config"));
+        if (!loaded_cfg.config) return fail(args.get("--config") + ": " + loaded_cfg.error);
+        if (!routing::make_embedders(*loaded_cfg.config, embedders, why)) return fail(args.get("--config") + ": " + why);
+    }
+    const embed::Embedder* embedder = embedders.find(args.get("--embedder"));
+    if (!embedder) return fail("unknown embedder '" + args.get("--embedder") + "'" + (args.has("--config") ? "" : " (embedders[] of a config need --config FILE)"));
 
     std::optional<LabeledSet> data = read_labeled(args.get("--data"), why);
     if (!data) return fail(why);

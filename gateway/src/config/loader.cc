@@ -19,9 +19,9 @@ namespace {
 
 // Sections the loader validates, in the order it reads them: providers before the models that name
 // them, models before the routers and routing that name models.
-constexpr std::array<std::string_view, 11> kSections = {"server", "plugins", "providers", "models",
-                                                        "routers", "routing", "state",     "teams",
-                                                        "auth",    "policies", "telemetry"};
+constexpr std::array<std::string_view, 12> kSections = {"server", "plugins",   "providers", "embedders",
+                                                        "models", "routers",   "routing",   "state",
+                                                        "teams",  "auth",      "policies",  "telemetry"};
 
 constexpr Bounds kNonNegative{.min = 0};
 constexpr Bounds kPositive{.min = 0, .min_exclusive = true};
@@ -88,6 +88,12 @@ public:
         parse_plugins(top["plugins"], cfg_.plugins);
         for (const NodeReader& item : top["providers"].list("a list of providers"))
             parse_provider(item, cfg_.providers.emplace_back());
+        NameTable embedders;
+        for (const NodeReader& item : top["embedders"].list("a list of embedders ({name, api, base_url, model, dim})")) {
+            EmbedderConfig& e = cfg_.embedders.emplace_back();
+            parse_embedder(item, e);
+            if (!e.name.empty()) embedders.claim(item, e.name, "embedder");
+        }
         for (const NodeReader& item : top["models"].list("a list of models"))
             parse_model(item, cfg_.models.emplace_back());
         for (const NodeReader& item : top["routers"].list("a list of routers"))
@@ -173,6 +179,30 @@ private:
         m["max_connections"].get(out.max_connections, 1);
         m["tls_verify"].get(out.tls_verify);
         parse_plugin_config(m["config"], out.plugin_config_json);
+    }
+
+    static void parse_embedder(const NodeReader& node, EmbedderConfig& out) {
+        MapReader m = node.map({"name", "api", "base_url", "api_key", "model", "dim", "timeout_ms", "cache_size", "tls_verify"});
+        NodeReader name = m["name"];
+        if (name.get(out.name, Text::required)) {
+            bool ok = !out.name.empty() && out.name != "builtin";
+            for (char c : out.name) ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-');
+            if (!ok) name.fail("must be [a-z0-9_-]+ and not 'builtin', got '" + out.name + "'");
+        }
+        NodeReader api = m["api"];
+        if (api.get(out.api) && out.api != "openai" && out.api != "ollama")
+            api.fail("must be openai or ollama, got '" + out.api + "'");
+        NodeReader url = m["base_url"];
+        url.get(out.base_url, Text::required);
+        parse_base_url(url, out.base_url);
+        m["api_key"].get(out.api_key);
+        m["model"].get(out.model, Text::required);
+        NodeReader dim = m["dim"];
+        if (!dim.has_value()) dim.fail("is required: the size of the vectors the endpoint returns");
+        dim.get(out.dim, 1);
+        m["timeout_ms"].get(out.timeout_ms, 1);
+        m["cache_size"].get(out.cache_size, 0);
+        m["tls_verify"].get(out.tls_verify);
     }
 
     static void parse_base_url(const NodeReader& node, std::string& out) {

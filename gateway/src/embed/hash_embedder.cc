@@ -110,6 +110,16 @@ bool HashEmbedder::embed(std::string_view text, float* out, std::string&) const 
     return true;
 }
 
+void EmbedderSet::add(std::string name, std::shared_ptr<const Embedder> embedder) {
+    named_.emplace_back(std::move(name), std::move(embedder));
+}
+
+const Embedder* EmbedderSet::find(std::string_view name) const {
+    for (const auto& [n, e] : named_)
+        if (n == name) return e.get();
+    return find_embedder(name);
+}
+
 const Embedder* find_embedder(std::string_view name) {
     static const HashEmbedder builtin;
     if (name.empty() || name == "builtin" || name == builtin.id()) return &builtin;

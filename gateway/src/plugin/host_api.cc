@@ -74,9 +74,14 @@ void writer_set_finish_reason(sy_response_writer* w, const char* r, size_t n) {
 
 int64_t host_estimate_tokens(const char* text, size_t len) { return estimate_tokens(sv(text, len)); }
 
-sy_status host_embed(void*, const char* name, size_t name_len, const char* text, size_t text_len, float* out,
+// host_ctx is the EmbedderSet of the runtime that created the plugin instance, or null.
+const embed::Embedder* find_embedder(void* ctx, std::string_view name) {
+    return ctx ? static_cast<const embed::EmbedderSet*>(ctx)->find(name) : embed::find_embedder(name);
+}
+
+sy_status host_embed(void* ctx, const char* name, size_t name_len, const char* text, size_t text_len, float* out,
                      size_t cap, size_t* dim, sy_error* err) {
-    const embed::Embedder* e = embed::find_embedder(sv(name, name_len));
+    const embed::Embedder* e = find_embedder(ctx, sv(name, name_len));
     if (!e) {
         set_error(err, "unknown embedder '" + std::string(sv(name, name_len)) + "'");
         return SY_ERR;
@@ -91,8 +96,8 @@ sy_status host_embed(void*, const char* name, size_t name_len, const char* text,
     return SY_OK;
 }
 
-sy_status host_embedder_id(void*, const char* name, size_t name_len, char* out, size_t cap, sy_error* err) {
-    const embed::Embedder* e = embed::find_embedder(sv(name, name_len));
+sy_status host_embedder_id(void* ctx, const char* name, size_t name_len, char* out, size_t cap, sy_error* err) {
+    const embed::Embedder* e = find_embedder(ctx, sv(name, name_len));
     if (!e) {
         set_error(err, "unknown embedder '" + std::string(sv(name, name_len)) + "'");
         return SY_ERR_CONFIG;
@@ -181,6 +186,12 @@ const sy_host_api kHostApi = {
 }  // namespace
 
 const sy_host_api* host_api() { return &kHostApi; }
+
+sy_host_api host_api_for(const embed::EmbedderSet* embedders) {
+    sy_host_api api = kHostApi;
+    api.host_ctx = const_cast<embed::EmbedderSet*>(embedders);  // host_ctx is void*; only read
+    return api;
+}
 
 void set_state_backend(StateBackend* backend, std::string key_prefix) {
     if (backend) g_state_prefix = key_prefix + ":plugin:";

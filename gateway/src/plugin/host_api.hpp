@@ -35,13 +35,19 @@ struct sy_response_writer {
     std::string error_message;
 };
 
+namespace sy::embed {
+class EmbedderSet;
+}
+
 namespace sy::plugin {
 
 // A borrowed sy_str over s (valid while s is).
 inline sy_str to_sy_str(std::string_view s) { return {s.data(), s.size()}; }
 
-// The callback table (static storage). host_ctx is null; log lines are tagged "plugin".
+// The callback table (static storage). host_ctx is null: only the built-in embedder is known.
 const sy_host_api* host_api();
+// The same table with the embedders of one config generation (they must outlive its plugins).
+sy_host_api host_api_for(const embed::EmbedderSet* embedders);
 
 // Writes a NUL-terminated message into an sy_error buffer.
 void set_error(sy_error* err, const std::string& message);

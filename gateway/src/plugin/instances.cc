@@ -28,9 +28,8 @@ RouterInstance::RouterInstance(const sy_router_vtable* vt, uint32_t vt_size, voi
 
 RouterInstance::~RouterInstance() { vt_->destroy(inst_); }
 
-std::unique_ptr<RouterInstance> RouterInstance::create(const LoadedPlugin& plugin,
-                                                       const config::RouterConfig& cfg,
-                                                       std::string& error) {
+std::unique_ptr<RouterInstance> RouterInstance::create(const LoadedPlugin& plugin, const config::RouterConfig& cfg,
+                                                       std::string& error, const sy_host_api* host) {
     const sy_router_vtable* vt = plugin.router();
     if (!vt) {
         error = "plugin '" + plugin.name() + "' is a " + kind_name(plugin.kind()) + ", not a router";
@@ -39,7 +38,7 @@ std::unique_ptr<RouterInstance> RouterInstance::create(const LoadedPlugin& plugi
     ErrorBuffer eb;
     void* inst = nullptr;
     const std::string& json = cfg.plugin_config_json;
-    if (vt->create(host_api(), json.data(), json.size(), &inst, &eb.err) != SY_OK) {
+    if (vt->create(host, json.data(), json.size(), &inst, &eb.err) != SY_OK) {
         error = "router '" + cfg.name + "' (plugin " + plugin.name() + "): " +
                 (eb.text[0] ? eb.str() : "create failed");
         return nullptr;

@@ -40,8 +40,9 @@ struct RouteResult {
 class RouterInstance {
 public:
     // Returns nullptr and sets error when the plugin's create fails.
-    static std::unique_ptr<RouterInstance> create(const LoadedPlugin& plugin,
-                                                  const config::RouterConfig& cfg, std::string& error);
+    // `host`: the callback table the instance keeps (default: the built-in services only).
+    static std::unique_ptr<RouterInstance> create(const LoadedPlugin& plugin, const config::RouterConfig& cfg,
+                                                  std::string& error, const sy_host_api* host = host_api());
     ~RouterInstance();
 
     const config::RouterConfig& config() const { return config_; }

@@ -1,5 +1,7 @@
 #include "routing/runtime.hpp"
 
+#include "routing/remote_embedder.hpp"
+
 #include <charconv>
 #include <chrono>
 #include <random>
@@ -83,7 +85,8 @@ std::unique_ptr<Runtime> Runtime::build(const config::Config& cfg,
                                         std::string& error) {
     std::unique_ptr<Runtime> rt(new Runtime(cfg, std::move(registry)));
     plugin::ConfigDirScope files(plugin::config_dir_of(cfg.source_path));  // plugins' relative file names
-    if (!rt->build_providers(error) || !rt->build_models(error) || !rt->build_routers(error) ||
+    if (!rt->build_providers(error) || !rt->build_models(error) || !rt->build_embedders(error) ||
+        !rt->build_routers(error) ||
         !rt->build_policies(error))
         return nullptr;
     for (const auto& k : rt->config_.auth.keys) {
@@ -156,6 +159,25 @@ bool Runtime::build_models(std::string& error) {
     return true;
 }
 
+bool make_embedders(const config::Config& cfg, embed::EmbedderSet& out, std::string& error) {
+    for (size_t i = 0; i < cfg.embedders.size(); ++i) {
+        const config::EmbedderConfig& ec = cfg.embedders[i];
+        std::string why;
+        auto e = RemoteEmbedder::create(ec, why);
+        if (!e) {
+            error = "embedders[" + std::to_string(i) + "].base_url: " + why;
+            return false;
+        }
+        out.add(ec.name, std::move(e));
+    }
+    return true;
+}
+
+bool Runtime::build_embedders(std::string& error) {
+    router_host_ = plugin::host_api_for(&embedders_);
+    return make_embedders(config_, embedders_, error);
+}
+
 bool Runtime::build_routers(std::string& error) {
     for (size_t i = 0; i < config_.routers.size(); ++i) {
         const auto& rc = config_.routers[i];
@@ -183,7 +205,7 @@ bool Runtime::build_routers(std::string& error) {
             router.candidates.push_back(c);
         }
         std::string why;
-        router.instance = plugin::RouterInstance::create(*plugin, rc, why);
+        router.instance = plugin::RouterInstance::create(*plugin, rc, why, &router_host_);
         if (!router.instance) {
             error = key + ": " + why;
             return false;

@@ -16,6 +16,7 @@
 #include <switchyard/api_error.hpp>
 #include <switchyard/chat_request.hpp>
 #include <switchyard/config.hpp>
+#include <switchyard/embedder.hpp>
 #include <switchyard/metrics.hpp>
 
 #include "plugin/instances.hpp"
@@ -82,6 +83,10 @@ struct ModelTarget {
     double threshold = std::nan("");  // from router-<name>-<threshold>, NaN when absent
 };
 
+// The embedders a config offers (built-in plus embedders[]); for commands that embed without a
+// runtime (train). Returns false with an error naming the key.
+bool make_embedders(const config::Config& cfg, embed::EmbedderSet& out, std::string& error);
+
 // Parses "router-<name>[-<threshold>]"; false for other names. Sets error on a malformed one.
 bool parse_router_model(std::string_view model, ModelTarget& out, std::string& error);
 
@@ -115,6 +120,7 @@ private:
     Runtime(const config::Config& cfg, std::shared_ptr<const plugin::PluginRegistry> registry);
     bool build_providers(std::string& error);
     bool build_models(std::string& error);
+    bool build_embedders(std::string& error);
     bool build_routers(std::string& error);
     bool build_policies(std::string& error);
     std::optional<ApiError> route_unmetered(const ChatRequest& req, const std::string& request_id,
@@ -135,6 +141,9 @@ private:
     std::map<std::string, std::unique_ptr<upstream::ConnectionPool>, std::less<>> pools_;
     std::vector<std::unique_ptr<Model>> models_;
     std::map<std::string, const Model*, std::less<>> model_index_;  // names and aliases
+    // Declared before the routers: their instances use these embedders until destroyed.
+    embed::EmbedderSet embedders_;
+    sy_host_api router_host_{};                       // host_api_for(&embedders_)
     std::map<std::string, Router, std::less<>> routers_;
     std::unique_ptr<policy::PolicySet> policies_;
     std::unordered_map<std::string, std::shared_ptr<const config::ApiKeyConfig>> config_keys_;  // by SHA-256

@@ -27,37 +27,74 @@ double strong_win_of(const std::vector<double>& s) {
 
 }  // namespace
 
-MfRouter::MfRouter(const switchyard::Host& host, std::string_view config_json) : host_(host) {
-    PluginConfig cfg("mf", config_json, {"weights", "embedder", "models", "lambda"});
-    std::string weights = cfg.string("weights");
-    if (weights.empty()) cfg.fail("weights", "is required (a file written by `switchyard train mf`)");
-    embedder_ = cfg.string("embedder");
-    lambda_ = cfg.number("lambda", 0.0, 0.0, 1e6);
+MfRouter::Trained MfRouter::load(const PluginConfig& cfg, const switchyard::Host& host, const std::string& weights,
+                                  const std::string& embedder) {
+    Trained t;
+    t.embedder = embedder;
     std::string trained_with;
-    model_ = decode_model(host.read_file(weights), weights, trained_with);
-    require_embedder(cfg, host, embedder_, trained_with, weights);
-    models_ = ModelMap(cfg, model_.models);
+    t.model = decode_model(host.read_file(weights), weights, trained_with);
+    require_embedder(cfg, host, embedder, trained_with, weights);
+    t.names = ModelMap(cfg, t.model.models);
+    return t;
 }
 
-void MfRouter::candidate_scores(const switchyard::RequestView& request,
-                                const std::vector<switchyard::Candidate>& candidates,
-                                std::vector<double>& scores) const {
-    thread_local std::vector<float> embedding;
+MfRouter::MfRouter(const switchyard::Host& host, std::string_view config_json) : host_(host) {
+    PluginConfig cfg("mf", config_json, {"weights", "embedder", "models", "lambda", "fallback_weights"});
+    std::string weights = cfg.string("weights");
+    if (weights.empty()) cfg.fail("weights", "is required (a file written by `switchyard train mf`)");
+    lambda_ = cfg.number("lambda", 0.0, 0.0, 1e6);
+    primary_ = load(cfg, host, weights, cfg.string("embedder"));
+    // Weights trained with the built-in embedder, used while the configured one fails.
+    if (std::string fallback = cfg.string("fallback_weights"); !fallback.empty()) {
+        try {
+            fallback_ = load(cfg, host, fallback, "");
+        } catch (const switchyard::Error& e) {
+            cfg.fail("fallback_weights", e.what());
+        }
+    }
+}
+
+void MfRouter::candidate_scores(const Trained& t, const std::vector<float>& embedding,
+                                const std::vector<switchyard::Candidate>& candidates, std::vector<double>& scores) {
     thread_local std::vector<float> u;
-    host_.embed(embedder_, prompt_text(request), embedding);
-    if (embedding.size() != model_.dim)
+    if (embedding.size() != t.model.dim)
         throw switchyard::Error("embedder returned " + std::to_string(embedding.size()) + " dimensions, weights expect " +
-                                std::to_string(model_.dim));
-    u.resize(model_.k);
-    model_.project(embedding.data(), u.data());
+                                std::to_string(t.model.dim));
+    u.resize(t.model.k);
+    t.model.project(embedding.data(), u.data());
     scores.resize(candidates.size());
-    for (size_t i = 0; i < candidates.size(); ++i) scores[i] = model_.score(models_.at(candidates[i].name()), u.data());
+    for (size_t i = 0; i < candidates.size(); ++i) scores[i] = t.model.score(t.names.at(candidates[i].name()), u.data());
+}
+
+bool MfRouter::scores_for(const switchyard::RequestView& request, const std::vector<switchyard::Candidate>& candidates,
+                          std::vector<double>& scores) const {
+    thread_local std::vector<float> embedding;
+    try {
+        host_.embed(primary_.embedder, prompt_text(request), embedding);
+    } catch (const switchyard::Error& e) {
+        if (!fallback_) throw;
+        host_.embed(fallback_->embedder, prompt_text(request), embedding);
+        candidate_scores(*fallback_, embedding, candidates, scores);
+        return true;
+    }
+    candidate_scores(primary_, embedding, candidates, scores);
+    return false;
+}
+
+void MfRouter::route(const switchyard::RequestView& request, const std::vector<switchyard::Candidate>& candidates,
+                     const sy_route_params& params, switchyard::Ranking& out) {
+    thread_local std::vector<double> s, quality;
+    bool fell_back = scores_for(request, candidates, s);
+    quality.resize(s.size());
+    for (size_t i = 0; i < s.size(); ++i) quality[i] = sigmoid(s[i]);
+    rank_by_quality(candidates, quality, strong_win_of(s), params.threshold, lambda_, out);
+    if (fell_back) out.reason(out.reason() + " (fallback embedder)");
 }
 
 void MfRouter::score(const switchyard::RequestView& request, const std::vector<switchyard::Candidate>& candidates,
                      std::vector<double>& quality, double& strong_win) {
     std::vector<double> s;
-    candidate_scores(request, candidates, s);
+    scores_for(request, candidates, s);
     quality.resize(s.size());
     for (size_t i = 0; i < s.size(); ++i) quality[i] = sigmoid(s[i]);
     strong_win = strong_win_of(s);

@@ -5,11 +5,13 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 
 #include <switchyard/sdk.hpp>
 
 #include "common/model_map.hpp"
+#include "common/plugin_config.hpp"
 #include "common/quality_ranking.hpp"
 #include "mf_model.hpp"
 
@@ -19,20 +21,31 @@ class MfRouter final : public QualityRouter {
 public:
     MfRouter(const switchyard::Host& host, std::string_view config_json);
 
+    void route(const switchyard::RequestView& request, const std::vector<switchyard::Candidate>& candidates,
+               const sy_route_params& params, switchyard::Ranking& out) override;
     void score(const switchyard::RequestView& request, const std::vector<switchyard::Candidate>& candidates,
                std::vector<double>& quality, double& strong_win) override;
 
     static void train(const switchyard::Host& host, const sy_train_set& set);
 
 private:
-    // s(m) of every candidate for the request's prompt, into `scores` (throws on an unknown model).
-    void candidate_scores(const switchyard::RequestView& request, const std::vector<switchyard::Candidate>& candidates,
-                          std::vector<double>& scores) const;
+    // A trained model with the embedder it needs and its candidate map.
+    struct Trained {
+        MfModel model;
+        ModelMap names;
+        std::string embedder;
+    };
+    static Trained load(const PluginConfig& cfg, const switchyard::Host& host, const std::string& weights,
+                        const std::string& embedder);
+    // s(m) of every candidate; true when the fallback model answered (the embedder failed).
+    bool scores_for(const switchyard::RequestView& request, const std::vector<switchyard::Candidate>& candidates,
+                    std::vector<double>& scores) const;
+    static void candidate_scores(const Trained& t, const std::vector<float>& embedding,
+                                 const std::vector<switchyard::Candidate>& candidates, std::vector<double>& scores);
 
     switchyard::Host host_;
-    std::string embedder_;                                  // embedder name as configured
-    MfModel model_;
-    ModelMap models_;                                       // candidate or trained name -> model row
+    Trained primary_;
+    std::optional<Trained> fallback_;  // fallback_weights, with the built-in embedder
 };
 
 }  // namespace sy_plugins::mf
