@@ -42,7 +42,7 @@ TEST(ConfigValidationTest, RefusesDuplicateKeys) {
 
 TEST(ConfigValidationTest, RefusesAnUnknownTopLevelKeyListingTheKnownOnes) {
     EXPECT_EQ(load_error("modles: []\n"),
-              "modles: unknown key (expected one of: server, plugins, providers, models, routers, routing, state, "
+              "modles: unknown key (expected one of: server, plugins, providers, embedders, models, routers, routing, state, "
               "teams, auth, policies, telemetry) (line 1, column 1)");
 }
 
