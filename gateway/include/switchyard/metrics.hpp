@@ -131,6 +131,8 @@ struct Gateway {
     Family& cache_hits;         // switchyard_cache_hits_total{cache} (caching arrives with its issue)
     Family& team_spend;         // switchyard_team_spend_usd_total{team}: teams[] names, "other", "none"
     Family& feedback;           // switchyard_feedback_total{router, model, outcome}
+    Family& cascade_attempts;   // switchyard_cascade_attempts_total{router, model, outcome}
+    Family& cascade_extra_cost; // switchyard_cascade_extra_cost_usd_total{router}
     Family& feedback_score;     // switchyard_feedback_score_total{router, model}
     static Gateway& get();
 };

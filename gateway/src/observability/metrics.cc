@@ -233,6 +233,14 @@ Gateway& Gateway::get() {
                                      "POST /v1/feedback calls taken, by router, model that answered and outcome "
                                      "(applied, ignored: the router does not learn, error)",
                                      {"router", "model", "outcome"}),
+        Registry::instance().counter("switchyard_cascade_attempts_total",
+                                     "Answers a cascade router asked for, by model and outcome (answered: sent to "
+                                     "the client; escalated: rejected by the check or failed)",
+                                     {"router", "model", "outcome"}),
+        Registry::instance().counter("switchyard_cascade_extra_cost_usd_total",
+                                     "What a cascade's answers that the client did not get cost (rejected "
+                                     "attempts and judge calls)",
+                                     {"router"}),
         Registry::instance().counter("switchyard_feedback_score_total",
                                      "Sum of feedback scores (0..1) by router and model; divide by "
                                      "switchyard_feedback_total for the mean",

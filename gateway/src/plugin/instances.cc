@@ -104,6 +104,31 @@ std::string RouterInstance::check_candidates(const std::vector<sy_candidate>& ca
     return r.error;
 }
 
+bool RouterInstance::checks_answers() const {
+    return vt_size_ >= offsetof(sy_router_vtable, check) + sizeof(void*) && vt_->check;
+}
+
+RouterInstance::CheckResult RouterInstance::check(const sy_request_view& view, std::string_view model,
+                                                  std::string_view answer, std::string_view judge_answer) const {
+    CheckResult r;
+    sy_check_input in{sizeof(sy_check_input), &view, to_sy_str(model), to_sy_str(answer), to_sy_str(judge_answer)};
+    int32_t verdict = SY_VERDICT_ACCEPT;
+    sy_byte_sink sink{sizeof(sy_byte_sink), &r.judge_request,
+                      [](void* ctx, const char* p, size_t n) { static_cast<std::string*>(ctx)->append(p, n); }};
+    char why[256] = {0};
+    ErrorBuffer eb;
+    if (vt_->check(inst_, &in, &verdict, &sink, why, sizeof why, &eb.err) != SY_OK) {
+        r.error = eb.text[0] ? eb.str() : "check failed";
+        return r;
+    }
+    why[sizeof why - 1] = '\0';
+    r.why = why;
+    r.verdict = verdict == SY_VERDICT_ESCALATE || verdict == SY_VERDICT_ASK_JUDGE ? static_cast<sy_verdict>(verdict)
+                                                                                 : SY_VERDICT_ACCEPT;
+    if (r.verdict == SY_VERDICT_ASK_JUDGE && r.judge_request.empty()) r.error = "asked for a judge without a request";
+    return r;
+}
+
 bool RouterInstance::takes_feedback() const {
     return vt_size_ >= offsetof(sy_router_vtable, feedback) + sizeof(void*) && vt_->feedback;
 }

@@ -53,6 +53,16 @@ public:
     // Scores an empty request once: a router that scores and fails (say, a candidate it was not
     // trained on) is a config error. Returns the error, empty when fine.
     std::string check_candidates(const std::vector<sy_candidate>& candidates) const;
+    // Cascade routers: a verdict on one candidate's answer.
+    struct CheckResult {
+        sy_verdict verdict = SY_VERDICT_ACCEPT;
+        std::string judge_request;  // chat request JSON when verdict is ask-judge
+        std::string why;
+        std::string error;          // the hook failed
+    };
+    bool checks_answers() const;
+    CheckResult check(const sy_request_view& view, std::string_view model, std::string_view answer,
+                      std::string_view judge_answer) const;
     // True when the plugin has a feedback hook (it may still answer that it does not learn).
     bool takes_feedback() const;
     // Hands feedback to the router. Returns an error, empty when applied; `unsupported` is set

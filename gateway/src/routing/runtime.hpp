@@ -111,6 +111,8 @@ public:
     const policy::PolicySet* policies() const { return policies_.get(); }
 
     const Model* find_model(std::string_view name) const;
+    // A deployment of the model to send a request to (null when it has none usable).
+    static const Deployment* pick_deployment(const Model& model, bool local_only = false);
     // The config key whose SHA-256 is `hash` (its record without the secret), or null.
     std::shared_ptr<const config::ApiKeyConfig> find_config_key(const std::string& hash) const;
     const std::map<std::string, Router, std::less<>>& routers() const { return routers_; }
@@ -132,7 +134,6 @@ private:
     std::optional<ApiError> route_with_router(const Router& router, double threshold, const ChatRequest& req,
                                               const std::string& request_id, RouteDecision& out,
                                               const std::vector<std::string>* only = nullptr) const;
-    static const Deployment* pick_deployment(const Model& model, bool local_only = false);
 
     config::Config config_;
     std::shared_ptr<const plugin::PluginRegistry> registry_;

@@ -1,4 +1,5 @@
 #include "server/chat_handler.hpp"
+#include "server/cascade.hpp"
 #include "server/feedback.hpp"
 
 #include <cctype>
@@ -48,6 +49,21 @@ int64_t now_ns() {
 
 // Requests, tokens, cost and latencies of one answered request. Usage the upstream did not
 // report is estimated for the input (the gateway's estimate) and left out for the output.
+// What one cascade attempt cost (its reported usage, else the prompt estimate).
+int64_t attempt_cost(const routing::Model& model, const ChatRequest& req, const CallOutcome& out) {
+    if (!model.config->priced || out.status < 200 || out.status >= 300) return 0;
+    Usage u = usage_of(req, out);
+    return cost_nano_usd(*model.config, u.input, u.cached, u.output);
+}
+
+void record_cascade(const std::string& router, const CascadeResult& c, int64_t extra_cost_nano) {
+    auto& g = metrics::Gateway::get();
+    for (const CascadeAttempt& a : c.others)
+        if (a.verdict != "judge") g.cascade_attempts.with({router, a.model->config->name, "escalated"}).inc();
+    if (c.model) g.cascade_attempts.with({router, c.model->config->name, "answered"}).inc();
+    if (extra_cost_nano > 0) g.cascade_extra_cost.with({router}).inc(static_cast<double>(extra_cost_nano) / 1e9);
+}
+
 void record_metrics(const routing::Model& model, const routing::Deployment& dep, const ChatRequest& req,
                     const CallOutcome& out, int64_t started_ns) {
     const auto& m = dep.metrics;
@@ -162,13 +178,31 @@ void ChatHandler::handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HT
 
     CallContext ctx{req, resp, chat, request_id, decision, client_fd(req), kMaxUpstreamBody};
     const int64_t call_ns = now_ns();
-    out = call_provider(ctx);
+    int64_t other_attempts_cost = 0;  // a cascade's rejected answers and judges: paid for too
+    if (is_cascade(*rt, decision)) {
+        CascadeResult cascade = run_cascade(*rt, ctx);
+        out = cascade.outcome;
+        for (const CascadeAttempt& a : cascade.others) {
+            record_metrics(*a.model, *a.deployment, chat, a.outcome, started_ns);
+            other_attempts_cost += attempt_cost(*a.model, chat, a.outcome);
+        }
+        if (cascade.model) {
+            decision.model = cascade.model;
+            decision.deployment = cascade.deployment;
+            decision.reason += "; cascade: " + cascade.summary;
+        }
+        record_cascade(decision.router, cascade, other_attempts_cost);
+    } else {
+        out = call_provider(ctx);
+    }
     const int64_t answered_ns = now_ns();
     record.outcome = &out;
+    const config::ModelConfig& served = *decision.model->config;
     Usage used = usage_of(chat, out);
-    const int64_t cost = model.priced ? cost_nano_usd(model, used.input, used.cached, used.output) : 0;
+    const int64_t cost =
+        (served.priced ? cost_nano_usd(served, used.input, used.cached, used.output) : 0) + other_attempts_cost;
     record.usage = used;
-    record.cost_nano = model.priced ? cost : -1;
+    record.cost_nano = served.priced || other_attempts_cost > 0 ? cost : -1;
     if (cost > 0) {  // a bounded label: only teams the config declares are named
         const std::string& team = key ? key->team : std::string();
         metrics::Gateway::get()

@@ -163,13 +163,13 @@ CallOutcome call_local(const CallContext& ctx, const plugin::ProviderInstance& p
 // ---------------------------------------------------------------- remote providers
 
 // Reads a whole (error or non-streaming) upstream body and lets the plugin translate it.
-sy_response_writer translate_full(const CallContext& ctx, const plugin::ProviderInstance& prov,
+sy_response_writer translate_full(size_t max_body, const plugin::ProviderInstance& prov,
                                   const sy_provider_request& preq, upstream::HttpExchange& ex,
                                   std::optional<ApiError>& failure, bool& client_gone) {
     sy_response_writer w;
     std::string body;
     upstream::ExchangeError io;
-    if (!ex.read_all(body, ctx.max_upstream_body, io)) {
+    if (!ex.read_all(body, max_body, io)) {
         client_gone = io.status == IoStatus::cancelled;
         failure = error_from_io(io, prov.config().name);
         return w;
@@ -292,7 +292,7 @@ CallOutcome call_remote(const CallContext& ctx, const plugin::ProviderInstance& 
         return out;
     }
     std::optional<ApiError> failure;
-    sy_response_writer w = translate_full(ctx, prov, preq, ex, failure, out.client_gone);
+    sy_response_writer w = translate_full(ctx.max_upstream_body, prov, preq, ex, failure, out.client_gone);
     if (out.client_gone) return out;
     finish_outcome(out, w);
     if (failure) {
@@ -309,6 +309,46 @@ CallOutcome call_remote(const CallContext& ctx, const plugin::ProviderInstance& 
 }
 
 }  // namespace
+
+Captured capture_completion(const ChatRequest& request, const std::string& request_id,
+                            const routing::Deployment& deployment, int client_fd, size_t max_upstream_body) {
+    Captured out;
+    const plugin::ProviderInstance& prov = *deployment.provider;
+    sy_request_view view = plugin::make_request_view(request, request_id);
+    view.stream = 0;
+    sy_provider_request preq{};
+    preq.struct_size = sizeof preq;
+    preq.request = &view;
+    preq.upstream_model = to_sy_str(deployment.config->model);
+    plugin::ErrorBuffer eb;
+    sy_response_writer w;
+    if (prov.is_local()) {
+        uint64_t delay = 0;
+        sy_status st = prov.vtable().local_complete(prov.handle(), &preq, &w, &delay, &eb.err);
+        out.client_gone = !sleep_unless_gone(delay, client_fd);
+        if (st != SY_OK) out.error = error_from_status(st, "provider '" + prov.config().name + "': " + eb.str());
+        else if (w.error_status) out.error = error_from_writer(w, {});
+    } else {
+        sy_http_builder builder;
+        if (sy_status st = prov.vtable().build_request(prov.handle(), &preq, &builder, &eb.err); st != SY_OK) {
+            out.error = error_from_status(st, "provider '" + prov.config().name + "': " + eb.str());
+            return out;
+        }
+        upstream::HttpExchange ex(*deployment.pool, prov.config().timeouts, client_fd);
+        upstream::ExchangeError io;
+        if (!ex.start(builder, io)) {
+            out.client_gone = io.status == IoStatus::cancelled;
+            out.error = error_from_io(io, prov.config().name);
+            return out;
+        }
+        std::optional<ApiError> failure;
+        w = translate_full(max_upstream_body, prov, preq, ex, failure, out.client_gone);
+        out.error = failure;
+    }
+    if (w.has_usage) out.usage = w.usage;
+    out.body = std::move(w.body);
+    return out;
+}
 
 CallOutcome call_provider(const CallContext& ctx) {
     const plugin::ProviderInstance& prov = *ctx.decision.deployment->provider;

@@ -3,6 +3,7 @@
 // (in-process) providers are paced by the delays they ask for. Both stop when the client leaves.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include <Poco/Net/HTTPServerRequest.h>
@@ -37,5 +38,18 @@ struct CallContext {
 };
 
 CallOutcome call_provider(const CallContext& ctx);
+
+// A non-streaming answer kept for the caller instead of sent to the client (cascade routers
+// check it first; judges are asked this way).
+struct Captured {
+    std::optional<ApiError> error;  // set when the provider failed
+    std::string body;               // OpenAI chat.completion JSON
+    sy_usage usage{sizeof(sy_usage), -1, -1, -1, -1};
+    bool client_gone = false;
+};
+
+// Asks `deployment` for a whole answer to `request` (its stream flag is ignored).
+Captured capture_completion(const ChatRequest& request, const std::string& request_id,
+                            const routing::Deployment& deployment, int client_fd, size_t max_upstream_body);
 
 }  // namespace sy::server

@@ -133,7 +133,13 @@ void OpenAIProvider::build_request(const switchyard::ProviderRequest& req, switc
     rapidjson::Value model_value(model.data(), static_cast<rapidjson::SizeType>(model.size()), alloc);
     if (auto it = doc.FindMember("model"); it != doc.MemberEnd()) it->value = model_value;
     else doc.AddMember("model", model_value, alloc);
-    if (req.stream()) {
+    if (!req.stream()) {
+        // The host asks for a whole answer (a cascade checks it before the client sees it).
+        if (auto st = doc.FindMember("stream"); st != doc.MemberEnd() && st->value.IsTrue()) {
+            st->value.SetBool(false);
+            doc.RemoveMember("stream_options");
+        }
+    } else {
         // Always ask for usage so that accounting is honest; the stream hides it from a client
         // that did not ask.
         auto so = doc.FindMember("stream_options");

@@ -210,6 +210,21 @@ typedef struct sy_route_params {
     size_t memo_cap;
 } sy_route_params;
 
+/* An answer for a cascade router to check (1.1). */
+typedef struct sy_check_input {
+    uint32_t struct_size;
+    const sy_request_view* request;
+    sy_str model;                   /* the candidate that answered */
+    sy_str answer_json;             /* its OpenAI chat.completion body */
+    sy_str judge_answer_json;       /* the judge's chat.completion, on the second call; else empty */
+} sy_check_input;
+
+typedef enum sy_verdict {
+    SY_VERDICT_ESCALATE = 0,        /* try the next candidate */
+    SY_VERDICT_ACCEPT = 1,          /* answer the client with this one */
+    SY_VERDICT_ASK_JUDGE = 2        /* run the chat request written to judge_request, then check again */
+} sy_verdict;
+
 /* Feedback on one routed request (1.1): POST /v1/feedback. */
 typedef struct sy_feedback {
     uint32_t struct_size;
@@ -275,6 +290,12 @@ typedef struct sy_router_vtable {
     sy_status (*train)(const sy_host_api* host, const sy_train_set* set, sy_error* err);
     /* Learn from feedback on a request this router routed; SY_ERR_UNSUPPORTED when it does not learn. */
     sy_status (*feedback)(void* instance, const sy_feedback* feedback, sy_error* err);
+    /* Cascade routers: the host asks the ranked candidates in order (non-streaming) and calls this
+     * after each answer but the last; *verdict is a sy_verdict. For SY_VERDICT_ASK_JUDGE the
+     * router writes an OpenAI chat request (its "model" names a configured model) to
+     * judge_request. why (NUL-terminated) says what decided, for the route header. */
+    sy_status (*check)(void* instance, const sy_check_input* input, int32_t* verdict,
+                       const sy_byte_sink* judge_request, char* why, size_t why_cap, sy_error* err);
 } sy_router_vtable;
 
 /* ---------------------------------------------------------------- providers */

@@ -258,6 +258,17 @@ public:
                        double& /*strong_win*/) {
         throw Error("this router does not score candidates", SY_ERR_UNSUPPORTED);
     }
+    // Cascade routers override check(): the verdict on a candidate's answer (accept, escalate,
+    // or ask a judge by filling judge_request with a chat request), and why.
+    struct Check {
+        sy_verdict verdict = SY_VERDICT_ACCEPT;
+        std::string judge_request;  // for SY_VERDICT_ASK_JUDGE
+        std::string why;
+    };
+    virtual Check check(const RequestView& /*request*/, std::string_view /*model*/, std::string_view /*answer_json*/,
+                        std::string_view /*judge_answer_json*/) {
+        throw Error("this router does not check answers", SY_ERR_UNSUPPORTED);
+    }
     // Feedback (0..1) on a request this router ranked; `memo` is what route() noted. Routers
     // that learn online override it.
     virtual void feedback(std::string_view /*request_id*/, std::string_view /*model*/, std::string_view /*memo*/,
@@ -443,10 +454,27 @@ struct RouterAdapter {
         });
     }
 
+    static constexpr bool checks = !std::is_same_v<decltype(&T::check), decltype(&Router::check)>;
+
+    static sy_status check(void* instance, const sy_check_input* in, int32_t* verdict, const sy_byte_sink* judge,
+                           char* why, size_t why_cap, sy_error* err) noexcept {
+        return guarded(err, [&] {
+            Router::Check c = static_cast<Instance<T>*>(instance)->impl->check(
+                RequestView(in->request), view(in->model), view(in->answer_json), view(in->judge_answer_json));
+            *verdict = c.verdict;
+            if (c.verdict == SY_VERDICT_ASK_JUDGE) write(judge, c.judge_request);
+            if (why && why_cap > 0) {
+                sy_error w{why, why_cap};
+                write_error(&w, c.why.c_str());
+            }
+            return SY_OK;
+        });
+    }
+
     static const sy_router_vtable* vtable() {
         static const sy_router_vtable vt = {sizeof(sy_router_vtable), &create<T>, &destroy<T>, &route, &score,
                                             trainable<T>::value ? &train : nullptr,
-                                            learns ? &feedback : nullptr};
+                                            learns ? &feedback : nullptr, checks ? &check : nullptr};
         return &vt;
     }
 };
