@@ -162,6 +162,11 @@ void feedback(Gateway& g, Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServ
     bool unsupported = false;
     std::string why = it->second.instance->feedback(fb, unsupported);
     if (!why.empty()) {
+        // Put the request back so that a retry can still rate it.
+        std::string value = rec.router + "\n" + rec.model + "\n" + rec.memo;
+        std::string ttl = std::to_string(static_cast<int64_t>(rt->config().routing.feedback_ttl_s) * 1000);
+        std::string argv[] = {"SET", k, value, "PX", ttl};
+        g.store()->command(argv);
         feedback_counter(rec.router, rec.model, "error").inc();
         log::warn("feedback", "router '" + rec.router + "' failed on feedback for " + request_id + ": " + why);
         return send_error(req, resp, ApiError{503, "service_unavailable", "feedback_failed",

@@ -12,7 +12,10 @@
 namespace sy_plugins::bandit {
 namespace {
 
-constexpr double kScoreScale = 1000.0;  // scores are summed in thousandths (integer fields)
+constexpr double kScoreScale = 1000.0;  // scores are summed in thousandths
+// One integer field per model holds both sums, so that a rating is one atomic HINCRBY:
+// count in the high 32 bits, score thousandths in the low 32 (4.29 million full-score ratings).
+constexpr int64_t kCountUnit = int64_t{1} << 32;
 
 std::string_view prompt_text(const switchyard::RequestView& r) {
     return r.last_user_text().empty() ? r.system_text() : r.last_user_text();
@@ -78,12 +81,10 @@ std::map<std::string, Arm, std::less<>> BanditRouter::arms(size_t context) {
     std::map<std::string, Arm, std::less<>> fresh;
     try {
         for (const auto& [field, value] : host_.hgetall(state_key(context))) {
-            size_t bar = field.rfind('|');
-            if (bar == std::string::npos) continue;
-            Arm& a = fresh[field.substr(0, bar)];
-            double v = std::strtod(value.c_str(), nullptr);
-            if (field.compare(bar + 1, std::string::npos, "n") == 0) a.count = v;
-            else a.score = v / kScoreScale;
+            int64_t packed = std::strtoll(value.c_str(), nullptr, 10);
+            Arm& a = fresh[field];
+            a.count = static_cast<double>(packed / kCountUnit);
+            a.score = static_cast<double>(packed % kCountUnit) / kScoreScale;
         }
     } catch (const switchyard::Error& e) {
         // The store is down: keep deciding on what this instance last read.
@@ -137,9 +138,7 @@ void BanditRouter::feedback(std::string_view, std::string_view model, std::strin
     if (memo.substr(0, 4) != "ctx=") throw switchyard::Error("feedback without the context this router noted");
     size_t ctx = std::strtoul(std::string(memo.substr(4)).c_str(), nullptr, 10);
     if (ctx >= cache_.size()) throw switchyard::Error("feedback for context " + std::to_string(ctx) + " of another configuration");
-    std::string key = state_key(ctx);
-    host_.hincrby(key, std::string(model) + "|n", 1);
-    host_.hincrby(key, std::string(model) + "|s", std::llround(score * kScoreScale));
+    host_.hincrby(state_key(ctx), model, kCountUnit + std::llround(score * kScoreScale));
     // This instance sees its own feedback at once; others at their next refresh.
     std::lock_guard lock(mu_);
     Arm& arm = cache_[ctx].arms[std::string(model)];

@@ -51,7 +51,8 @@ std::string rating(const std::string& id, double score) {
 TEST(BanditFeedbackTest, TwoInstancesSharingRedisLearnTheBetterModel) {
     RedisServer redis;
     ASSERT_TRUE(redis.ok());
-    std::string state = "state:\n  backend: redis\n  redis: {address: \"127.0.0.1:" + std::to_string(redis.port()) + "\"}\n";
+    std::string state = "state:\n  backend: redis\n  redis: {address: \"127.0.0.1:" + std::to_string(redis.port()) +
+                        "\", connect_timeout_ms: 500, command_timeout_ms: 500}\n";  // roomy under sanitizers
     GatewayProcess a(config(state)), b(config(state));
     ASSERT_TRUE(a.ok()) << a.log();
     ASSERT_TRUE(b.ok()) << b.log();
