@@ -115,3 +115,18 @@ test('models endpoint lists configured models', async () => {
   assert.ok(ids.includes('gpt-e2e'));
   assert.ok(ids.includes('mock-e2e'));
 });
+
+test('embeddings through the openai provider and the mock, floats and base64', async () => {
+  // The client asks for base64 unless told otherwise and decodes it itself.
+  const remote = await client.embeddings.create({ model: 'gpt-e2e', input: ['first text', 'second text'] });
+  assert.equal(remote.data.length, 2);
+  assert.equal(remote.data[0].embedding.length, 16);
+  assert.ok(remote.usage.prompt_tokens > 0);
+  const floats = await client.embeddings.create({ model: 'mock-e2e', input: 'hello embeddings', encoding_format: 'float', dimensions: 8 });
+  assert.equal(floats.data[0].embedding.length, 8);
+  const norm = Math.sqrt(floats.data[0].embedding.reduce((s, x) => s + x * x, 0));
+  assert.ok(Math.abs(norm - 1) < 1e-5, `unit length, got ${norm}`);
+  const decoded = await client.embeddings.create({ model: 'mock-e2e', input: 'hello embeddings', dimensions: 8 });
+  assert.deepEqual(decoded.data[0].embedding.map((x) => x.toFixed(5)), floats.data[0].embedding.map((x) => x.toFixed(5)));
+  await assert.rejects(client.embeddings.create({ model: 'no-such-model', input: 'x' }), (e) => e.status === 404);
+});

@@ -30,7 +30,8 @@ defaults):
 
 POST /v1/embeddings (OpenAI) and POST /api/embed (Ollama)
     One vector per input string: its lower-cased words hashed (MD5) into 16 signed buckets,
-    L2-normalised, so texts sharing words are similar. Directives in an input work as for chat
+    L2-normalised, so texts sharing words are similar; `encoding_format: base64` gives the
+    little-endian float32 bytes in base64, as OpenAI does. Directives in an input work as for chat
     (status, delay_ms). Counted in _stats as "embeddings" (one per HTTP request).
 
 GET /v1/models      one model, fake-model
@@ -242,6 +243,10 @@ class Handler(BaseHTTPRequestHandler):
                                                    "code": "fake", "param": None}})
             return
         vectors = [self.embed_text(str(i)) for i in inputs]
+        if req.get("encoding_format") == "base64":  # as OpenAI does: little-endian float32 bytes
+            import base64
+            import struct
+            vectors = [base64.b64encode(struct.pack("<%df" % len(v), *v)).decode() for v in vectors]
         if self.path.rstrip("/") == "/api/embed":
             self.send_json(200, {"model": req.get("model", ""), "embeddings": vectors})
         else:

@@ -31,6 +31,7 @@ struct ChatRequest {
     bool stream = false;
     bool include_usage = false;   // stream_options.include_usage
     bool has_tools = false;
+    bool embeddings = false;      // an embeddings request: input tokens only, no output to reserve
 
     // Filled only when parse_chat_request is asked for details (policies need them).
     std::vector<MessageText> messages;

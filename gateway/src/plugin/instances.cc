@@ -143,9 +143,14 @@ std::string RouterInstance::feedback(const sy_feedback& fb, bool& unsupported) c
     return eb.text[0] ? eb.str() : "feedback failed";
 }
 
-ProviderInstance::ProviderInstance(const sy_provider_vtable* vt, void* inst, config::ProviderConfig cfg,
-                                   std::string plugin)
-    : vt_(vt), inst_(inst), config_(std::move(cfg)), plugin_name_(std::move(plugin)) {}
+ProviderInstance::ProviderInstance(const sy_provider_vtable* vt, uint32_t vt_size, void* inst,
+                                   config::ProviderConfig cfg, std::string plugin)
+    : vt_(vt), vt_size_(vt_size), inst_(inst), config_(std::move(cfg)), plugin_name_(std::move(plugin)) {}
+
+bool ProviderInstance::embeds() const {
+    if (vt_size_ < offsetof(sy_provider_vtable, local_embeddings) + sizeof(void*)) return false;
+    return is_local() ? vt_->local_embeddings != nullptr : vt_->build_embeddings && vt_->parse_embeddings;
+}
 
 ProviderInstance::~ProviderInstance() { vt_->destroy(inst_); }
 
@@ -169,7 +174,8 @@ std::unique_ptr<ProviderInstance> ProviderInstance::create(const LoadedPlugin& p
                 (eb.text[0] ? eb.str() : "create failed");
         return nullptr;
     }
-    return std::unique_ptr<ProviderInstance>(new ProviderInstance(vt, inst, cfg, plugin.name()));
+    return std::unique_ptr<ProviderInstance>(
+        new ProviderInstance(vt, plugin.descriptor().vtable_size, inst, cfg, plugin.name()));
 }
 
 }  // namespace sy::plugin

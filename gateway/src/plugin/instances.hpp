@@ -89,13 +89,16 @@ public:
     const config::ProviderConfig& config() const { return config_; }
     const std::string& plugin_name() const { return plugin_name_; }
     bool is_local() const { return (vt_->flags & SY_PROVIDER_LOCAL) != 0; }
+    // True when the plugin answers embeddings requests (ABI 1.1 slots present for its kind).
+    bool embeds() const;
     const sy_provider_vtable& vtable() const { return *vt_; }
     void* handle() const { return inst_; }
 
 private:
-    ProviderInstance(const sy_provider_vtable* vt, void* inst, config::ProviderConfig cfg,
+    ProviderInstance(const sy_provider_vtable* vt, uint32_t vt_size, void* inst, config::ProviderConfig cfg,
                      std::string plugin);
     const sy_provider_vtable* vt_;
+    uint32_t vt_size_;
     void* inst_;
     config::ProviderConfig config_;
     std::string plugin_name_;

@@ -121,6 +121,7 @@ int64_t cost_nano_usd(const config::ModelConfig& model, int64_t input, int64_t c
 }
 
 int64_t output_cap(const config::ModelConfig& model, const ChatRequest& req) {
+    if (req.embeddings) return 0;
     int64_t cap = model.max_output_tokens > 0 ? model.max_output_tokens : config::kDefaultOutputCap;
     return req.max_tokens > 0 ? std::min(req.max_tokens, cap) : cap;
 }

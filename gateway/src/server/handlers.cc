@@ -12,6 +12,7 @@
 #include "server/admin_handlers.hpp"
 #include "server/chat_handler.hpp"
 #include "server/http_util.hpp"
+#include "server/embeddings_handler.hpp"
 #include "server/feedback.hpp"
 #include "server/models_handler.hpp"
 
@@ -118,6 +119,8 @@ Poco::Net::HTTPRequestHandler* HandlerFactory::createRequestHandler(const HTTPSe
     static const Route routes[] = {
         {"/v1/chat/completions", "POST", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new ChatHandler(g); }},
         {"/chat/completions", "POST", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new ChatHandler(g); }},
+        {"/v1/embeddings", "POST", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new FnHandler<embeddings>(g); }},
+        {"/embeddings", "POST", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new FnHandler<embeddings>(g); }},
         {"/v1/feedback", "POST", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new FnHandler<feedback>(g); }},
         {"/v1/models", "GET", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new FnHandler<models>(g); }},
         {"/healthz", "GET", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new FnHandler<healthz>(g); }},

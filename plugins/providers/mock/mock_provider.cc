@@ -1,5 +1,7 @@
 #include "mock_provider.hpp"
 
+#include "mock_embeddings.hpp"
+
 #include "mock_answer.hpp"
 
 namespace sy_plugins::mock {
@@ -70,8 +72,15 @@ private:
 
 }  // namespace
 
-MockProvider::MockProvider(const switchyard::Host&, std::string_view config_json)
-    : config_(Config::parse(config_json)) {}
+MockProvider::MockProvider(const switchyard::Host& host, std::string_view config_json)
+    : host_(host), config_(Config::parse(config_json)) {}
+
+uint64_t MockProvider::local_embeddings(const switchyard::EmbeddingsRequest& req, switchyard::ResponseWriter& out) {
+    std::string_view label = config_.model_label.empty() ? req.upstream_model() : std::string_view(config_.model_label);
+    out.body(embeddings_json(host_, req, label));
+    out.usage(req.input_tokens(), 0);
+    return ms_to_us(config_.ttft_ms);
+}
 
 uint64_t MockProvider::local_complete(const switchyard::ProviderRequest& req, switchyard::ResponseWriter& out) {
     Answer a = make_answer(config_, req);

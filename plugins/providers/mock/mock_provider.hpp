@@ -17,8 +17,10 @@ public:
     // switchyard::Provider
     uint64_t local_complete(const switchyard::ProviderRequest& req, switchyard::ResponseWriter& out) override;
     std::unique_ptr<switchyard::LocalStream> open_local_stream(const switchyard::ProviderRequest& req) override;
+    uint64_t local_embeddings(const switchyard::EmbeddingsRequest& req, switchyard::ResponseWriter& out) override;
 
 private:
+    switchyard::Host host_;
     Config config_;
 };
 

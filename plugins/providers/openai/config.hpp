@@ -13,6 +13,7 @@ struct Config {
     std::string organization;  // OpenAI-Organization
     std::vector<std::pair<std::string, std::string>> headers;  // extra headers
     std::string chat_path = "/chat/completions";
+    std::string embeddings_path = "/embeddings";
 
     static Config parse(std::string_view json);  // throws switchyard::Error(SY_ERR_CONFIG)
 };

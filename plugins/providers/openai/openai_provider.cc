@@ -2,6 +2,8 @@
 
 #include <rapidjson/document.h>
 #include <rapidjson/memorystream.h>
+
+#include <optional>
 #include <rapidjson/reader.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -123,16 +125,49 @@ OpenAIProvider::OpenAIProvider(const switchyard::Host&, std::string_view config_
     if (!config_.api_key.empty()) auth_header_ = "Bearer " + config_.api_key;
 }
 
-void OpenAIProvider::build_request(const switchyard::ProviderRequest& req, switchyard::HttpBuilder& out) {
-    std::string_view body = req.request().body_json();
+// The client's body with `model` set to the upstream name.
+static rapidjson::Document with_model(std::string_view body, std::string_view model) {
     rapidjson::Document doc;
     doc.Parse(body.data(), body.size());
     if (doc.HasParseError() || !doc.IsObject()) throw Error("request body is not a JSON object", SY_ERR_BAD_REQUEST);
-    auto& alloc = doc.GetAllocator();
-    std::string_view model = req.upstream_model();
-    rapidjson::Value model_value(model.data(), static_cast<rapidjson::SizeType>(model.size()), alloc);
+    rapidjson::Value model_value(model.data(), static_cast<rapidjson::SizeType>(model.size()), doc.GetAllocator());
     if (auto it = doc.FindMember("model"); it != doc.MemberEnd()) it->value = model_value;
-    else doc.AddMember("model", model_value, alloc);
+    else doc.AddMember("model", model_value, doc.GetAllocator());
+    return doc;
+}
+
+void OpenAIProvider::send(const rapidjson::Document& doc, const std::string& path, switchyard::HttpBuilder& out) const {
+    rapidjson::StringBuffer sb;
+    rapidjson::Writer<rapidjson::StringBuffer> w(sb);
+    doc.Accept(w);
+    out.method("POST");
+    out.path(path);
+    out.header("Content-Type", "application/json");
+    if (!auth_header_.empty()) out.header("Authorization", auth_header_);
+    if (!config_.organization.empty()) out.header("OpenAI-Organization", config_.organization);
+    for (const auto& [name, value] : config_.headers) out.header(name, value);
+    out.body(std::string_view(sb.GetString(), sb.GetSize()));
+}
+
+// The upstream body as a JSON object; a non-2xx answer becomes the client's error (nullopt).
+static std::optional<rapidjson::Document> answer_or_error(const sy_upstream_response& resp, ResponseWriter& out) {
+    std::string_view body = switchyard::view(resp.body);
+    rapidjson::Document doc;
+    doc.Parse(body.data(), body.size());
+    bool json_ok = !doc.HasParseError() && doc.IsObject();
+    if (resp.status < 200 || resp.status > 299) {
+        auto [status, type] = map_upstream_error(resp.status);
+        std::string msg = json_ok ? error_message(doc) : std::string();
+        out.error(status, type, "upstream answered HTTP " + std::to_string(resp.status) + (msg.empty() ? "" : ": " + msg));
+        return std::nullopt;
+    }
+    if (!json_ok) throw Error("upstream answered 200 with a body that is not a JSON object", SY_ERR_UPSTREAM);
+    return doc;
+}
+
+void OpenAIProvider::build_request(const switchyard::ProviderRequest& req, switchyard::HttpBuilder& out) {
+    rapidjson::Document doc = with_model(req.request().body_json(), req.upstream_model());
+    auto& alloc = doc.GetAllocator();
     if (!req.stream()) {
         // The host asks for a whole answer (a cascade checks it before the client sees it).
         if (auto st = doc.FindMember("stream"); st != doc.MemberEnd() && st->value.IsTrue()) {
@@ -151,40 +186,32 @@ void OpenAIProvider::build_request(const switchyard::ProviderRequest& req, switc
         }
         if (auto iu = so->value.FindMember("include_usage"); iu != so->value.MemberEnd()) iu->value.SetBool(true);
         else so->value.AddMember("include_usage", true, alloc);
+        out.header("Accept", "text/event-stream");
     }
-    rapidjson::StringBuffer sb;
-    rapidjson::Writer<rapidjson::StringBuffer> w(sb);
-    doc.Accept(w);
-
-    out.method("POST");
-    out.path(config_.chat_path);
-    out.header("Content-Type", "application/json");
-    if (req.stream()) out.header("Accept", "text/event-stream");
-    if (!auth_header_.empty()) out.header("Authorization", auth_header_);
-    if (!config_.organization.empty()) out.header("OpenAI-Organization", config_.organization);
-    for (const auto& [name, value] : config_.headers) out.header(name, value);
+    send(doc, config_.chat_path, out);
     out.framing(SY_FRAMING_SSE);
-    out.body(std::string_view(sb.GetString(), sb.GetSize()));
 }
 
 void OpenAIProvider::parse_response(const switchyard::ProviderRequest&, const sy_upstream_response& resp,
                                     ResponseWriter& out) {
-    std::string_view body = switchyard::view(resp.body);
-    rapidjson::Document doc;
-    doc.Parse(body.data(), body.size());
-    bool json_ok = !doc.HasParseError() && doc.IsObject();
-    if (resp.status < 200 || resp.status > 299) {
-        auto [status, type] = map_upstream_error(resp.status);
-        std::string msg = json_ok ? error_message(doc) : std::string();
-        if (msg.empty()) msg = "upstream answered HTTP " + std::to_string(resp.status);
-        else msg = "upstream answered HTTP " + std::to_string(resp.status) + ": " + msg;
-        out.error(status, type, msg);
-        return;
-    }
-    if (!json_ok) throw Error("upstream answered 200 with a body that is not a JSON object", SY_ERR_UPSTREAM);
-    if (auto u = doc.FindMember("usage"); u != doc.MemberEnd()) report_usage(u->value, out);
-    report_finish(doc, out);
-    out.body(body);
+    std::optional<rapidjson::Document> doc = answer_or_error(resp, out);
+    if (!doc) return;
+    if (auto u = doc->FindMember("usage"); u != doc->MemberEnd()) report_usage(u->value, out);
+    report_finish(*doc, out);
+    out.body(switchyard::view(resp.body));
+}
+
+void OpenAIProvider::build_embeddings(const switchyard::EmbeddingsRequest& req, switchyard::HttpBuilder& out) {
+    send(with_model(req.body_json(), req.upstream_model()), config_.embeddings_path, out);
+}
+
+void OpenAIProvider::parse_embeddings(const switchyard::EmbeddingsRequest&, const sy_upstream_response& resp,
+                                      ResponseWriter& out) {
+    std::optional<rapidjson::Document> doc = answer_or_error(resp, out);
+    if (!doc) return;
+    if (!doc->HasMember("data")) throw Error("upstream answered 200 without an embeddings list", SY_ERR_UPSTREAM);
+    if (auto u = doc->FindMember("usage"); u != doc->MemberEnd()) report_usage(u->value, out);
+    out.body(switchyard::view(resp.body));
 }
 
 std::unique_ptr<switchyard::ProviderStream> OpenAIProvider::open_stream(const switchyard::ProviderRequest& req) {

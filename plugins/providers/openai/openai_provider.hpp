@@ -3,6 +3,8 @@
 // usage forced on for streams; answers pass through with usage and errors extracted.
 #pragma once
 
+#include <rapidjson/document.h>
+
 #include <switchyard/sdk.hpp>
 
 #include "config.hpp"
@@ -18,8 +20,14 @@ public:
     void parse_response(const switchyard::ProviderRequest& req, const sy_upstream_response& resp,
                         switchyard::ResponseWriter& out) override;
     std::unique_ptr<switchyard::ProviderStream> open_stream(const switchyard::ProviderRequest& req) override;
+    void build_embeddings(const switchyard::EmbeddingsRequest& req, switchyard::HttpBuilder& out) override;
+    void parse_embeddings(const switchyard::EmbeddingsRequest& req, const sy_upstream_response& resp,
+                          switchyard::ResponseWriter& out) override;
 
 private:
+    // Writes doc as the body of a POST to path with the configured headers.
+    void send(const rapidjson::Document& doc, const std::string& path, switchyard::HttpBuilder& out) const;
+
     Config config_;
     std::string auth_header_;
 };

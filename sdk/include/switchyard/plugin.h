@@ -330,6 +330,15 @@ typedef enum sy_provider_flags {
     SY_PROVIDER_LOCAL = 1           /* in-process: host calls local_* hooks, no network */
 } sy_provider_flags;
 
+/* One OpenAI embeddings request for one deployment (1.1). */
+typedef struct sy_embeddings_request {
+    uint32_t struct_size;
+    sy_str body_json;               /* the client's OpenAI embeddings request as received */
+    sy_str upstream_model;          /* model name the upstream knows */
+    int64_t input_tokens;           /* the host's estimate for the input */
+    sy_str request_id;
+} sy_embeddings_request;
+
 typedef struct sy_provider_vtable {
     uint32_t struct_size;
     uint32_t flags;                 /* sy_provider_flags */
@@ -366,6 +375,17 @@ typedef struct sy_provider_vtable {
     sy_status (*local_stream_next)(void* instance, void* state, sy_response_writer* out,
                                    uint64_t* delay_us, sy_error* err);
     void (*local_stream_close)(void* instance, void* state);
+
+    /* ---- 1.1, optional (NULL: the provider does not embed) ---- */
+    /* Remote: the upstream embeddings request, and its answer as an OpenAI embeddings body
+     * (writer_append_body) with usage. */
+    sy_status (*build_embeddings)(void* instance, const sy_embeddings_request* req, sy_http_builder* out,
+                                  sy_error* err);
+    sy_status (*parse_embeddings)(void* instance, const sy_embeddings_request* req,
+                                  const sy_upstream_response* resp, sy_response_writer* out, sy_error* err);
+    /* Local: answer in process; *delay_us as for local_complete. */
+    sy_status (*local_embeddings)(void* instance, const sy_embeddings_request* req, sy_response_writer* out,
+                                  uint64_t* delay_us, sy_error* err);
 } sy_provider_vtable;
 
 /* ---------------------------------------------------------------- descriptor */

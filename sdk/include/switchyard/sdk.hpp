@@ -299,9 +299,30 @@ public:
     virtual sy_status next(ResponseWriter& out, uint64_t& delay_us) = 0;
 };
 
+class EmbeddingsRequest {
+public:
+    explicit EmbeddingsRequest(const sy_embeddings_request* r) : r_(r) {}
+    std::string_view body_json() const { return view(r_->body_json); }
+    std::string_view upstream_model() const { return view(r_->upstream_model); }
+    int64_t input_tokens() const { return r_->input_tokens; }
+    std::string_view request_id() const { return view(r_->request_id); }
+
+private:
+    const sy_embeddings_request* r_;
+};
+
 class Provider {
 public:
     virtual ~Provider() = default;
+    // Providers that embed override these (remote: build and parse; local: local_embeddings).
+    virtual void build_embeddings(const EmbeddingsRequest&, HttpBuilder&) { unsupported("build_embeddings"); }
+    virtual void parse_embeddings(const EmbeddingsRequest&, const sy_upstream_response&, ResponseWriter&) {
+        unsupported("parse_embeddings");
+    }
+    virtual uint64_t local_embeddings(const EmbeddingsRequest&, ResponseWriter&) {
+        unsupported("local_embeddings");
+        return 0;
+    }
     // Remote providers override these.
     virtual void build_request(const ProviderRequest&, HttpBuilder&) { unsupported("build_request"); }
     virtual void parse_response(const ProviderRequest&, const sy_upstream_response&, ResponseWriter&) {
@@ -541,11 +562,41 @@ struct ProviderAdapter {
     }
     static void local_stream_close(void*, void* state) noexcept { delete static_cast<LocalStream*>(state); }
 
+    static sy_status build_embeddings(void* inst, const sy_embeddings_request* req, sy_http_builder* out,
+                                      sy_error* err) noexcept {
+        return guarded(err, [&] {
+            HttpBuilder b(self(inst)->host.api(), out);
+            self(inst)->impl->build_embeddings(EmbeddingsRequest(req), b);
+            return SY_OK;
+        });
+    }
+    static sy_status parse_embeddings(void* inst, const sy_embeddings_request* req, const sy_upstream_response* resp,
+                                      sy_response_writer* out, sy_error* err) noexcept {
+        return guarded(err, [&] {
+            ResponseWriter w(self(inst)->host.api(), out);
+            self(inst)->impl->parse_embeddings(EmbeddingsRequest(req), *resp, w);
+            return SY_OK;
+        });
+    }
+    static sy_status local_embeddings(void* inst, const sy_embeddings_request* req, sy_response_writer* out,
+                                      uint64_t* delay_us, sy_error* err) noexcept {
+        return guarded(err, [&] {
+            ResponseWriter w(self(inst)->host.api(), out);
+            *delay_us = self(inst)->impl->local_embeddings(EmbeddingsRequest(req), w);
+            return SY_OK;
+        });
+    }
+    // Embedding slots are filled only for providers that override them.
+    static constexpr bool remote_embeds = !std::is_same_v<decltype(&T::build_embeddings), decltype(&Provider::build_embeddings)>;
+    static constexpr bool local_embeds = !std::is_same_v<decltype(&T::local_embeddings), decltype(&Provider::local_embeddings)>;
+
     static const sy_provider_vtable* vtable(uint32_t flags) {
         static const sy_provider_vtable vt = {
             sizeof(sy_provider_vtable), flags, &create<T>, &destroy<T>, &build_request, &parse_response,
             &stream_open, &stream_event, &stream_close, &local_complete, &local_stream_open,
             &local_stream_next, &local_stream_close,
+            remote_embeds ? &build_embeddings : nullptr, remote_embeds ? &parse_embeddings : nullptr,
+            local_embeds ? &local_embeddings : nullptr,
         };
         return &vt;
     }
