@@ -75,14 +75,14 @@ std::string completion_as_sse(const std::string& body, bool include_usage) {
     return out;
 }
 
-void send_answer(const CallContext& ctx, const Captured& c, CallOutcome& out) {
+void send_kept(const CallContext& ctx, const Captured& c, CallOutcome& out) {
     if (c.error) {
         send_error(ctx.request_http, ctx.response, *c.error);
         return;
     }
     out.first_byte_ns = now_ns();
     if (!ctx.request.stream) {
-        send_json(ctx.request_http, ctx.response, 200, c.body);
+        server::send_answer(ctx.request_http, ctx.response, c.body);
         return;
     }
     std::string frames = completion_as_sse(c.body, ctx.request.include_usage);
@@ -179,7 +179,7 @@ CascadeResult run_cascade(const routing::Runtime& rt, const CallContext& ctx) {
         ctx.response.set("x-switchyard-model", model->config->name);
         ctx.response.set("x-switchyard-provider", dep->provider->config().name);
         ctx.response.set("x-switchyard-route", ctx.decision.reason + "; cascade: " + r.summary);
-        send_answer(ctx, c, r.outcome);
+        send_kept(ctx, c, r.outcome);
         return r;
     }
     // No candidate had a usable deployment.

@@ -1,4 +1,5 @@
 #include "server/chat_handler.hpp"
+#include "server/anthropic_messages.hpp"
 #include "server/cascade.hpp"
 #include "server/feedback.hpp"
 
@@ -122,6 +123,13 @@ std::function<void(double&, double&)> budget_reader(state::Limiter& limiter, con
 }  // namespace
 
 void ChatHandler::handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) {
+    if (dialect_ == Dialect::openai) return handle(req, resp);
+    AnthropicTranslator translator;
+    TranslatorScope scope(&translator);  // answers and errors in the Messages shape
+    handle(req, resp);
+}
+
+void ChatHandler::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) {
     Gateway::InflightGuard inflight(gateway_);
     const int64_t started_ns = now_ns();
     const std::string request_id = request_id_for(req);
@@ -147,6 +155,11 @@ void ChatHandler::handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HT
     if (auto err = read_body(req, cfg.server.max_body_bytes, body)) {
         resp.setKeepAlive(false);  // the rest of the body is still on the wire
         return send_error(req, resp, *err);
+    }
+    if (dialect_ == Dialect::anthropic) {
+        std::string chat_body;
+        if (auto err = messages_to_chat(body, chat_body)) return send_error(req, resp, *err);
+        body.swap(chat_body);
     }
     const bool policies = rt->has_policies();
     if (auto err = parse_chat_request(std::move(body), chat, policies)) return send_error(req, resp, *err);

@@ -119,6 +119,7 @@ Poco::Net::HTTPRequestHandler* HandlerFactory::createRequestHandler(const HTTPSe
     static const Route routes[] = {
         {"/v1/chat/completions", "POST", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new ChatHandler(g); }},
         {"/chat/completions", "POST", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new ChatHandler(g); }},
+        {"/v1/messages", "POST", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new ChatHandler(g, Dialect::anthropic); }},
         {"/v1/embeddings", "POST", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new FnHandler<embeddings>(g); }},
         {"/embeddings", "POST", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new FnHandler<embeddings>(g); }},
         {"/v1/feedback", "POST", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new FnHandler<feedback>(g); }},

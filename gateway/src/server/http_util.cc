@@ -82,8 +82,24 @@ void send_json(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse&
 void send_error(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp, const ApiError& err) {
     if (!err.retry_after.empty()) resp.set("Retry-After", err.retry_after);
     if (err.status == 413) resp.setKeepAlive(false);
-    send_json(req, resp, err.status, err.to_json());
+    AnswerTranslator* t = current_translator();
+    send_json(req, resp, err.status, t ? t->error_body(err) : err.to_json());
 }
+
+void send_answer(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp, std::string_view body) {
+    AnswerTranslator* t = current_translator();
+    if (!t) return send_json(req, resp, 200, body);
+    send_json(req, resp, 200, t->json(body));
+}
+
+namespace {
+thread_local AnswerTranslator* t_translator = nullptr;
+}  // namespace
+
+AnswerTranslator* current_translator() { return t_translator; }
+
+TranslatorScope::TranslatorScope(AnswerTranslator* t) : previous_(t_translator) { t_translator = t; }
+TranslatorScope::~TranslatorScope() { t_translator = previous_; }
 
 void close_if_body_unread(const Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) {
     if ((req.hasContentLength() && req.getContentLength64() > 0) || req.getChunkedTransferEncoding())
@@ -146,6 +162,7 @@ void SseSink::count(std::string_view frames) {
 
 bool SseSink::write(std::string& frames) {
     count(frames);
+    if (AnswerTranslator* t = current_translator()) t->frames(frames);
     bool ok = send_chunk(frames, false);
     frames.clear();
     return ok;
@@ -153,6 +170,13 @@ bool SseSink::write(std::string& frames) {
 
 void SseSink::error_event(std::string& frames, const ApiError& e) {
     count(frames);
+    if (AnswerTranslator* t = current_translator()) {
+        t->frames(frames);
+        frames.append(t->error_event(e));
+        send_chunk(frames, true);
+        frames.clear();
+        return;
+    }
     frames.append("data: ").append(e.to_json()).append("\n\n");
     send_chunk(frames, true);
     frames.clear();
@@ -160,7 +184,12 @@ void SseSink::error_event(std::string& frames, const ApiError& e) {
 
 void SseSink::done(std::string& frames) {
     count(frames);
-    frames.append("data: [DONE]\n\n");
+    if (AnswerTranslator* t = current_translator()) {
+        t->frames(frames);
+        frames.append(t->done());
+    } else {
+        frames.append("data: [DONE]\n\n");
+    }
     send_chunk(frames, true);
     frames.clear();
 }

@@ -15,6 +15,8 @@
 
 #include <switchyard/api_error.hpp>
 
+#include "server/answer_translator.hpp"
+
 namespace sy::server {
 
 // The request id: the client's x-request-id when it is sane, else a new one.
@@ -23,6 +25,8 @@ std::string request_id_for(const Poco::Net::HTTPServerRequest& req);
 void send_json(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp, int status,
                std::string_view body);
 void send_error(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp, const ApiError& err);
+// A model's whole answer (an OpenAI chat.completion), through the thread's translator if any.
+void send_answer(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp, std::string_view body);
 
 // Closes the connection after this response when the request carried a body that the
 // handler did not read: the unread bytes would otherwise be parsed as the next request.

@@ -101,7 +101,7 @@ CallOutcome call_local(const CallContext& ctx, const plugin::ProviderInstance& p
             out.status = e.status;
             out.error = e.message;
         } else {
-            send_json(ctx.request_http, ctx.response, 200, w.body);
+            send_answer(ctx.request_http, ctx.response, w.body);
             mark_first_byte(out);
             out.status = 200;
             out.relayed_bytes = static_cast<int64_t>(w.body.size());
@@ -300,7 +300,7 @@ CallOutcome call_remote(const CallContext& ctx, const plugin::ProviderInstance& 
         out.status = failure->status;
         out.error = failure->message;
     } else {
-        send_json(ctx.request_http, ctx.response, 200, w.body);
+        send_answer(ctx.request_http, ctx.response, w.body);
         mark_first_byte(out);
         out.status = 200;
         out.relayed_bytes = static_cast<int64_t>(w.body.size());
