@@ -124,8 +124,16 @@ TEST_F(KeysTest, SpendOfKeysWithoutLimitsIsRecordedToo) {
 TEST_F(KeysTest, SpendIsExportedByTeamWithBoundedLabels) {
     ASSERT_EQ(post_chat(gw_[0]->port(), small_chat(), bearer("sk-app")).status, 200);      // team search (undeclared)
     ASSERT_EQ(post_chat(gw_[0]->port(), small_chat(), bearer("sk-limited")).status, 200);  // no team
-    HttpClient c(gw_[0]->port());
-    std::string m = c.request("GET", "/metrics").body;
+    std::string m;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    do {  // counted after the answer is sent
+        HttpClient c(gw_[0]->port());
+        m = c.request("GET", "/metrics").body;
+        if (metric_value(m, R"(switchyard_team_spend_usd_total{team="other"})") > 0 &&
+            metric_value(m, R"(switchyard_team_spend_usd_total{team="none"})") > 0)
+            break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    } while (std::chrono::steady_clock::now() < deadline);
     EXPECT_GT(metric_value(m, R"(switchyard_team_spend_usd_total{team="other"})"), 0) << m;
     EXPECT_GT(metric_value(m, R"(switchyard_team_spend_usd_total{team="none"})"), 0) << m;
     EXPECT_EQ(m.find(R"(team="search")"), std::string::npos) << "teams not in teams[] are not labels";
