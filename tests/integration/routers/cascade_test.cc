@@ -3,7 +3,9 @@
 // streamed escalation, and the extra cost in the metrics.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <regex>
+#include <thread>
 
 #include "support/http_client.hpp"
 #include "support/servers.hpp"
@@ -60,10 +62,16 @@ TEST(CascadeTest, AcceptsTheCheapAnswerOrEscalatesWithTheReason) {
             << r.header("x-switchyard-route");
         EXPECT_NE(r.body.find("\"chat.completion\""), std::string::npos) << r.body;
     }
-    HttpClient m(gw.port());
-    std::string metrics = m.request("GET", "/metrics").body;
-    EXPECT_NE(metrics.find(R"(switchyard_cascade_attempts_total{router="c1",model="cheap",outcome="escalated"} 3)"),
-              std::string::npos);
+    const std::string escalated = R"(switchyard_cascade_attempts_total{router="c1",model="cheap",outcome="escalated"} 3)";
+    std::string metrics;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    do {  // counted after the answer is sent
+        HttpClient m(gw.port());
+        metrics = m.request("GET", "/metrics").body;
+        if (metrics.find(escalated) != std::string::npos) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    } while (std::chrono::steady_clock::now() < deadline);
+    EXPECT_NE(metrics.find(escalated), std::string::npos) << metrics;
     EXPECT_NE(metrics.find(R"(switchyard_cascade_attempts_total{router="c1",model="cheap",outcome="answered"} 1)"),
               std::string::npos);
     std::smatch extra;
