@@ -219,8 +219,16 @@ TEST_F(GatewayTest, MetricsAccountTokensCostAndLatency) {
     size_t p = r.body.find("\"prompt_tokens\": ");
     ASSERT_NE(p, std::string::npos) << r.body;
     double prompt = std::atof(r.body.c_str() + p + 17);
-    HttpClient after(gw_->port());
-    std::string m1 = after.request("GET", "/metrics").body;
+    std::string m1;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    do {  // recorded after the answer is sent
+        HttpClient after(gw_->port());
+        m1 = after.request("GET", "/metrics").body;
+        if (metric_value(m1, series("switchyard_time_to_first_token_seconds_count", "")) >= 1 &&
+            metric_value(m1, series("switchyard_tokens_total", ",direction=\"output\",usage_source=\"reported\"")) - out0 >= 8)
+            break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    } while (std::chrono::steady_clock::now() < deadline);
     EXPECT_EQ(metric_value(m1, series("switchyard_tokens_total", ",direction=\"input\",usage_source=\"reported\"")) - in0, prompt);
     EXPECT_EQ(metric_value(m1, series("switchyard_tokens_total", ",direction=\"output\",usage_source=\"reported\"")) - out0, 8);
     // prices: 1 USD per million input tokens, 2 per million output tokens

@@ -141,7 +141,8 @@ cases:
 
     // 2. A syntax error is refused; the running policy keeps answering.
     write_file(dir + "/p.lua", "function route(req) return {model = 'weak' end");
-    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    for (int i = 0; i < 250 && gw.log().find("keeping the running config") == std::string::npos; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the watcher polls; a loaded machine is slower
     EXPECT_EQ(post_chat(gw.port(), chat("hello")).header("x-switchyard-model"), "strong");
     EXPECT_NE(gw.log().find("keeping the running config"), std::string::npos);
 
