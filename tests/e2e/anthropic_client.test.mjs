@@ -1,5 +1,6 @@
 // The official @anthropic-ai/sdk against POST /v1/messages: non-streaming, streaming and tools,
-// backed by an OpenAI-protocol upstream (the fake) and by the in-process mock.
+// backed by an OpenAI-protocol upstream (the fake), the in-process mock, and the anthropic provider
+// (the fake's Messages API): Anthropic in, OpenAI inside, Anthropic out.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import Anthropic from '@anthropic-ai/sdk';
@@ -21,7 +22,7 @@ after(async () => {
   await fake?.stop();
 });
 
-for (const model of ['gpt-e2e', 'mock-e2e']) {
+for (const model of ['gpt-e2e', 'mock-e2e', 'claude-e2e']) {
   test(`messages, non-streaming, through ${model}`, async () => {
     const { data, response } = await client.messages
       .create({ model, max_tokens: 100, system: 'be brief', messages: [{ role: 'user', content: 'hello from anthropic sdk' }] })

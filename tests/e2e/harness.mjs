@@ -98,6 +98,11 @@ providers:
       api_key: sk-upstream
   - name: local
     plugin: mock
+  - name: claude
+    plugin: anthropic
+    base_url: ${fakeBaseUrl}
+    config:
+      api_key: sk-ant-upstream
 models:
   - name: gpt-e2e
     deployments:
@@ -106,5 +111,9 @@ models:
   - name: mock-e2e
     deployments:
       - provider: local
+  - name: claude-e2e
+    deployments:
+      - provider: claude
+        model: claude-upstream
 `;
 }

@@ -130,3 +130,28 @@ test('embeddings through the openai provider and the mock, floats and base64', a
   assert.deepEqual(decoded.data[0].embedding.map((x) => x.toFixed(5)), floats.data[0].embedding.map((x) => x.toFixed(5)));
   await assert.rejects(client.embeddings.create({ model: 'no-such-model', input: 'x' }), (e) => e.status === 404);
 });
+
+test('chat, stream and tools through the anthropic provider', async () => {
+  const plain = await client.chat.completions.create({ model: 'claude-e2e', messages: [{ role: 'system', content: 'be brief' }, { role: 'user', content: 'hello claude provider' }] });
+  assert.match(plain.choices[0].message.content, /hello claude provider/);
+  assert.equal(plain.choices[0].finish_reason, 'stop');
+  assert.ok(plain.usage.prompt_tokens > 0 && plain.usage.completion_tokens > 0);
+  const stream = await client.chat.completions.create({ model: 'claude-e2e', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'stream it' }] });
+  let text = '';
+  let usage = null;
+  for await (const chunk of stream) {
+    if (chunk.usage) usage = chunk.usage;
+    for (const c of chunk.choices) text += c.delta?.content ?? '';
+  }
+  assert.match(text, /stream it/);
+  assert.ok(usage && usage.completion_tokens > 0);
+  const tools = [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }];
+  const runner = await client.chat.completions.create({ model: 'claude-e2e', stream: true, tools, messages: [{ role: 'user', content: 'weather in Paris?' }] });
+  let args = '';
+  let name = '';
+  for await (const chunk of runner) {
+    for (const c of chunk.choices) for (const t of c.delta?.tool_calls ?? []) { args += t.function?.arguments ?? ''; name ||= t.function?.name ?? ''; }
+  }
+  assert.equal(name, 'get_weather');
+  assert.deepEqual(JSON.parse(args), { city: 'Paris' });
+});

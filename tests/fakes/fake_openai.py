@@ -34,6 +34,8 @@ POST /v1/embeddings (OpenAI) and POST /api/embed (Ollama)
     little-endian float32 bytes in base64, as OpenAI does. Directives in an input work as for chat
     (status, delay_ms). Counted in _stats as "embeddings" (one per HTTP request).
 
+POST /v1/messages   the Anthropic Messages API, validated strictly (fake_anthropic.py)
+
 GET /v1/models      one model, fake-model
 GET /_stats         {"requests", "streams_started", "streams_completed",
                      "streams_aborted_by_client", "active_streams"}; a stream is aborted by the
@@ -53,6 +55,9 @@ import threading
 import time
 from collections import deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fake_anthropic  # noqa: E402  (the Anthropic Messages side of this fake)
 
 DIRECTIVE = re.compile(r"#fake:([A-Za-z0-9_=,.-]+)")
 
@@ -188,6 +193,20 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/_reset":
             STATE.reset()
             self.send_json(200, {"ok": True})
+            return
+        if self.path.rstrip("/").endswith("/messages"):
+            try:
+                req = json.loads(raw or b"null")
+            except ValueError as e:
+                self.send_json(400, fake_anthropic.error("invalid_request_error", f"bad JSON: {e}"))
+                return
+            with STATE.lock:
+                STATE.recorded.append({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()},
+                                       "body": req})
+            try:
+                fake_anthropic.handle(self, req, directives, DIRECTIVE, STATE)
+            except ClientGone:
+                self.close_connection = True
             return
         if self.path.rstrip("/").endswith("/embeddings") or self.path.rstrip("/") == "/api/embed":
             self.embeddings(raw)

@@ -1,5 +1,7 @@
 #include "openai_provider.hpp"
 
+#include "common/upstream_errors.hpp"
+
 #include <rapidjson/document.h>
 #include <rapidjson/memorystream.h>
 
@@ -37,17 +39,6 @@ void report_finish(const rapidjson::Value& doc, ResponseWriter& out) {
         auto fr = c.FindMember("finish_reason");
         if (fr != c.MemberEnd() && fr->value.IsString()) out.finish_reason(sv(fr->value));
     }
-}
-
-// The message of an OpenAI error body, or empty.
-std::string error_message(const rapidjson::Value& doc) {
-    if (!doc.IsObject()) return {};
-    auto err = doc.FindMember("error");
-    if (err == doc.MemberEnd()) return {};
-    if (err->value.IsString()) return std::string(sv(err->value));
-    if (!err->value.IsObject()) return {};
-    auto msg = err->value.FindMember("message");
-    return msg != err->value.MemberEnd() && msg->value.IsString() ? std::string(sv(msg->value)) : std::string();
 }
 
 // True when data is one well-formed JSON value; validates without building a document.
@@ -88,7 +79,7 @@ public:
         doc.Parse(data.data(), data.size());
         if (doc.HasParseError() || !doc.IsObject())
             throw Error("upstream stream event is not a JSON object: " + std::string(data.substr(0, 80)), SY_ERR_UPSTREAM);
-        if (std::string msg = error_message(doc); !msg.empty() || doc.HasMember("error")) {
+        if (std::string msg = upstream_error_message(doc); !msg.empty() || doc.HasMember("error")) {
             out.error(502, "upstream_error", msg.empty() ? "upstream sent an error event" : msg);
             return SY_OK;
         }
@@ -108,17 +99,6 @@ private:
 };
 
 }  // namespace
-
-std::pair<int, const char*> map_upstream_error(int status) {
-    switch (status) {
-        case 400: case 413: case 422: return {status, "invalid_request_error"};
-        case 401: case 403: return {502, "upstream_auth_error"};
-        case 408: return {504, "upstream_error"};
-        case 429: return {429, "rate_limit_error"};
-        case 502: case 503: case 504: return {status, "upstream_error"};
-        default: return {502, "upstream_error"};
-    }
-}
 
 OpenAIProvider::OpenAIProvider(const switchyard::Host&, std::string_view config_json)
     : config_(Config::parse(config_json)) {
@@ -157,7 +137,7 @@ static std::optional<rapidjson::Document> answer_or_error(const sy_upstream_resp
     bool json_ok = !doc.HasParseError() && doc.IsObject();
     if (resp.status < 200 || resp.status > 299) {
         auto [status, type] = map_upstream_error(resp.status);
-        std::string msg = json_ok ? error_message(doc) : std::string();
+        std::string msg = json_ok ? upstream_error_message(doc) : std::string();
         out.error(status, type, "upstream answered HTTP " + std::to_string(resp.status) + (msg.empty() ? "" : ": " + msg));
         return std::nullopt;
     }

@@ -32,7 +32,5 @@ private:
     std::string auth_header_;
 };
 
-// Maps an upstream error status to the status the client gets and an OpenAI error type.
-std::pair<int, const char*> map_upstream_error(int status);
 
 }  // namespace sy_plugins::openai

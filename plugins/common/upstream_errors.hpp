@@ -1,0 +1,37 @@
+// What the client gets for an upstream's error, shared by the remote providers: the status and
+// OpenAI error type for an upstream status, and the message of an OpenAI- or Anthropic-shaped
+// error body ({"error": {"message": ...}}, or {"error": "..."}).
+#pragma once
+
+#include <rapidjson/document.h>
+
+#include <string>
+#include <utility>
+
+namespace sy_plugins {
+
+inline std::pair<int, const char*> map_upstream_error(int status) {
+    switch (status) {
+        case 400: case 413: case 422: return {status, "invalid_request_error"};
+        case 401: case 403: return {502, "upstream_auth_error"};
+        case 408: return {504, "upstream_error"};
+        case 429: return {429, "rate_limit_error"};
+        case 502: case 503: case 504: return {status, "upstream_error"};
+        case 529: return {503, "upstream_error"};  // Anthropic: overloaded
+        default: return {502, "upstream_error"};
+    }
+}
+
+inline std::string upstream_error_message(const rapidjson::Value& doc) {
+    if (!doc.IsObject()) return {};
+    auto err = doc.FindMember("error");
+    if (err == doc.MemberEnd()) return {};
+    if (err->value.IsString()) return {err->value.GetString(), err->value.GetStringLength()};
+    if (!err->value.IsObject()) return {};
+    auto msg = err->value.FindMember("message");
+    return msg != err->value.MemberEnd() && msg->value.IsString()
+               ? std::string(msg->value.GetString(), msg->value.GetStringLength())
+               : std::string();
+}
+
+}  // namespace sy_plugins
