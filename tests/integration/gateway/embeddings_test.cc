@@ -98,7 +98,9 @@ TEST(EmbeddingsTest, BadRequestsAndUpstreamErrorsGetOpenAIErrors) {
         EXPECT_EQ(r.status, c.status) << c.body << " -> " << r.body;
         EXPECT_NE(r.body.find(c.text), std::string::npos) << r.body;
         EXPECT_NE(r.body.find("\"error\""), std::string::npos);
-        if (c.status == 429) EXPECT_EQ(r.header("retry-after"), "1");
+        if (c.status == 429) {
+            EXPECT_EQ(r.header("retry-after"), "1");
+        }
     }
 }
 

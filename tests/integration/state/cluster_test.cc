@@ -3,6 +3,8 @@
 // primary's failover, and while a slot migrates to another primary.
 #include <gtest/gtest.h>
 
+#include <regex>
+
 #include <atomic>
 #include <chrono>
 #include <set>
@@ -78,6 +80,19 @@ TEST_F(ClusterTest, BudgetsAreExactForGroupsOnEveryPrimary) {
     }
 }
 
+// Waits (up to 10 s) until the first replica's offset reaches the primary's replication offset.
+void wait_replicated(sy::test::RedisServer& primary) {
+    for (int i = 0; i < 500; ++i) {
+        std::string info = primary.cli("INFO replication");
+        std::smatch master, replica;
+        if (std::regex_search(info, master, std::regex("master_repl_offset:(\\d+)")) &&
+            std::regex_search(info, replica, std::regex("slave0:[^\\r\\n]*offset=(\\d+)")) && master[1] == replica[1])
+            return;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ADD_FAILURE() << "the replica did not catch up: " << primary.cli("INFO replication");
+}
+
 TEST_F(ClusterTest, BudgetStaysExactThroughAPrimaryFailover) {
     auto a = instance(), b = instance();
     Principal p = team("failover", 100);
@@ -89,9 +104,9 @@ TEST_F(ClusterTest, BudgetStaysExactThroughAPrimaryFailover) {
     }
     int primary = cluster_.primary_for(slot_of(p));
     ASSERT_GE(primary, 0);
-    // Replication is asynchronous (see docs/operations.md): give the replica a moment to catch up
-    // so that what the test counts was not lost with the primary.
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    // Replication is asynchronous (see docs/operations.md): wait until the replica has what the
+    // primary has, so that what the test counts was not lost with the primary.
+    wait_replicated(cluster_.node(static_cast<size_t>(primary)));
     cluster_.node(static_cast<size_t>(primary)).kill();
     // Keep asking through the failover: refused while no primary serves the slot, then admitted.
     int admitted = 0, unavailable = 0;
