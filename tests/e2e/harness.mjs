@@ -103,6 +103,9 @@ providers:
     base_url: ${fakeBaseUrl}
     config:
       api_key: sk-ant-upstream
+  - name: llama
+    plugin: ollama
+    base_url: ${fakeBaseUrl.replace(/\/v1$/, '')}
 models:
   - name: gpt-e2e
     deployments:
@@ -115,5 +118,9 @@ models:
     deployments:
       - provider: claude
         model: claude-upstream
+  - name: ollama-e2e
+    deployments:
+      - provider: llama
+        model: llama-upstream
 `;
 }

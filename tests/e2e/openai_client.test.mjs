@@ -131,12 +131,12 @@ test('embeddings through the openai provider and the mock, floats and base64', a
   await assert.rejects(client.embeddings.create({ model: 'no-such-model', input: 'x' }), (e) => e.status === 404);
 });
 
-test('chat, stream and tools through the anthropic provider', async () => {
-  const plain = await client.chat.completions.create({ model: 'claude-e2e', messages: [{ role: 'system', content: 'be brief' }, { role: 'user', content: 'hello claude provider' }] });
-  assert.match(plain.choices[0].message.content, /hello claude provider/);
+for (const model of ['claude-e2e', 'ollama-e2e']) test(`chat, stream and tools through ${model}`, async () => {
+  const plain = await client.chat.completions.create({ model, messages: [{ role: 'system', content: 'be brief' }, { role: 'user', content: 'hello from the provider' }] });
+  assert.match(plain.choices[0].message.content, /hello from the provider/);
   assert.equal(plain.choices[0].finish_reason, 'stop');
   assert.ok(plain.usage.prompt_tokens > 0 && plain.usage.completion_tokens > 0);
-  const stream = await client.chat.completions.create({ model: 'claude-e2e', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'stream it' }] });
+  const stream = await client.chat.completions.create({ model, stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'stream it' }] });
   let text = '';
   let usage = null;
   for await (const chunk of stream) {
@@ -146,7 +146,7 @@ test('chat, stream and tools through the anthropic provider', async () => {
   assert.match(text, /stream it/);
   assert.ok(usage && usage.completion_tokens > 0);
   const tools = [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }];
-  const runner = await client.chat.completions.create({ model: 'claude-e2e', stream: true, tools, messages: [{ role: 'user', content: 'weather in Paris?' }] });
+  const runner = await client.chat.completions.create({ model, stream: true, tools, messages: [{ role: 'user', content: 'weather in Paris?' }] });
   let args = '';
   let name = '';
   for await (const chunk of runner) {

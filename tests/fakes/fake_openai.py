@@ -35,6 +35,7 @@ POST /v1/embeddings (OpenAI) and POST /api/embed (Ollama)
     (status, delay_ms). Counted in _stats as "embeddings" (one per HTTP request).
 
 POST /v1/messages   the Anthropic Messages API, validated strictly (fake_anthropic.py)
+POST /api/chat      Ollama's native chat API with NDJSON streams (fake_ollama.py)
 
 GET /v1/models      one model, fake-model
 GET /_stats         {"requests", "streams_started", "streams_completed",
@@ -58,6 +59,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fake_anthropic  # noqa: E402  (the Anthropic Messages side of this fake)
+import fake_ollama  # noqa: E402  (Ollama's native /api/chat)
 
 DIRECTIVE = re.compile(r"#fake:([A-Za-z0-9_=,.-]+)")
 
@@ -193,6 +195,20 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/_reset":
             STATE.reset()
             self.send_json(200, {"ok": True})
+            return
+        if self.path.rstrip("/") == "/api/chat":
+            try:
+                req = json.loads(raw or b"null")
+            except ValueError as e:
+                self.send_json(400, {"error": f"invalid JSON: {e}"})
+                return
+            with STATE.lock:
+                STATE.recorded.append({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()},
+                                       "body": req})
+            try:
+                fake_ollama.handle(self, req, directives, DIRECTIVE, STATE)
+            except ClientGone:
+                self.close_connection = True
             return
         if self.path.rstrip("/").endswith("/messages"):
             try:

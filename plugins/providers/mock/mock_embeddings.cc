@@ -1,5 +1,7 @@
 #include "mock_embeddings.hpp"
 
+#include "common/base64.hpp"
+
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -12,22 +14,6 @@ namespace sy_plugins::mock {
 namespace {
 
 using switchyard::Error;
-
-std::string base64(const unsigned char* p, size_t n) {
-    static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string out;
-    out.reserve((n + 2) / 3 * 4);
-    for (size_t i = 0; i < n; i += 3) {
-        uint32_t v = static_cast<uint32_t>(p[i]) << 16;
-        if (i + 1 < n) v |= static_cast<uint32_t>(p[i + 1]) << 8;
-        if (i + 2 < n) v |= p[i + 2];
-        out += kAlphabet[(v >> 18) & 63];
-        out += kAlphabet[(v >> 12) & 63];
-        out += i + 1 < n ? kAlphabet[(v >> 6) & 63] : '=';
-        out += i + 2 < n ? kAlphabet[v & 63] : '=';
-    }
-    return out;
-}
 
 // The inputs as texts: a string, strings, or token arrays (embedded as their numbers).
 std::vector<std::string> inputs_of(const rapidjson::Value& input) {
@@ -94,7 +80,7 @@ std::string embeddings_json(const switchyard::Host& host, const switchyard::Embe
         w.Uint64(i);
         w.Key("embedding");
         if (as_base64) {
-            std::string b = base64(reinterpret_cast<const unsigned char*>(v.data()), v.size() * sizeof(float));
+            std::string b = base64_floats(v);
             w.String(b.c_str(), static_cast<rapidjson::SizeType>(b.size()));
         } else {
             w.StartArray();

@@ -1,0 +1,29 @@
+#include "config.hpp"
+
+#include "common/plugin_config.hpp"
+
+namespace sy_plugins::ollama {
+
+Config Config::parse(std::string_view json) {
+    PluginConfig cfg("ollama", json, {"chat_path", "embed_path", "keep_alive", "headers"});
+    Config out;
+    for (auto [key, field] : {std::pair<const char*, std::string*>{"chat_path", &out.chat_path}, {"embed_path", &out.embed_path}}) {
+        *field = cfg.string(key, *field);
+        if (field->empty() || (*field)[0] != '/') cfg.fail(key, "must start with '/'");
+    }
+    if (const rapidjson::Value* k = cfg.find("keep_alive")) {
+        if (k->IsString()) out.keep_alive = std::string(sv(*k));
+        else if (k->IsInt64()) out.keep_alive = std::to_string(k->GetInt64());
+        else cfg.fail("keep_alive", "must be a duration string (\"5m\") or seconds");
+    }
+    if (const rapidjson::Value* h = cfg.find("headers")) {
+        if (!h->IsObject()) cfg.fail("headers", "must be a map of header names to values");
+        for (const auto& m : h->GetObject()) {
+            if (!m.value.IsString()) cfg.fail(std::string("headers.").append(sv(m.name)), "must be a string");
+            out.headers.emplace_back(std::string(sv(m.name)), std::string(sv(m.value)));
+        }
+    }
+    return out;
+}
+
+}  // namespace sy_plugins::ollama
