@@ -22,7 +22,7 @@ after(async () => {
   await fake?.stop();
 });
 
-for (const model of ['gpt-e2e', 'mock-e2e', 'claude-e2e', 'ollama-e2e']) {
+for (const model of ['gpt-e2e', 'mock-e2e', 'claude-e2e', 'ollama-e2e', 'gemini-e2e']) {
   test(`messages, non-streaming, through ${model}`, async () => {
     const { data, response } = await client.messages
       .create({ model, max_tokens: 100, system: 'be brief', messages: [{ role: 'user', content: 'hello from anthropic sdk' }] })

@@ -103,6 +103,11 @@ providers:
     base_url: ${fakeBaseUrl}
     config:
       api_key: sk-ant-upstream
+  - name: google
+    plugin: gemini
+    base_url: ${fakeBaseUrl}beta
+    config:
+      api_key: g-upstream
   - name: llama
     plugin: ollama
     base_url: ${fakeBaseUrl.replace(/\/v1$/, '')}
@@ -122,5 +127,9 @@ models:
     deployments:
       - provider: llama
         model: llama-upstream
+  - name: gemini-e2e
+    deployments:
+      - provider: google
+        model: gemini-upstream
 `;
 }

@@ -131,7 +131,7 @@ test('embeddings through the openai provider and the mock, floats and base64', a
   await assert.rejects(client.embeddings.create({ model: 'no-such-model', input: 'x' }), (e) => e.status === 404);
 });
 
-for (const model of ['claude-e2e', 'ollama-e2e']) test(`chat, stream and tools through ${model}`, async () => {
+for (const model of ['claude-e2e', 'ollama-e2e', 'gemini-e2e']) test(`chat, stream and tools through ${model}`, async () => {
   const plain = await client.chat.completions.create({ model, messages: [{ role: 'system', content: 'be brief' }, { role: 'user', content: 'hello from the provider' }] });
   assert.match(plain.choices[0].message.content, /hello from the provider/);
   assert.equal(plain.choices[0].finish_reason, 'stop');

@@ -36,6 +36,7 @@ POST /v1/embeddings (OpenAI) and POST /api/embed (Ollama)
 
 POST /v1/messages   the Anthropic Messages API, validated strictly (fake_anthropic.py)
 POST /api/chat      Ollama's native chat API with NDJSON streams (fake_ollama.py)
+POST .../models/M:generateContent, :streamGenerateContent?alt=sse   Gemini (fake_gemini.py)
 
 GET /v1/models      one model, fake-model
 GET /_stats         {"requests", "streams_started", "streams_completed",
@@ -59,6 +60,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fake_anthropic  # noqa: E402  (the Anthropic Messages side of this fake)
+import fake_gemini  # noqa: E402  (Gemini generateContent)
 import fake_ollama  # noqa: E402  (Ollama's native /api/chat)
 
 DIRECTIVE = re.compile(r"#fake:([A-Za-z0-9_=,.-]+)")
@@ -195,6 +197,20 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/_reset":
             STATE.reset()
             self.send_json(200, {"ok": True})
+            return
+        if fake_gemini.PATH.search(self.path):
+            try:
+                req = json.loads(raw or b"null")
+            except ValueError as e:
+                self.send_json(400, fake_gemini.error(400, f"Invalid JSON payload: {e}"))
+                return
+            with STATE.lock:
+                STATE.recorded.append({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()},
+                                       "body": req})
+            try:
+                fake_gemini.handle(self, req, directives, DIRECTIVE, STATE)
+            except ClientGone:
+                self.close_connection = True
             return
         if self.path.rstrip("/") == "/api/chat":
             try:
