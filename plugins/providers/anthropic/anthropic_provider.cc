@@ -7,6 +7,7 @@
 #include <ctime>
 #include <map>
 
+#include "common/openai_chunks.hpp"
 #include "common/upstream_errors.hpp"
 #include "request_translation.hpp"
 
@@ -51,20 +52,8 @@ struct Usage {
         return input < 0 ? -1 : input + std::max<int64_t>(0, cache_read) + std::max<int64_t>(0, cache_write);
     }
     void report(ResponseWriter& out) const { out.usage(prompt(), output, cache_read, cache_write); }
-    void write_json(rapidjson::Writer<rapidjson::StringBuffer>& w) const {
-        w.StartObject();
-        w.Key("prompt_tokens");
-        w.Int64(std::max<int64_t>(0, prompt()));
-        w.Key("completion_tokens");
-        w.Int64(std::max<int64_t>(0, output));
-        w.Key("total_tokens");
-        w.Int64(std::max<int64_t>(0, prompt()) + std::max<int64_t>(0, output));
-        w.Key("prompt_tokens_details");
-        w.StartObject();
-        w.Key("cached_tokens");
-        w.Int64(std::max<int64_t>(0, cache_read));
-        w.EndObject();
-        w.EndObject();
+    void write_json(JsonWriter& w) const {
+        write_usage(w, prompt(), output, std::max<int64_t>(0, cache_read));
     }
 };
 
@@ -77,7 +66,7 @@ void report_error(int upstream_status, const Value& doc, bool json_ok, ResponseW
 // The stream state: one chunk per upstream event that carries something.
 class MessagesStream final : public switchyard::ProviderStream {
 public:
-    explicit MessagesStream(bool include_usage) : include_usage_(include_usage), created_(std::time(nullptr)) {}
+    explicit MessagesStream(bool include_usage) : include_usage_(include_usage) {}
 
     sy_status on_event(std::string_view event, std::string_view data, ResponseWriter& out) override {
         rapidjson::Document d;
@@ -88,8 +77,8 @@ public:
         if (type.empty()) type = std::string(event);
         if (type == "message_start") {
             const Value& m = d["message"];
-            id_ = get_str(m, "id");
-            model_ = get_str(m, "model");
+            chunks_.id = get_str(m, "id");
+            chunks_.model = get_str(m, "model");
             if (m.IsObject() && m.HasMember("usage")) usage_.read(m["usage"]);
             emit(out, [](auto& w) {
                 w.Key("role");
@@ -178,53 +167,15 @@ public:
 private:
     template <typename Fill>
     void emit(ResponseWriter& out, Fill fill, const char* finish = nullptr) {
-        rapidjson::StringBuffer sb;
-        rapidjson::Writer<rapidjson::StringBuffer> w(sb);
-        head(w);
-        w.Key("choices");
-        w.StartArray();
-        w.StartObject();
-        w.Key("index");
-        w.Int(0);
-        w.Key("delta");
-        w.StartObject();
-        fill(w);
-        w.EndObject();
-        w.Key("finish_reason");
-        if (finish) w.String(finish);
-        else w.Null();
-        w.EndObject();
-        w.EndArray();
-        w.EndObject();
-        out.chunk(std::string_view(sb.GetString(), sb.GetSize()));
+        chunks_.delta(out, fill, finish);
     }
     void usage_chunk(ResponseWriter& out) {
-        rapidjson::StringBuffer sb;
-        rapidjson::Writer<rapidjson::StringBuffer> w(sb);
-        head(w);
-        w.Key("choices");
-        w.StartArray();
-        w.EndArray();
-        w.Key("usage");
-        usage_.write_json(w);
-        w.EndObject();
-        out.chunk(std::string_view(sb.GetString(), sb.GetSize()));
-    }
-    void head(rapidjson::Writer<rapidjson::StringBuffer>& w) {
-        w.StartObject();
-        w.Key("id");
-        w.String(id_.c_str());
-        w.Key("object");
-        w.String("chat.completion.chunk");
-        w.Key("created");
-        w.Int64(created_);
-        w.Key("model");
-        w.String(model_.c_str());
+        chunks_.usage(out, usage_.prompt(), usage_.output, std::max<int64_t>(0, usage_.cache_read));
     }
 
     bool include_usage_;
-    int64_t created_;
-    std::string id_, model_, finish_;
+    ChunkWriter chunks_;
+    std::string finish_;
     std::map<int, int> tools_;  // content block index -> OpenAI tool call index
     int next_tool_ = 0;
     Usage usage_;
@@ -324,7 +275,6 @@ void AnthropicProvider::parse_response(const switchyard::ProviderRequest&, const
     w.String(finish);
     w.EndObject();
     w.EndArray();
-    w.Key("usage");
     usage.write_json(w);
     w.EndObject();
     usage.report(out);

@@ -6,6 +6,7 @@
 
 #include <ctime>
 
+#include "common/openai_chunks.hpp"
 #include "common/upstream_errors.hpp"
 #include "request_translation.hpp"
 
@@ -15,7 +16,7 @@ namespace {
 using switchyard::Error;
 using switchyard::ResponseWriter;
 using Value = rapidjson::Value;
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+using Writer = JsonWriter;
 
 std::string get_str(const Value& o, const char* k) {
     if (!o.IsObject()) return {};
@@ -71,22 +72,7 @@ struct Usage {
         completion = std::max<int64_t>(0, get_int(u, "candidatesTokenCount")) + std::max<int64_t>(0, get_int(u, "thoughtsTokenCount"));
         cached = get_int(u, "cachedContentTokenCount");
     }
-    void write(Writer& w) const {
-        w.Key("usage");
-        w.StartObject();
-        w.Key("prompt_tokens");
-        w.Int64(std::max<int64_t>(0, prompt));
-        w.Key("completion_tokens");
-        w.Int64(std::max<int64_t>(0, completion));
-        w.Key("total_tokens");
-        w.Int64(std::max<int64_t>(0, prompt) + std::max<int64_t>(0, completion));
-        w.Key("prompt_tokens_details");
-        w.StartObject();
-        w.Key("cached_tokens");
-        w.Int64(std::max<int64_t>(0, cached));
-        w.EndObject();
-        w.EndObject();
-    }
+    void write(Writer& w) const { write_usage(w, prompt, completion, std::max<int64_t>(0, cached)); }
 };
 
 // Text of the parts, and their function calls as OpenAI tool calls (with stream indexes when
@@ -128,7 +114,7 @@ void write_calls(Writer& w, const Value& parts, int& next, bool with_index) {
 
 class SseStream final : public switchyard::ProviderStream {
 public:
-    explicit SseStream(bool include_usage) : include_usage_(include_usage), created_(std::time(nullptr)) {}
+    explicit SseStream(bool include_usage) : include_usage_(include_usage) {}
 
     sy_status on_event(std::string_view, std::string_view data, ResponseWriter& out) override {
         rapidjson::Document d;
@@ -139,8 +125,8 @@ public:
             out.error(502, "upstream_error", "upstream stream error: " + upstream_error_message(d));
             return SY_DONE;
         }
-        if (id_.empty()) id_ = get_str(d, "responseId");
-        if (model_.empty()) model_ = get_str(d, "modelVersion");
+        if (chunks_.id.empty()) chunks_.id = get_str(d, "responseId");
+        if (chunks_.model.empty()) chunks_.model = get_str(d, "modelVersion");
         usage_.read(d);
         Candidate c = candidate_of(d);
         std::string text = text_of(c.parts);
@@ -162,58 +148,18 @@ public:
         out.finish_reason(finish);
         emit(out, [](Writer&) {}, finish);
         out.usage(usage_.prompt, usage_.completion, usage_.cached);
-        if (include_usage_) {
-            rapidjson::StringBuffer sb;
-            Writer w(sb);
-            head(w);
-            w.Key("choices");
-            w.StartArray();
-            w.EndArray();
-            usage_.write(w);
-            w.EndObject();
-            out.chunk(std::string_view(sb.GetString(), sb.GetSize()));
-        }
+        if (include_usage_) chunks_.usage(out, usage_.prompt, usage_.completion, std::max<int64_t>(0, usage_.cached));
         return SY_DONE;  // Gemini streams end with the body; the finish reason is the end
     }
 
 private:
     template <typename Fill>
     void emit(ResponseWriter& out, Fill fill, const char* finish) {
-        rapidjson::StringBuffer sb;
-        Writer w(sb);
-        head(w);
-        w.Key("choices");
-        w.StartArray();
-        w.StartObject();
-        w.Key("index");
-        w.Int(0);
-        w.Key("delta");
-        w.StartObject();
-        fill(w);
-        w.EndObject();
-        w.Key("finish_reason");
-        if (finish) w.String(finish);
-        else w.Null();
-        w.EndObject();
-        w.EndArray();
-        w.EndObject();
-        out.chunk(std::string_view(sb.GetString(), sb.GetSize()));
-    }
-    void head(Writer& w) {
-        w.StartObject();
-        w.Key("id");
-        w.String(id_.c_str());
-        w.Key("object");
-        w.String("chat.completion.chunk");
-        w.Key("created");
-        w.Int64(created_);
-        w.Key("model");
-        w.String(model_.c_str());
+        chunks_.delta(out, fill, finish);
     }
 
     bool include_usage_;
-    int64_t created_;
-    std::string id_, model_;
+    ChunkWriter chunks_;
     bool role_sent_ = false, calls_ = false;
     int next_call_ = 0;
     Usage usage_;

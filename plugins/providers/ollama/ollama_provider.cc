@@ -7,6 +7,7 @@
 #include <ctime>
 
 #include "common/base64.hpp"
+#include "common/openai_chunks.hpp"
 #include "common/upstream_errors.hpp"
 
 namespace sy_plugins::ollama {
@@ -16,7 +17,7 @@ using switchyard::Error;
 using switchyard::ResponseWriter;
 using Value = rapidjson::Value;
 using Alloc = rapidjson::Document::AllocatorType;
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+using Writer = JsonWriter;
 
 [[noreturn]] void bad(const std::string& what) { throw Error(what, SY_ERR_BAD_REQUEST); }
 
@@ -173,18 +174,6 @@ void write_tool_calls(Writer& w, const Value& calls, int first_index, bool with_
     w.EndArray();
 }
 
-void write_usage(Writer& w, int64_t prompt, int64_t completion) {
-    w.Key("usage");
-    w.StartObject();
-    w.Key("prompt_tokens");
-    w.Int64(std::max<int64_t>(0, prompt));
-    w.Key("completion_tokens");
-    w.Int64(std::max<int64_t>(0, completion));
-    w.Key("total_tokens");
-    w.Int64(std::max<int64_t>(0, prompt) + std::max<int64_t>(0, completion));
-    w.EndObject();
-}
-
 void report_error(const sy_upstream_response& resp, ResponseWriter& out) {
     rapidjson::Document d;
     d.Parse(resp.body.data, resp.body.len);
@@ -195,8 +184,9 @@ void report_error(const sy_upstream_response& resp, ResponseWriter& out) {
 
 class NdjsonStream final : public switchyard::ProviderStream {
 public:
-    explicit NdjsonStream(bool include_usage)
-        : include_usage_(include_usage), created_(std::time(nullptr)), id_("chatcmpl-ollama-" + std::to_string(created_)) {}
+    explicit NdjsonStream(bool include_usage) : include_usage_(include_usage) {
+        chunks_.id = "chatcmpl-ollama-" + std::to_string(chunks_.created);
+    }
 
     sy_status on_event(std::string_view, std::string_view line, ResponseWriter& out) override {
         rapidjson::Document d;
@@ -207,7 +197,7 @@ public:
             out.error(502, "upstream_error", "upstream stream error: " + get_str(d, "error"));
             return SY_DONE;
         }
-        model_ = get_str(d, "model");
+        chunks_.model = get_str(d, "model");
         const Value* msg = d.HasMember("message") && d["message"].IsObject() ? &d["message"] : nullptr;
         bool done = d.HasMember("done") && d["done"].IsTrue();
         std::string text = msg ? get_str(*msg, "content") : std::string();
@@ -231,58 +221,18 @@ public:
         emit(out, [](Writer&) {}, finish);
         int64_t prompt = get_int(d, "prompt_eval_count"), completion = get_int(d, "eval_count");
         out.usage(prompt, completion);
-        if (include_usage_) {
-            rapidjson::StringBuffer sb;
-            Writer w(sb);
-            head(w);
-            w.Key("choices");
-            w.StartArray();
-            w.EndArray();
-            write_usage(w, prompt, completion);
-            w.EndObject();
-            out.chunk(std::string_view(sb.GetString(), sb.GetSize()));
-        }
+        if (include_usage_) chunks_.usage(out, prompt, completion);
         return SY_DONE;
     }
 
 private:
     template <typename Fill>
     void emit(ResponseWriter& out, Fill fill, const char* finish) {
-        rapidjson::StringBuffer sb;
-        Writer w(sb);
-        head(w);
-        w.Key("choices");
-        w.StartArray();
-        w.StartObject();
-        w.Key("index");
-        w.Int(0);
-        w.Key("delta");
-        w.StartObject();
-        fill(w);
-        w.EndObject();
-        w.Key("finish_reason");
-        if (finish) w.String(finish);
-        else w.Null();
-        w.EndObject();
-        w.EndArray();
-        w.EndObject();
-        out.chunk(std::string_view(sb.GetString(), sb.GetSize()));
-    }
-    void head(Writer& w) {
-        w.StartObject();
-        w.Key("id");
-        w.String(id_.c_str());
-        w.Key("object");
-        w.String("chat.completion.chunk");
-        w.Key("created");
-        w.Int64(created_);
-        w.Key("model");
-        w.String(model_.c_str());
+        chunks_.delta(out, fill, finish);
     }
 
     bool include_usage_;
-    int64_t created_;
-    std::string id_, model_;
+    ChunkWriter chunks_;
     bool role_sent_ = false;
     int tools_ = 0;
 };
