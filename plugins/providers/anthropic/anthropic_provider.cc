@@ -126,6 +126,7 @@ public:
                 auto it = tools_.find(static_cast<int>(get_int(d, "index")));
                 if (it == tools_.end()) throw Error("input_json_delta for a block that is not a tool_use", SY_ERR_UPSTREAM);
                 std::string part = get_str(delta, "partial_json");
+                if (part.empty()) return SY_OK;  // the API opens tool input with an empty fragment
                 int tool = it->second;
                 emit(out, [&](auto& w) {
                     w.Key("tool_calls");

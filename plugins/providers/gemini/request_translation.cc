@@ -37,6 +37,11 @@ Value image_part(const std::string& url, Alloc& a) {
         data.AddMember("data", Value(url.substr(comma + 1).c_str(), a), a);
         p.AddMember("inlineData", data, a);
     } else {
+        // fileData wants a MIME type; the URL's extension tells the common image types.
+        std::string ext = url.substr(url.find_last_of('.') == std::string::npos ? url.size() : url.find_last_of('.') + 1);
+        const char* mime = ext == "png" ? "image/png" : ext == "gif" ? "image/gif" : ext == "webp" ? "image/webp"
+                         : ext == "jpg" || ext == "jpeg" ? "image/jpeg" : nullptr;
+        if (mime) data.AddMember("mimeType", Value(mime, a), a);
         data.AddMember("fileUri", Value(url.c_str(), a), a);
         p.AddMember("fileData", data, a);
     }
