@@ -132,6 +132,13 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, fmt, *args):  # quiet
         pass
 
+    def setup(self):
+        super().setup()
+        # As production servers do: each write goes out at once (no Nagle wait for an ACK).
+        # FAKE_NAGLE=1 leaves Nagle on, to check that the gateway copes with servers that do not.
+        if not os.environ.get("FAKE_NAGLE"):
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     # ------------------------------------------------------------ plumbing
     def send_json(self, status, obj, extra_headers=()):
         body = json.dumps(obj).encode()
