@@ -94,6 +94,8 @@ struct ModelConfig {
     LimitsConfig limits;                 // models[].limits: for all traffic to the model
     std::vector<std::string> aliases;    // models[].aliases
     std::vector<DeploymentConfig> deployments;  // models[].deployments (at least one)
+    std::vector<std::string> fallbacks;  // models[].fallbacks: models tried in order when every
+                                         //   deployment of this one failed (unavailable, rate limited)
 };
 
 // An instance of a router plugin.
@@ -174,6 +176,18 @@ struct RoutingConfig {
     std::string default_model;   // routing.default_model: answers `auto` when no router is set
     std::string default_router;  // routing.default_router: router used for `auto`
     int feedback_ttl_s = 86400;  // routing.feedback_ttl_s: how long a request awaits POST /v1/feedback
+    struct Retries {
+        int attempts = 2;            // routing.retries.attempts: further tries on other deployments
+        int backoff_ms = 25;         // routing.retries.backoff_ms: first wait, doubled per retry, with jitter
+        int max_backoff_ms = 1000;   // routing.retries.max_backoff_ms
+        double budget = 0.2;         // routing.retries.budget: retries at most this share of requests (10 s window)
+        int min_per_window = 10;     // routing.retries.min_per_window: retries always allowed per window
+    } retries;
+    struct Outliers {
+        int consecutive_failures = 3;  // routing.outlier_detection.consecutive_failures: ejects a deployment
+        int cooldown_ms = 5000;        // routing.outlier_detection.cooldown_ms: first ejection, doubled on repeat
+        int max_cooldown_ms = 300000;  // routing.outlier_detection.max_cooldown_ms
+    } outliers;
 };
 
 // One Lua routing policy file (policies[]), evaluated in order.

@@ -132,6 +132,8 @@ struct Gateway {
     Family& team_spend;         // switchyard_team_spend_usd_total{team}: teams[] names, "other", "none"
     Family& feedback;           // switchyard_feedback_total{router, model, outcome}
     Family& cascade_attempts;   // switchyard_cascade_attempts_total{router, model, outcome}
+    Family& deployment_ejections;  // switchyard_deployment_ejections_total{provider, model}
+    Family& deployment_ejected;    // switchyard_deployment_ejected{provider, model}: 1 while cooling down
     Family& cascade_extra_cost; // switchyard_cascade_extra_cost_usd_total{router}
     Family& feedback_score;     // switchyard_feedback_score_total{router, model}
     static Gateway& get();

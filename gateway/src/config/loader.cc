@@ -231,7 +231,11 @@ private:
 
     void parse_model(const NodeReader& node, ModelConfig& out) {
         MapReader m = node.map({"name", "input_price_per_mtok", "output_price_per_mtok", "cached_input_price_per_mtok",
-                                "max_output_tokens", "context_window", "limits", "aliases", "deployments"});
+                                "max_output_tokens", "context_window", "limits", "aliases", "deployments", "fallbacks"});
+        for (const NodeReader& item : m["fallbacks"].list("a list of model names")) {
+            std::string fb;
+            if (item.get(fb, Text::required)) out.fallbacks.push_back(fb);
+        }
         if (NodeReader name = m["name"]; name.get(out.name, Text::required)) claim_model_name(name, out.name);
         bool in = m["input_price_per_mtok"].get(out.input_price_per_mtok, kNonNegative);
         bool outp = m["output_price_per_mtok"].get(out.output_price_per_mtok, kNonNegative);
@@ -317,8 +321,18 @@ private:
     }
 
     void parse_routing(const NodeReader& node, RoutingConfig& out) {
-        MapReader m = node.map({"default_model", "default_router", "feedback_ttl_s"});
+        MapReader m = node.map({"default_model", "default_router", "feedback_ttl_s", "retries", "outlier_detection"});
         m["feedback_ttl_s"].get(out.feedback_ttl_s, 1);
+        MapReader r = m["retries"].map({"attempts", "backoff_ms", "max_backoff_ms", "budget", "min_per_window"});
+        r["attempts"].get(out.retries.attempts, 0);
+        r["backoff_ms"].get(out.retries.backoff_ms, 0);
+        r["max_backoff_ms"].get(out.retries.max_backoff_ms, 0);
+        r["budget"].get(out.retries.budget, kUnitInterval);
+        r["min_per_window"].get(out.retries.min_per_window, 0);
+        MapReader o = m["outlier_detection"].map({"consecutive_failures", "cooldown_ms", "max_cooldown_ms"});
+        o["consecutive_failures"].get(out.outliers.consecutive_failures, 1);
+        o["cooldown_ms"].get(out.outliers.cooldown_ms, 1);
+        o["max_cooldown_ms"].get(out.outliers.max_cooldown_ms, 1);
         if (NodeReader model = m["default_model"]; model.get(out.default_model) && !out.default_model.empty())
             known_model(model, out.default_model);
         NodeReader router = m["default_router"];

@@ -215,12 +215,13 @@ Gateway& Gateway::get() {
         Registry::instance().histogram("switchyard_router_decision_seconds", "Time a router plugin takes to decide",
                                        {"router"}, overhead_buckets()),
         Registry::instance().counter("switchyard_fallbacks_total",
-                                     "Requests answered by another model than the one first chosen, by reason "
-                                     "(router_error: a router failed; no_local_deployment: a local_only route moved "
-                                     "to a fallback model)",
+                                     "Requests that left their first choice, by reason (router_error: a router "
+                                     "failed; no_local_deployment: a local_only route moved to a fallback model; "
+                                     "unavailable, rate_limited: a model fallback after its deployments failed; "
+                                     "retry_budget_exhausted; all_deployments_cooling_down: panic mode)",
                                      {"reason"}),
         Registry::instance().counter("switchyard_retries_total",
-                                     "Upstream attempts repeated (none yet: retries arrive with deployments)",
+                                     "Attempts retried on another deployment after this provider failed before the first byte",
                                      {"provider"}),
         Registry::instance().counter("switchyard_cache_hits_total",
                                      "Answers served from a cache (none yet: caching arrives with its issue)",
@@ -237,6 +238,13 @@ Gateway& Gateway::get() {
                                      "Answers a cascade router asked for, by model and outcome (answered: sent to "
                                      "the client; escalated: rejected by the check or failed)",
                                      {"router", "model", "outcome"}),
+        Registry::instance().counter("switchyard_deployment_ejections_total",
+                                     "Deployments taken out of rotation by outlier detection (failures in a row, a "
+                                     "429 with Retry-After, a failed probe)",
+                                     {"provider", "model"}),
+        Registry::instance().gauge("switchyard_deployment_ejected",
+                                   "1 while a deployment cools down after an ejection, 0 once its probe succeeded",
+                                   {"provider", "model"}),
         Registry::instance().counter("switchyard_cascade_extra_cost_usd_total",
                                      "What a cascade's answers that the client did not get cost (rejected "
                                      "attempts and judge calls)",

@@ -147,11 +147,17 @@ bool Runtime::build_models(std::string& error) {
             auto pool = pools_.find(dc.provider);
             const plugin::ProviderInstance* prov = it->second.get();
             bool local = dc.local.value_or(prov->is_local() || is_loopback_url(prov->config().base_url));
-            Deployment dep{&dc, prov, pool == pools_.end() ? nullptr : pool->second.get(), local, {}};
+            Deployment dep{&dc, prov, pool == pools_.end() ? nullptr : pool->second.get(), local,
+                           &health_of(dc.provider, dc.model), {}};
             attach_metrics(dep.metrics, mc.name, dc.provider);
             model->deployments.push_back(dep);
             model->total_weight += dc.weight;
         }
+        for (const auto& fb : mc.fallbacks)
+            if (!config_.find_model(fb) || fb == mc.name) {
+                error = "models[" + std::to_string(i) + "].fallbacks: '" + fb + "' is not another configured model";
+                return false;
+            }
         model_index_.emplace(mc.name, model.get());
         for (const auto& alias : mc.aliases) model_index_.emplace(alias, model.get());
         models_.push_back(std::move(model));
@@ -247,22 +253,59 @@ const Model* Runtime::find_model(std::string_view name) const {
     return it == model_index_.end() ? nullptr : it->second;
 }
 
-const Deployment* Runtime::pick_deployment(const Model& model, bool local_only) {
-    if (model.deployments.size() == 1)
-        return !local_only || model.deployments[0].local ? &model.deployments[0] : nullptr;
+const Deployment* Runtime::pick_deployment(const Model& model, bool local_only,
+                                           const std::vector<const Deployment*>* tried) {
+    const int64_t now = steady_now_ms();
+    std::vector<const Deployment*> probing;  // past their cooldown, but another request probes them
+    auto eligible = [&](const Deployment& d) {
+        if (local_only && !d.local) return false;
+        if (tried && std::find(tried->begin(), tried->end(), &d) != tried->end()) return false;
+        if (std::find(probing.begin(), probing.end(), &d) != probing.end()) return false;
+        return d.health->wait_ms(now) == 0;
+    };
+    // A deployment past its cooldown admits one probe: another request may take it first.
+    for (size_t round = 0; round < model.deployments.size(); ++round) {
+        double total = 0;
+        for (const auto& d : model.deployments)
+            if (eligible(d)) total += d.config->weight;
+        if (total <= 0) break;
+        double x = random_unit() * total;
+        const Deployment* chosen = nullptr;
+        for (const auto& d : model.deployments) {
+            if (!eligible(d)) continue;
+            chosen = &d;
+            x -= d.config->weight;
+            if (x < 0) break;
+        }
+        if (chosen->health->available(now)) return chosen;
+        probing.push_back(chosen);
+    }
+    if (tried) return nullptr;
+    // Panic mode (as Envoy does): when every deployment cools down, a first attempt goes to them
+    // all by weight anyway, so that a model with one deployment degrades to no breaker at all
+    // rather than to refusing everything.
     double total = 0;
     for (const auto& d : model.deployments)
         if (!local_only || d.local) total += d.config->weight;
     if (total <= 0) return nullptr;
+    static metrics::Series& panic = metrics::Gateway::get().fallbacks.with({"all_deployments_cooling_down"});
+    panic.inc();
     double x = random_unit() * total;
     const Deployment* last = nullptr;
     for (const auto& d : model.deployments) {
         if (local_only && !d.local) continue;
         last = &d;
         x -= d.config->weight;
-        if (x < 0) return &d;
+        if (x < 0) break;
     }
     return last;
+}
+
+std::vector<const Model*> Runtime::fallbacks_of(const Model& model) const {
+    std::vector<const Model*> out;
+    for (const auto& name : model.config->fallbacks)
+        if (const Model* m = find_model(name)) out.push_back(m);
+    return out;
 }
 
 namespace {
@@ -333,6 +376,7 @@ std::optional<ApiError> Runtime::apply_policy(const policy::Outcome& outcome, co
     out.labels = d.labels;
     out.fallbacks = d.fallbacks;
     if (d.local_only) {
+        out.local_only = true;
         // The privacy route: only deployments on this machine or network may serve; the
         // fallbacks are tried in order when the chosen model has none.
         out.deployment = pick_deployment(*out.model, true);

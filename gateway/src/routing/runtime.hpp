@@ -21,6 +21,7 @@
 
 #include "plugin/instances.hpp"
 #include "policy/policy_set.hpp"
+#include "routing/deployment_health.hpp"
 #include "plugin/plugin_registry.hpp"
 #include "upstream/connection_pool.hpp"
 
@@ -31,6 +32,7 @@ struct Deployment {
     const plugin::ProviderInstance* provider;
     upstream::ConnectionPool* pool;  // nullptr for local providers
     bool local;                      // on this machine or network (local_only decisions may use it)
+    DeploymentHealth* health = nullptr;  // outlier detection (shared by reloads and requests)
     // Series of this model and provider, looked up once when the runtime is built.
     struct Metrics {
         std::array<metrics::Series*, 4> requests{};             // 2xx, 4xx, 5xx, client_gone
@@ -64,6 +66,7 @@ struct RouteDecision {
     std::string router;
     std::vector<std::pair<const Model*, double>> scores;
     std::string memo;  // the router's note, kept with the request for POST /v1/feedback
+    bool local_only = false;  // a policy's privacy route: retries and fallbacks stay local too
 };
 
 // What routing needs from the HTTP request beyond the body (for policies).
@@ -111,8 +114,13 @@ public:
     const policy::PolicySet* policies() const { return policies_.get(); }
 
     const Model* find_model(std::string_view name) const;
-    // A deployment of the model to send a request to (null when it has none usable).
-    static const Deployment* pick_deployment(const Model& model, bool local_only = false);
+    // A deployment of the model to send a request to, by weight among those not cooling down and
+    // not in `tried`. Without `tried`, when all cool down, any of them (panic mode); with it,
+    // null when none is left.
+    static const Deployment* pick_deployment(const Model& model, bool local_only = false,
+                                             const std::vector<const Deployment*>* tried = nullptr);
+    // The models to try when every deployment of `model` failed, in order.
+    std::vector<const Model*> fallbacks_of(const Model& model) const;
     // The config key whose SHA-256 is `hash` (its record without the secret), or null.
     std::shared_ptr<const config::ApiKeyConfig> find_config_key(const std::string& hash) const;
     const std::map<std::string, Router, std::less<>>& routers() const { return routers_; }

@@ -1,5 +1,6 @@
 #include "server/chat_handler.hpp"
 #include "server/anthropic_messages.hpp"
+#include "server/attempts.hpp"
 #include "server/cascade.hpp"
 #include "server/feedback.hpp"
 
@@ -178,6 +179,11 @@ void ChatHandler::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServe
         }
     }
     if (auto err = rt->route(chat, request_id, route_ctx, decision)) return send_error(req, resp, *err);
+    note_request_for_retry_budget();
+    if (!decision.deployment)  // only a local-only route can find none (it checked already)
+        return send_error(req, resp, ApiError::upstream(503, "model '" + decision.model->config->name +
+                                                                 "' has no deployment to serve this request",
+                                                             "no_deployment_available"));
     resp.set("x-switchyard-model", decision.model->config->name);
     resp.set("x-switchyard-provider", decision.deployment->provider->config().name);
     resp.set("x-switchyard-route", decision.reason);
@@ -206,7 +212,7 @@ void ChatHandler::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServe
         }
         record_cascade(decision.router, cascade, other_attempts_cost);
     } else {
-        out = call_provider(ctx);
+        out = call_with_retries(*rt, ctx, decision);
     }
     const int64_t answered_ns = now_ns();
     record.outcome = &out;

@@ -39,6 +39,18 @@ ApiError error_from_io(const upstream::ExchangeError& err, const std::string& pr
     return ApiError::upstream(502, "provider '" + provider + "': " + err.message, "upstream_unavailable");
 }
 
+// Answers the client with the error, or keeps it for the caller to retry elsewhere when the
+// caller asked for that and the error is one another deployment may not have.
+void fail(const CallContext& ctx, CallOutcome& out, const ApiError& e) {
+    out.status = e.status;
+    out.error = e.message;
+    if (ctx.defer_errors && is_retryable(e.status)) {
+        out.deferred = e;
+        return;
+    }
+    send_error(ctx.request_http, ctx.response, e);
+}
+
 // Sleeps for delay_us unless the client disconnects first. Returns false when it did.
 bool sleep_unless_gone(uint64_t delay_us, int client_fd) {
     if (delay_us == 0) return true;
@@ -92,12 +104,12 @@ CallOutcome call_local(const CallContext& ctx, const plugin::ProviderInstance& p
         finish_outcome(out, w);
         if (st != SY_OK) {
             ApiError e = error_from_status(st, "provider '" + prov.config().name + "': " + eb.str());
-            send_error(ctx.request_http, ctx.response, e);
+            fail(ctx, out, e);
             out.status = e.status;
             out.error = e.message;
         } else if (w.error_status) {
             ApiError e = error_from_writer(w, {});
-            send_error(ctx.request_http, ctx.response, e);
+            fail(ctx, out, e);
             out.status = e.status;
             out.error = e.message;
         } else {
@@ -111,7 +123,7 @@ CallOutcome call_local(const CallContext& ctx, const plugin::ProviderInstance& p
     void* state = nullptr;
     if (sy_status st = vt.local_stream_open(prov.handle(), &preq, &state, &eb.err); st != SY_OK) {
         ApiError e = error_from_status(st, "provider '" + prov.config().name + "': " + eb.str());
-        send_error(ctx.request_http, ctx.response, e);
+        fail(ctx, out, e);
         out.status = e.status;
         return out;
     }
@@ -125,7 +137,7 @@ CallOutcome call_local(const CallContext& ctx, const plugin::ProviderInstance& p
         }
         if (w.error_status && !sink.started()) {  // failed before the first byte: a real HTTP error
             ApiError e = error_from_writer(w, {});
-            send_error(ctx.request_http, ctx.response, e);
+            fail(ctx, out, e);
             out.status = e.status;
             out.error = e.message;
             break;
@@ -191,7 +203,7 @@ void relay_stream(const CallContext& ctx, const plugin::ProviderInstance& prov, 
     void* state = nullptr;
     if (sy_status st = vt.stream_open(prov.handle(), &preq, &state, &eb.err); st != SY_OK) {
         ApiError e = error_from_status(st, "provider '" + prov.config().name + "': " + eb.str());
-        send_error(ctx.request_http, ctx.response, e);
+        fail(ctx, out, e);
         out.status = e.status;
         return;
     }
@@ -268,7 +280,7 @@ CallOutcome call_remote(const CallContext& ctx, const plugin::ProviderInstance& 
     plugin::ErrorBuffer eb;
     if (sy_status st = prov.vtable().build_request(prov.handle(), &preq, &builder, &eb.err); st != SY_OK) {
         ApiError e = error_from_status(st, "provider '" + prov.config().name + "': " + eb.str());
-        send_error(ctx.request_http, ctx.response, e);
+        fail(ctx, out, e);
         out.status = e.status;
         out.error = e.message;
         return out;
@@ -281,7 +293,7 @@ CallOutcome call_remote(const CallContext& ctx, const plugin::ProviderInstance& 
             return out;
         }
         ApiError e = error_from_io(io, prov.config().name);
-        send_error(ctx.request_http, ctx.response, e);
+        fail(ctx, out, e);
         out.status = e.status;
         out.error = e.message;
         return out;
@@ -296,7 +308,7 @@ CallOutcome call_remote(const CallContext& ctx, const plugin::ProviderInstance& 
     if (out.client_gone) return out;
     finish_outcome(out, w);
     if (failure) {
-        send_error(ctx.request_http, ctx.response, *failure);
+        fail(ctx, out, *failure);
         out.status = failure->status;
         out.error = failure->message;
     } else {

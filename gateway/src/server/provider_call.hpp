@@ -25,7 +25,11 @@ struct CallOutcome {
     int64_t first_byte_ns = 0;     // steady clock when the first byte of the answer was sent
     int64_t relayed_events = 0;    // SSE data events sent to the client
     int64_t relayed_bytes = 0;     // JSON answer bytes sent to the client
+    std::optional<ApiError> deferred;  // a retryable failure kept unsent (CallContext::defer_errors)
 };
+
+// Failures another deployment may not share: rate limits, server errors, unreachable, timeouts.
+inline bool is_retryable(int status) { return status == 429 || status == 500 || (status >= 502 && status <= 504); }
 
 struct CallContext {
     Poco::Net::HTTPServerRequest& request_http;
@@ -35,6 +39,7 @@ struct CallContext {
     const routing::RouteDecision& decision;
     int client_fd;                 // -1 when unknown
     size_t max_upstream_body;      // bound on a buffered (non-streaming) upstream body
+    bool defer_errors = false;     // keep a retryable failure before the first byte in CallOutcome::deferred
 };
 
 CallOutcome call_provider(const CallContext& ctx);

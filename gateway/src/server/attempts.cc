@@ -1,0 +1,154 @@
+#include "server/attempts.hpp"
+
+#include <poll.h>
+
+#include <atomic>
+#include <random>
+
+#include <switchyard/log.hpp>
+#include <switchyard/metrics.hpp>
+
+#include "routing/deployment_health.hpp"
+#include "server/http_util.hpp"
+
+namespace sy::server {
+namespace {
+
+// Retries may be at most `budget` of the requests of a 10 s window (plus a floor), so that
+// retries never multiply an outage.
+class RetryBudget {
+public:
+    void note_request() {
+        roll();
+        requests_.fetch_add(1, std::memory_order_relaxed);
+    }
+    bool take(const config::RoutingConfig::Retries& cfg) {
+        roll();
+        int64_t allowed = std::max<int64_t>(cfg.min_per_window,
+                                            static_cast<int64_t>(cfg.budget * static_cast<double>(requests_.load())));
+        if (retries_.fetch_add(1) + 1 <= allowed) return true;
+        retries_.fetch_sub(1);
+        return false;
+    }
+
+private:
+    void roll() {
+        int64_t now = routing::steady_now_ms() / 10000;
+        int64_t window = window_.load(std::memory_order_relaxed);
+        if (now != window && window_.compare_exchange_strong(window, now)) {
+            requests_.store(0);
+            retries_.store(0);
+        }
+    }
+    std::atomic<int64_t> window_{0};
+    std::atomic<int64_t> requests_{0};
+    std::atomic<int64_t> retries_{0};
+};
+
+RetryBudget& budget() {
+    static RetryBudget b;
+    return b;
+}
+
+int64_t retry_after_ms(const ApiError& e) {
+    if (e.status != 429 || e.retry_after.empty()) return 0;
+    char* end = nullptr;
+    double s = std::strtod(e.retry_after.c_str(), &end);
+    return end != e.retry_after.c_str() && s > 0 ? static_cast<int64_t>(s * 1000) : 0;
+}
+
+// Waits before a retry (exponential, with full jitter), or returns false when the client left.
+bool back_off(const config::RoutingConfig::Retries& cfg, int retry, int client_fd) {
+    int64_t cap = cfg.backoff_ms;
+    for (int i = 1; i < retry && cap < cfg.max_backoff_ms; ++i) cap *= 2;
+    cap = std::min<int64_t>(cap, cfg.max_backoff_ms);
+    if (cap <= 0) return true;
+    thread_local std::mt19937_64 rng{std::random_device{}()};
+    int wait = static_cast<int>(std::uniform_int_distribution<int64_t>(cap / 2, cap)(rng));
+    if (client_fd < 0) {
+        ::poll(nullptr, 0, wait);
+        return true;
+    }
+    pollfd p{client_fd, POLLIN, 0};  // a closing client makes its socket readable
+    int r = ::poll(&p, 1, wait);
+    if (r <= 0) return true;
+    char c;
+    return ::recv(client_fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) != 0;
+}
+
+void set_route_headers(Poco::Net::HTTPServerResponse& resp, const routing::RouteDecision& d) {
+    resp.set("x-switchyard-model", d.model->config->name);
+    resp.set("x-switchyard-provider", d.deployment->provider->config().name);
+    resp.set("x-switchyard-route", d.reason);
+}
+
+const char* reason_of(const ApiError& e) { return e.status == 429 ? "rate_limited" : "unavailable"; }
+
+}  // namespace
+
+void note_request_for_retry_budget() { budget().note_request(); }
+
+CallOutcome call_with_retries(const routing::Runtime& rt, CallContext& ctx, routing::RouteDecision& decision) {
+    const auto& cfg = rt.config().routing;
+    std::vector<const routing::Model*> fallbacks;
+    for (const auto& name : decision.fallbacks)
+        if (const routing::Model* m = rt.find_model(name)) fallbacks.push_back(m);
+    if (fallbacks.empty()) fallbacks = rt.fallbacks_of(*decision.model);
+    size_t next_fallback = 0;
+    std::vector<const routing::Deployment*> tried;
+    int retries = 0;
+    for (;;) {
+        set_route_headers(ctx.response, decision);
+        // Keep a failure unsent while something else could still answer.
+        ctx.defer_errors = retries < cfg.retries.attempts || next_fallback < fallbacks.size();
+        CallOutcome out = call_provider(ctx);
+        const routing::Deployment& dep = *decision.deployment;
+        const int64_t now = routing::steady_now_ms();
+        const bool failed = out.deferred || (!out.client_gone && out.status > 0 && is_retryable(out.status));
+        if (failed) dep.health->record_failure(cfg.outliers, now, out.deferred ? retry_after_ms(*out.deferred) : 0);
+        else if (out.status > 0 && out.status < 500) dep.health->record_success();
+        if (!out.deferred) return out;
+
+        tried.push_back(&dep);
+        const ApiError failure = *out.deferred;
+        const routing::Deployment* next = nullptr;
+        if (retries < cfg.retries.attempts) {
+            next = routing::Runtime::pick_deployment(*decision.model, decision.local_only, &tried);
+            if (next && !budget().take(cfg.retries)) {
+                static metrics::Series& exhausted = metrics::Gateway::get().fallbacks.with({"retry_budget_exhausted"});
+                exhausted.inc();
+                next = nullptr;
+            }
+            if (next) {
+                ++retries;
+                metrics::Gateway::get().retries.with({dep.provider->config().name}).inc();
+                if (!back_off(cfg.retries, retries, ctx.client_fd)) {
+                    out.client_gone = true;
+                    return out;
+                }
+                decision.reason += "; retry " + next->provider->config().name + " after " + std::to_string(failure.status);
+                decision.deployment = next;
+                continue;
+            }
+        }
+        while (!next && next_fallback < fallbacks.size() && budget().take(cfg.retries)) {
+            const routing::Model* m = fallbacks[next_fallback++];
+            next = routing::Runtime::pick_deployment(*m, decision.local_only);
+            if (!next) continue;
+            metrics::Gateway::get().fallbacks.with({reason_of(failure)}).inc();
+            decision.reason += "; fallback " + m->config->name + " after " + std::to_string(failure.status);
+            log::info("retry", ctx.request_id + " falls back from " + decision.model->config->name + " to " +
+                                   m->config->name + " (" + std::to_string(failure.status) + ")");
+            decision.model = m;
+            decision.deployment = next;
+            tried.clear();
+        }
+        if (next) continue;
+        // Nothing left to try: the client gets the last failure.
+        send_error(ctx.request_http, ctx.response, failure);
+        out.deferred.reset();
+        return out;
+    }
+}
+
+}  // namespace sy::server

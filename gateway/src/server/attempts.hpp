@@ -1,0 +1,20 @@
+// Reliability around one provider call: outlier detection hears of every answer; a retryable
+// failure before the first byte (unreachable, timeout, 429, 5xx) is retried on another
+// deployment of the model with exponential backoff and jitter, bounded by routing.retries and
+// by a retry budget; when the model has none left, its fallback models are tried in order
+// (the policy's fallbacks when it named some). Each hop goes into x-switchyard-route.
+#pragma once
+
+#include "routing/runtime.hpp"
+#include "server/provider_call.hpp"
+
+namespace sy::server {
+
+// Counts a request towards the retry budget's window.
+void note_request_for_retry_budget();
+
+// Calls the decision's deployment, then others and fallback models as failures allow. Updates
+// decision.model/deployment/reason to what answered (or failed last).
+CallOutcome call_with_retries(const routing::Runtime& rt, CallContext& ctx, routing::RouteDecision& decision);
+
+}  // namespace sy::server

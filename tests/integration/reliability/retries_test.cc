@@ -1,0 +1,156 @@
+// Fault injection over real sockets: a deployment answering 500s is ejected and its traffic
+// retried elsewhere with no failed client request, and comes back after its cooldown probe; a
+// 429 with Retry-After ejects for that long; a black-holed upstream is cut at the first-byte
+// timeout and retried; a model with no working deployment falls back to another model; the
+// retry budget holds retries to its share during a full outage.
+#include <gtest/gtest.h>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <regex>
+#include <thread>
+
+#include "support/http_client.hpp"
+#include "support/process.hpp"
+#include "support/servers.hpp"
+
+namespace sy::test {
+namespace {
+
+int requests_of(const FakeUpstream& f) {
+    std::smatch m;
+    std::string s = f.stats();
+    return std::regex_search(s, m, std::regex("\"requests\": (\\d+)")) ? std::stoi(m[1]) : -1;
+}
+
+std::string provider(const std::string& name, int port, int first_byte_ms = 5000) {
+    return "  - {name: " + name + ", plugin: openai, base_url: \"http://127.0.0.1:" + std::to_string(port) +
+           "/v1\", timeouts: {connect_ms: 500, first_byte_ms: " + std::to_string(first_byte_ms) + "}}\n";
+}
+
+std::string config(const std::string& providers, const std::string& models, const std::string& routing = "") {
+    return "plugins:\n  search_paths: [\"" + plugin_dir() + "\"]\nproviders:\n" + providers + "models:\n" + models +
+           "routing:\n  retries: {attempts: 2, backoff_ms: 5, max_backoff_ms: 20, min_per_window: 50}\n"
+           "  outlier_detection: {consecutive_failures: 2, cooldown_ms: 400, max_cooldown_ms: 2000}\n" + routing;
+}
+
+std::string chat(const std::string& model, const std::string& text = "hello") {
+    return R"({"model": ")" + model + R"(", "messages": [{"role": "user", "content": ")" + text + R"("}]})";
+}
+
+double metric(int port, const std::string& series) {
+    HttpClient c(port);
+    return metric_value(c.request("GET", "/metrics").body, series);
+}
+
+TEST(RetriesTest, AFailingDeploymentIsEjectedWithNoClientErrorsAndComesBackAfterItsProbe) {
+    int bad_port = free_port();
+    auto bad = std::make_unique<FakeUpstream>("--status 500 --port " + std::to_string(bad_port));
+    FakeUpstream good;
+    ASSERT_TRUE(bad->ok() && good.ok());
+    GatewayProcess gw(config(provider("bad", bad_port) + provider("good", good.port()),
+                             "  - {name: m, deployments: [{provider: bad, model: x}, {provider: good, model: x}]}\n"));
+    ASSERT_TRUE(gw.ok()) << gw.log();
+    bool saw_retry = false;
+    for (int i = 0; i < 30; ++i) {
+        HttpResponse r = post_chat(gw.port(), chat("m"));
+        ASSERT_EQ(r.status, 200) << "request " << i << ": " << r.body;
+        EXPECT_EQ(r.header("x-switchyard-provider"), "good");
+        saw_retry = saw_retry || r.header("x-switchyard-route").find("; retry good after 502") != std::string::npos;
+    }
+    EXPECT_TRUE(saw_retry);
+    EXPECT_LE(requests_of(*bad), 4) << "ejected after 2 failures in a row; a cooldown probe or two at most";
+    EXPECT_GE(metric(gw.port(), R"(switchyard_deployment_ejections_total{provider="bad",model="x"})"), 1);
+    EXPECT_GE(metric(gw.port(), R"(switchyard_retries_total{provider="bad"})"), 2);
+
+    // The bad upstream recovers; after the cooldown a probe succeeds and it serves again.
+    bad.reset();
+    FakeUpstream healed("--port " + std::to_string(bad_port));
+    ASSERT_TRUE(healed.ok());
+    std::this_thread::sleep_for(std::chrono::milliseconds(2100));  // past the longest cooldown
+    for (int i = 0; i < 40; ++i) ASSERT_EQ(post_chat(gw.port(), chat("m")).status, 200);
+    EXPECT_GE(requests_of(healed), 5) << "back in rotation";
+    EXPECT_EQ(metric(gw.port(), R"(switchyard_deployment_ejected{provider="bad",model="x"})"), 0);
+}
+
+TEST(RetriesTest, A429WithRetryAfterEjectsForThatLong) {
+    FakeUpstream limited("--status 429"), good;  // 429 answers carry Retry-After: 1
+    ASSERT_TRUE(limited.ok() && good.ok());
+    GatewayProcess gw(config(provider("limited", limited.port()) + provider("good", good.port()),
+                             "  - {name: m, deployments: [{provider: limited, model: x}, {provider: good, model: x}]}\n"));
+    ASSERT_TRUE(gw.ok()) << gw.log();
+    for (int i = 0; i < 20; ++i) ASSERT_EQ(post_chat(gw.port(), chat("m")).status, 200);
+    EXPECT_EQ(requests_of(limited), 1) << "one 429 takes it out for the Retry-After second";
+}
+
+TEST(RetriesTest, ABlackHoledUpstreamIsCutAtTheFirstByteTimeoutAndRetried) {
+    // Accepts connections (in the kernel's backlog) and never answers.
+    int hole = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::bind(hole, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    ASSERT_EQ(::listen(hole, 64), 0);
+    socklen_t len = sizeof addr;
+    ::getsockname(hole, reinterpret_cast<sockaddr*>(&addr), &len);
+    FakeUpstream good;
+    ASSERT_TRUE(good.ok());
+    GatewayProcess gw(config(provider("hole", ntohs(addr.sin_port), 300) + provider("good", good.port()),
+                             "  - {name: m, deployments: [{provider: hole, model: x}, {provider: good, model: x}]}\n"));
+    ASSERT_TRUE(gw.ok()) << gw.log();
+    int cut = 0;
+    for (int i = 0; i < 6; ++i) {
+        auto t0 = std::chrono::steady_clock::now();
+        HttpResponse r = post_chat(gw.port(), chat("m"));
+        ASSERT_EQ(r.status, 200) << r.body;
+        if (r.header("x-switchyard-route").find("; retry good after 504") != std::string::npos) {
+            ++cut;
+            EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(3));
+        }
+    }
+    EXPECT_GE(cut, 1) << "at least one request went to the hole first";
+    ::close(hole);
+}
+
+TEST(RetriesTest, AModelWithNoWorkingDeploymentFallsBackToAnother) {
+    FakeUpstream bad("--status 503"), good;
+    ASSERT_TRUE(bad.ok() && good.ok());
+    GatewayProcess gw(config(provider("bad", bad.port()) + provider("good", good.port()),
+                             "  - {name: big, fallbacks: [small], deployments: [{provider: bad, model: x}]}\n"
+                             "  - {name: small, deployments: [{provider: good, model: y}]}\n"));
+    ASSERT_TRUE(gw.ok()) << gw.log();
+    HttpResponse r = post_chat(gw.port(), chat("big"));
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.header("x-switchyard-model"), "small");
+    EXPECT_EQ(r.header("x-switchyard-route"), "model; fallback small after 503");
+    EXPECT_EQ(metric(gw.port(), R"(switchyard_fallbacks_total{reason="unavailable"})"), 1);
+    // An unknown fallback is a config error naming the key.
+    std::string dir = make_temp_dir();
+    write_file(dir + "/c.yaml", config(provider("good", good.port()), "  - {name: big, fallbacks: [nope], deployments: [{provider: good}]}\n"));
+    std::string out = capture(gateway_binary() + " config check " + dir + "/c.yaml 2>&1");
+    EXPECT_NE(out.find("models[0].fallbacks: 'nope' is not another configured model"), std::string::npos) << out;
+    remove_tree(dir);
+}
+
+TEST(RetriesTest, TheRetryBudgetHoldsDuringAFullOutage) {
+    FakeUpstream a("--status 500"), b("--status 500");
+    ASSERT_TRUE(a.ok() && b.ok());
+    std::string yaml = config(provider("a", a.port()) + provider("b", b.port()),
+                              "  - {name: m, deployments: [{provider: a, model: x}, {provider: b, model: x}]}\n");
+    yaml.replace(yaml.find("min_per_window: 50"), 18, "min_per_window: 5, budget: 0.2");
+    GatewayProcess gw(yaml);
+    ASSERT_TRUE(gw.ok()) << gw.log();
+    int failed = 0;
+    for (int i = 0; i < 40; ++i) failed += post_chat(gw.port(), chat("m")).status == 502;  // upstream 500s reach the client as 502
+    EXPECT_EQ(failed, 40) << "nothing can answer";
+    double retries = metric(gw.port(), R"(switchyard_retries_total{provider="a"})") +
+                     metric(gw.port(), R"(switchyard_retries_total{provider="b"})");
+    EXPECT_LE(retries, 5 + 0.2 * 40) << "at most the floor plus 20% of the requests";
+    EXPECT_GT(retries, 0);
+}
+
+}  // namespace
+}  // namespace sy::test
