@@ -5,6 +5,7 @@ Standard library only. Listens on loopback, HTTP/1.1 with keep-alive.
 
     python3 tests/fakes/fake_openai.py [--host 127.0.0.1] [--port 0] [--port-file PATH]
                                       [--status N] [--delay-ms N] [--chunk-delay-ms N]
+                                      [--error-rate R]
 
 Prints `LISTENING <host>:<port>` once listening; --port-file gets the port (written atomically).
 
@@ -88,6 +89,9 @@ class State:
 
 STATE = State()
 DEFAULTS = {}
+ERRORS = {"rate": 0.0}
+ERROR_RNG = __import__("random").Random(42)
+ERROR_LOCK = threading.Lock()
 
 
 class ClientGone(Exception):
@@ -325,6 +329,10 @@ class Handler(BaseHTTPRequestHandler):
             except ClientGone:
                 return
         status = d.get("status", 200)
+        if status == 200 and ERRORS["rate"] > 0:
+            with ERROR_LOCK:
+                if ERROR_RNG.random() < ERRORS["rate"]:
+                    status = 500
         if status != 200:
             extra = [("Retry-After", "1")] if status == 429 else []
             self.send_json(status, error_body(status), extra)
@@ -451,9 +459,12 @@ def main():
     ap.add_argument("--status", type=int)
     ap.add_argument("--delay-ms", type=int)
     ap.add_argument("--chunk-delay-ms", type=int)
+    ap.add_argument("--error-rate", type=float, default=0.0,
+                    help="share of chat requests answered 500 (seeded, so runs repeat)")
     args = ap.parse_args()
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         sys.exit("fake_openai: listens on loopback only")
+    ERRORS["rate"] = args.error_rate
     for key in ("status", "delay_ms", "chunk_delay_ms"):
         if getattr(args, key) is not None:
             DEFAULTS[key] = getattr(args, key)
