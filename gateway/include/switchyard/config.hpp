@@ -94,6 +94,7 @@ struct ModelConfig {
     LimitsConfig limits;                 // models[].limits: for all traffic to the model
     std::vector<std::string> aliases;    // models[].aliases
     std::vector<DeploymentConfig> deployments;  // models[].deployments (at least one)
+    std::string balancing = "weighted_random";  // models[].balancing: weighted_random | round_robin | least_inflight
     std::vector<std::string> fallbacks;  // models[].fallbacks: models tried in order when every
                                          //   deployment of this one failed (unavailable, rate limited)
 };

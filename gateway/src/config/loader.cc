@@ -231,7 +231,12 @@ private:
 
     void parse_model(const NodeReader& node, ModelConfig& out) {
         MapReader m = node.map({"name", "input_price_per_mtok", "output_price_per_mtok", "cached_input_price_per_mtok",
-                                "max_output_tokens", "context_window", "limits", "aliases", "deployments", "fallbacks"});
+                                "max_output_tokens", "context_window", "limits", "aliases", "deployments", "fallbacks",
+                                "balancing"});
+        NodeReader balancing = m["balancing"];
+        if (balancing.get(out.balancing) && out.balancing != "weighted_random" && out.balancing != "round_robin" &&
+            out.balancing != "least_inflight")
+            balancing.fail("must be weighted_random, round_robin or least_inflight, got '" + out.balancing + "'");
         for (const NodeReader& item : m["fallbacks"].list("a list of model names")) {
             std::string fb;
             if (item.get(fb, Text::required)) out.fallbacks.push_back(fb);

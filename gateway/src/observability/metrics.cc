@@ -218,7 +218,7 @@ Gateway& Gateway::get() {
                                      "Requests that left their first choice, by reason (router_error: a router "
                                      "failed; no_local_deployment: a local_only route moved to a fallback model; "
                                      "unavailable, rate_limited: a model fallback after its deployments failed; "
-                                     "retry_budget_exhausted; all_deployments_cooling_down: panic mode)",
+                                     "retry_budget_exhausted; all_deployments_cooling_down: panic mode; context_window: a prompt too long for the model)",
                                      {"reason"}),
         Registry::instance().counter("switchyard_retries_total",
                                      "Attempts retried on another deployment after this provider failed before the first byte",

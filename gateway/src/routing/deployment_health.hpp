@@ -21,6 +21,10 @@ public:
     // Milliseconds until it may be tried again (0 when available).
     int64_t wait_ms(int64_t now_ms) const;
     void record_success();
+    // Requests in flight on this deployment (least_inflight balancing).
+    std::atomic<int> inflight{0};
+    // Round-robin position of the models that balance over this deployment's group.
+    std::atomic<uint64_t> turn{0};
     // A failure that counts against the deployment; retry_after_ms > 0 ejects at once for that long.
     void record_failure(const config::RoutingConfig::Outliers& cfg, int64_t now_ms, int64_t retry_after_ms = 0);
 

@@ -3,6 +3,7 @@
 #include "routing/remote_embedder.hpp"
 
 #include <charconv>
+#include <climits>
 #include <chrono>
 #include <random>
 
@@ -253,6 +254,36 @@ const Model* Runtime::find_model(std::string_view name) const {
     return it == model_index_.end() ? nullptr : it->second;
 }
 
+namespace {
+
+// One of the eligible deployments by the model's balancing: weighted random, round robin (the
+// turn counter lives with the first deployment's health), or least requests in flight (ties by
+// weighted random).
+template <typename Eligible>
+const Deployment* choose(const Model& model, Eligible eligible, double total_weight) {
+    const std::string& how = model.config->balancing;
+    std::vector<const Deployment*> pool;
+    for (const auto& d : model.deployments)
+        if (eligible(d)) pool.push_back(&d);
+    if (how == "round_robin")
+        return pool[model.deployments.front().health->turn.fetch_add(1, std::memory_order_relaxed) % pool.size()];
+    if (how == "least_inflight") {
+        int least = INT_MAX;
+        for (const Deployment* d : pool) least = std::min(least, d->health->inflight.load(std::memory_order_relaxed));
+        std::erase_if(pool, [&](const Deployment* d) { return d->health->inflight.load(std::memory_order_relaxed) > least; });
+        total_weight = 0;
+        for (const Deployment* d : pool) total_weight += d->config->weight;
+    }
+    double x = random_unit() * total_weight;
+    for (const Deployment* d : pool) {
+        x -= d->config->weight;
+        if (x < 0) return d;
+    }
+    return pool.back();
+}
+
+}  // namespace
+
 const Deployment* Runtime::pick_deployment(const Model& model, bool local_only,
                                            const std::vector<const Deployment*>* tried) {
     const int64_t now = steady_now_ms();
@@ -269,14 +300,7 @@ const Deployment* Runtime::pick_deployment(const Model& model, bool local_only,
         for (const auto& d : model.deployments)
             if (eligible(d)) total += d.config->weight;
         if (total <= 0) break;
-        double x = random_unit() * total;
-        const Deployment* chosen = nullptr;
-        for (const auto& d : model.deployments) {
-            if (!eligible(d)) continue;
-            chosen = &d;
-            x -= d.config->weight;
-            if (x < 0) break;
-        }
+        const Deployment* chosen = choose(model, eligible, total);
         if (chosen->health->available(now)) return chosen;
         probing.push_back(chosen);
     }

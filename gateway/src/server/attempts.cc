@@ -88,12 +88,42 @@ const char* reason_of(const ApiError& e) { return e.status == 429 ? "rate_limite
 
 void note_request_for_retry_budget() { budget().note_request(); }
 
+namespace {
+
+std::vector<const routing::Model*> fallbacks_for(const routing::Runtime& rt, const routing::RouteDecision& decision) {
+    std::vector<const routing::Model*> out;
+    for (const auto& name : decision.fallbacks)
+        if (const routing::Model* m = rt.find_model(name)) out.push_back(m);
+    return out.empty() ? rt.fallbacks_of(*decision.model) : out;
+}
+
+}  // namespace
+
+std::optional<ApiError> fit_context_window(const routing::Runtime& rt, const ChatRequest& chat,
+                                           routing::RouteDecision& decision) {
+    const int64_t need = chat.prompt_tokens + std::max<int64_t>(0, chat.max_tokens);
+    auto fits = [&](const routing::Model& m) { return m.config->context_window <= 0 || need <= m.config->context_window; };
+    if (fits(*decision.model)) return std::nullopt;
+    for (const routing::Model* m : fallbacks_for(rt, decision)) {
+        if (!fits(*m) || m->config->context_window <= 0) continue;
+        const routing::Deployment* dep = routing::Runtime::pick_deployment(*m, decision.local_only);
+        if (!dep) continue;
+        metrics::Gateway::get().fallbacks.with({"context_window"}).inc();
+        decision.reason += "; fallback " + m->config->name + " (context window)";
+        decision.model = m;
+        decision.deployment = dep;
+        return std::nullopt;
+    }
+    return ApiError::bad_request("This request needs about " + std::to_string(need) + " tokens (prompt estimate plus max_tokens) and model '" +
+                                     decision.model->config->name + "' holds " +
+                                     std::to_string(decision.model->config->context_window) +
+                                     "; no fallback model with a larger context window is configured",
+                                 "messages", "context_length_exceeded");
+}
+
 CallOutcome call_with_retries(const routing::Runtime& rt, CallContext& ctx, routing::RouteDecision& decision) {
     const auto& cfg = rt.config().routing;
-    std::vector<const routing::Model*> fallbacks;
-    for (const auto& name : decision.fallbacks)
-        if (const routing::Model* m = rt.find_model(name)) fallbacks.push_back(m);
-    if (fallbacks.empty()) fallbacks = rt.fallbacks_of(*decision.model);
+    std::vector<const routing::Model*> fallbacks = fallbacks_for(rt, decision);
     size_t next_fallback = 0;
     std::vector<const routing::Deployment*> tried;
     int retries = 0;
@@ -101,7 +131,9 @@ CallOutcome call_with_retries(const routing::Runtime& rt, CallContext& ctx, rout
         set_route_headers(ctx.response, decision);
         // Keep a failure unsent while something else could still answer.
         ctx.defer_errors = retries < cfg.retries.attempts || next_fallback < fallbacks.size();
+        decision.deployment->health->inflight.fetch_add(1, std::memory_order_relaxed);
         CallOutcome out = call_provider(ctx);
+        decision.deployment->health->inflight.fetch_sub(1, std::memory_order_relaxed);
         const routing::Deployment& dep = *decision.deployment;
         const int64_t now = routing::steady_now_ms();
         const bool failed = out.deferred || (!out.client_gone && out.status > 0 && is_retryable(out.status));

@@ -10,6 +10,12 @@
 
 namespace sy::server {
 
+// Before sending: a prompt (plus its max_tokens) that the chosen model's context window cannot
+// hold moves to the first fallback model whose window can (models[].context_window); without
+// one, the client's 400 context_length_exceeded. Models with an unknown window (0) never move.
+std::optional<ApiError> fit_context_window(const routing::Runtime& rt, const ChatRequest& chat,
+                                           routing::RouteDecision& decision);
+
 // Counts a request towards the retry budget's window.
 void note_request_for_retry_budget();
 

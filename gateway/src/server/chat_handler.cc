@@ -180,6 +180,8 @@ void ChatHandler::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServe
     }
     if (auto err = rt->route(chat, request_id, route_ctx, decision)) return send_error(req, resp, *err);
     note_request_for_retry_budget();
+    if (decision.deployment)
+        if (auto err = fit_context_window(*rt, chat, decision)) return send_error(req, resp, *err);
     if (!decision.deployment)  // only a local-only route can find none (it checked already)
         return send_error(req, resp, ApiError::upstream(503, "model '" + decision.model->config->name +
                                                                  "' has no deployment to serve this request",

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <regex>
 #include <thread>
@@ -133,6 +134,57 @@ TEST(RetriesTest, AModelWithNoWorkingDeploymentFallsBackToAnother) {
     std::string out = capture(gateway_binary() + " config check " + dir + "/c.yaml 2>&1");
     EXPECT_NE(out.find("models[0].fallbacks: 'nope' is not another configured model"), std::string::npos) << out;
     remove_tree(dir);
+}
+
+TEST(RetriesTest, APromptTooLongForTheModelGoesToALargerWindowBeforeSending) {
+    FakeUpstream good;
+    ASSERT_TRUE(good.ok());
+    GatewayProcess gw(config(provider("good", good.port()),
+                             "  - {name: small, context_window: 64, fallbacks: [big], deployments: [{provider: good, model: s}]}\n"
+                             "  - {name: big, context_window: 100000, deployments: [{provider: good, model: b}]}\n"
+                             "  - {name: alone, context_window: 64, deployments: [{provider: good, model: a}]}\n"));
+    ASSERT_TRUE(gw.ok()) << gw.log();
+    std::string long_text(400, 'x');
+    for (size_t i = 5; i < long_text.size(); i += 6) long_text[i] = ' ';  // about 100 tokens
+    HttpResponse moved = post_chat(gw.port(), chat("small", long_text));
+    ASSERT_EQ(moved.status, 200) << moved.body;
+    EXPECT_EQ(moved.header("x-switchyard-model"), "big");
+    EXPECT_EQ(moved.header("x-switchyard-route"), "model; fallback big (context window)");
+    EXPECT_EQ(post_chat(gw.port(), chat("small", "short")).header("x-switchyard-model"), "small");
+    // max_tokens counts too.
+    HttpResponse output = post_chat(gw.port(), R"({"model": "small", "max_tokens": 100, "messages": [{"role": "user", "content": "hi"}]})");
+    EXPECT_EQ(output.header("x-switchyard-model"), "big");
+    HttpResponse refused = post_chat(gw.port(), chat("alone", long_text));
+    EXPECT_EQ(refused.status, 400);
+    EXPECT_NE(refused.body.find("\"code\":\"context_length_exceeded\""), std::string::npos) << refused.body;
+    EXPECT_EQ(requests_of(good), 3) << "the refused request never went upstream";
+}
+
+TEST(BalancingTest, RoundRobinAndLeastInFlight) {
+    FakeUpstream a, b, c, slow("--delay-ms 300");
+    ASSERT_TRUE(a.ok() && b.ok() && c.ok() && slow.ok());
+    GatewayProcess gw(config(provider("a", a.port()) + provider("b", b.port()) + provider("c", c.port()) +
+                                 provider("slow", slow.port()),
+                             "  - {name: rr, balancing: round_robin, deployments: [{provider: a, model: x}, {provider: b, model: x}, {provider: c, model: x}]}\n"
+                             "  - {name: lif, balancing: least_inflight, deployments: [{provider: slow, model: y}, {provider: a, model: y}]}\n"));
+    ASSERT_TRUE(gw.ok()) << gw.log();
+    for (int i = 0; i < 9; ++i) ASSERT_EQ(post_chat(gw.port(), chat("rr")).status, 200);
+    EXPECT_EQ(requests_of(a), 3);
+    EXPECT_EQ(requests_of(b), 3);
+    EXPECT_EQ(requests_of(c), 3);
+    // Eight clients for about a second: the slow deployment holds its requests, so it rarely has
+    // the fewest in flight.
+    std::atomic<int> done{0};
+    std::vector<std::thread> clients;
+    auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(1000);
+    for (int t = 0; t < 8; ++t)
+        clients.emplace_back([&] {
+            while (std::chrono::steady_clock::now() < until)
+                if (post_chat(gw.port(), chat("lif")).status == 200) ++done;
+        });
+    for (auto& t : clients) t.join();
+    ASSERT_GT(done.load(), 50);
+    EXPECT_LT(requests_of(slow), done.load() / 5) << requests_of(slow) << " of " << done.load();
 }
 
 TEST(RetriesTest, TheRetryBudgetHoldsDuringAFullOutage) {
