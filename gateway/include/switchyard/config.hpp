@@ -177,6 +177,7 @@ struct RoutingConfig {
     std::string default_model;   // routing.default_model: answers `auto` when no router is set
     std::string default_router;  // routing.default_router: router used for `auto`
     int feedback_ttl_s = 86400;  // routing.feedback_ttl_s: how long a request awaits POST /v1/feedback
+    int max_request_timeout_ms = 600000;  // routing.max_request_timeout_ms: cap of x-switchyard-timeout-ms
     struct Retries {
         int attempts = 2;            // routing.retries.attempts: further tries on other deployments
         int backoff_ms = 25;         // routing.retries.backoff_ms: first wait, doubled per retry, with jitter

@@ -326,8 +326,10 @@ private:
     }
 
     void parse_routing(const NodeReader& node, RoutingConfig& out) {
-        MapReader m = node.map({"default_model", "default_router", "feedback_ttl_s", "retries", "outlier_detection"});
+        MapReader m = node.map({"default_model", "default_router", "feedback_ttl_s", "retries", "outlier_detection",
+                                "max_request_timeout_ms"});
         m["feedback_ttl_s"].get(out.feedback_ttl_s, 1);
+        m["max_request_timeout_ms"].get(out.max_request_timeout_ms, 1);
         MapReader r = m["retries"].map({"attempts", "backoff_ms", "max_backoff_ms", "budget", "min_per_window"});
         r["attempts"].get(out.retries.attempts, 0);
         r["backoff_ms"].get(out.retries.backoff_ms, 0);

@@ -151,6 +151,8 @@ CallOutcome call_with_retries(const routing::Runtime& rt, CallContext& ctx, rout
                 exhausted.inc();
                 next = nullptr;
             }
+            if (next && ctx.deadline_ms > 0 && routing::steady_now_ms() + cfg.retries.backoff_ms >= ctx.deadline_ms)
+                next = nullptr;  // no time left for another attempt
             if (next) {
                 ++retries;
                 metrics::Gateway::get().retries.with({dep.provider->config().name}).inc();

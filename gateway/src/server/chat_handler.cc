@@ -198,6 +198,16 @@ void ChatHandler::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServe
             return send_error(req, resp, *err);
 
     CallContext ctx{req, resp, chat, request_id, decision, client_fd(req), kMaxUpstreamBody};
+    if (req.has("x-switchyard-timeout-ms")) {
+        const std::string& v = req.get("x-switchyard-timeout-ms");
+        char* end = nullptr;
+        long long ms = std::strtoll(v.c_str(), &end, 10);
+        if (v.empty() || *end != '\0' || ms <= 0 || ms > cfg.routing.max_request_timeout_ms)
+            return send_error(req, resp, ApiError::bad_request("x-switchyard-timeout-ms must be a whole number of milliseconds from 1 to " +
+                                                                   std::to_string(cfg.routing.max_request_timeout_ms),
+                                                               "x-switchyard-timeout-ms"));
+        ctx.deadline_ms = routing::steady_now_ms() + ms;
+    }
     const int64_t call_ns = now_ns();
     int64_t other_attempts_cost = 0;  // a cascade's rejected answers and judges: paid for too
     if (is_cascade(*rt, decision)) {

@@ -285,7 +285,18 @@ CallOutcome call_remote(const CallContext& ctx, const plugin::ProviderInstance& 
         out.error = e.message;
         return out;
     }
-    upstream::HttpExchange ex(*ctx.decision.deployment->pool, prov.config().timeouts, ctx.client_fd);
+    // A request deadline (x-switchyard-timeout-ms) caps every timeout of this attempt.
+    config::TimeoutConfig timeouts = prov.config().timeouts;
+    if (ctx.deadline_ms > 0) {
+        int64_t left = ctx.deadline_ms - upstream::now_ms();
+        if (left <= 0) {
+            fail(ctx, out, ApiError::upstream(504, "the request's deadline (x-switchyard-timeout-ms) passed", "request_timeout"));
+            return out;
+        }
+        for (int* t : {&timeouts.connect_ms, &timeouts.first_byte_ms, &timeouts.idle_ms, &timeouts.total_ms})
+            *t = static_cast<int>(std::min<int64_t>(*t, left));
+    }
+    upstream::HttpExchange ex(*ctx.decision.deployment->pool, timeouts, ctx.client_fd);
     upstream::ExchangeError io;
     if (!ex.start(builder, io)) {
         if (io.status == IoStatus::cancelled) {

@@ -40,6 +40,7 @@ struct CallContext {
     int client_fd;                 // -1 when unknown
     size_t max_upstream_body;      // bound on a buffered (non-streaming) upstream body
     bool defer_errors = false;     // keep a retryable failure before the first byte in CallOutcome::deferred
+    int64_t deadline_ms = 0;       // steady-clock ms the whole request must end by (x-switchyard-timeout-ms); 0 = none
 };
 
 CallOutcome call_provider(const CallContext& ctx);

@@ -187,6 +187,24 @@ TEST(BalancingTest, RoundRobinAndLeastInFlight) {
     EXPECT_LT(requests_of(slow), done.load() / 5) << requests_of(slow) << " of " << done.load();
 }
 
+TEST(RetriesTest, ARequestTimeoutCapsTheWait) {
+    FakeUpstream slow("--delay-ms 2000");
+    ASSERT_TRUE(slow.ok());
+    GatewayProcess gw(config(provider("slow", slow.port()), "  - {name: m, deployments: [{provider: slow, model: x}]}\n",
+                             "  max_request_timeout_ms: 60000\n"));
+    ASSERT_TRUE(gw.ok()) << gw.log();
+    auto t0 = std::chrono::steady_clock::now();
+    HttpResponse r = post_chat(gw.port(), chat("m"), {{"x-switchyard-timeout-ms", "300"}});
+    EXPECT_EQ(r.status, 504) << r.body;
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(1500));
+    for (const char* bad : {"0", "abc", "60001", "-5"}) {
+        HttpResponse b = post_chat(gw.port(), chat("m"), {{"x-switchyard-timeout-ms", bad}});
+        EXPECT_EQ(b.status, 400) << bad;
+        EXPECT_NE(b.body.find("x-switchyard-timeout-ms must be a whole number of milliseconds from 1 to 60000"), std::string::npos)
+            << b.body;
+    }
+}
+
 TEST(RetriesTest, TheRetryBudgetHoldsDuringAFullOutage) {
     FakeUpstream a("--status 500"), b("--status 500");
     ASSERT_TRUE(a.ok() && b.ok());
