@@ -51,6 +51,19 @@ void fail(const CallContext& ctx, CallOutcome& out, const ApiError& e) {
     send_error(ctx.request_http, ctx.response, e);
 }
 
+// A stream that fails after it started still tells a client that asked for usage what it used:
+// the upstream's counts when they arrived, else the prompt estimate and the chunks relayed.
+void append_usage_before_error(const CallContext& ctx, const sy_response_writer& w, int64_t relayed, std::string& frames) {
+    if (!ctx.request.include_usage) return;
+    int64_t prompt = w.has_usage && w.usage.prompt_tokens >= 0 ? w.usage.prompt_tokens : ctx.request.prompt_tokens;
+    int64_t completion = w.has_usage && w.usage.completion_tokens >= 0 ? w.usage.completion_tokens : relayed;
+    frames.append("data: {\"id\":\"").append(ctx.request_id)
+        .append("\",\"object\":\"chat.completion.chunk\",\"model\":\"").append(ctx.decision.model->config->name)
+        .append("\",\"choices\":[],\"usage\":{\"prompt_tokens\":").append(std::to_string(prompt))
+        .append(",\"completion_tokens\":").append(std::to_string(completion))
+        .append(",\"total_tokens\":").append(std::to_string(prompt + completion)).append("}}\n\n");
+}
+
 // Sleeps for delay_us unless the client disconnects first. Returns false when it did.
 bool sleep_unless_gone(uint64_t delay_us, int client_fd) {
     if (delay_us == 0) return true;
@@ -150,6 +163,7 @@ CallOutcome call_local(const CallContext& ctx, const plugin::ProviderInstance& p
             ApiError e = w.error_status ? error_from_writer(w, {})
                                         : error_from_status(st, "provider '" + prov.config().name + "': " + eb.str());
             mark_first_byte(out);
+            append_usage_before_error(ctx, w, sink.events(), w.sse);
             sink.error_event(w.sse, e);
             out.stream_error = true;
             out.error = e.message;
@@ -262,6 +276,7 @@ void relay_stream(const CallContext& ctx, const plugin::ProviderInstance& prov, 
     } else if (failure) {
         ex.abort();
         mark_first_byte(out);
+        append_usage_before_error(ctx, w, sink.events(), w.sse);
         sink.error_event(w.sse, *failure);
         out.stream_error = true;
         out.error = failure->message;

@@ -76,6 +76,19 @@ TEST_F(StreamingTest, UpstreamCutMidStreamEndsWithErrorEvent) {
     EXPECT_EQ(r.body.find("[DONE]"), std::string::npos) << r.body;
 }
 
+TEST_F(StreamingTest, AStreamCutMidWayStillReportsUsageWhenAskedFor) {
+    HttpResponse r = post_chat(gw_->port(), chat_body("gpt-test", "cut me #fake:cut_after=3,words=10", true,
+                                                      R"("stream_options": {"include_usage": true})"));
+    ASSERT_EQ(r.status, 200);
+    auto events = sse_data(r.body);
+    ASSERT_GE(events.size(), 2u) << r.body;
+    EXPECT_NE(events.back().find("\"error\""), std::string::npos) << r.body;
+    const std::string& usage = events[events.size() - 2];
+    EXPECT_NE(usage.find(R"("choices":[],"usage":{"prompt_tokens":)"), std::string::npos) << r.body;
+    // No upstream usage arrived: the estimate counts the chunks relayed (the role chunk and three).
+    EXPECT_NE(usage.find(R"("completion_tokens":4,)"), std::string::npos) << r.body;
+}
+
 TEST_F(StreamingTest, MalformedStreamEventEndsWithErrorEvent) {
     HttpResponse r = post_chat(gw_->port(), chat_body("gpt-test", "junk #fake:malformed=1", true));
     ASSERT_EQ(r.status, 200);
