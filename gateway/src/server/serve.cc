@@ -84,16 +84,20 @@ private:
         return out;
     }
     void run() {
-        std::string last = stamp(g_.watched_files());
+        std::vector<std::string> files = g_.watched_files();
+        std::string last = stamp(files);
         std::unique_lock lock(mu_);
         while (!cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stop_; })) {
-            std::string now = stamp(g_.watched_files());
+            std::string now = stamp(files);
             if (now == last) continue;
-            last = now;
+            last = now;  // taken before the reload: an edit made while it runs is seen next time
             log::info("reload", "a watched file changed; reloading");
             std::string why;
             g_.reload(why);
-            last = stamp(g_.watched_files());
+            if (std::vector<std::string> after = g_.watched_files(); after != files) {
+                files = std::move(after);  // policies or case files were added or dropped
+                last = stamp(files);
+            }
         }
     }
 
