@@ -43,6 +43,9 @@ Poco::Net::HTTPServerParams::Ptr server_params(const config::ServerConfig& s) {
     p->setKeepAliveTimeout(Poco::Timespan(static_cast<long>(s.keep_alive_timeout_ms) * 1000));
     p->setTimeout(Poco::Timespan(static_cast<long>(s.keep_alive_timeout_ms) * 1000));
     p->setServerName("switchyard");
+    // A connection thread that finishes its last request after stop() waits this long for work
+    // before it sees the stop (Poco's default, 10 s, could hold a drained shutdown that long).
+    p->setThreadIdleTime(Poco::Timespan(0, 250000));
     return p;
 }
 
