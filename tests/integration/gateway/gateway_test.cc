@@ -154,8 +154,16 @@ TEST_F(GatewayTest, MalformedRouterModelIs400) {
 TEST_F(GatewayTest, MetricsCountRequestsByModelProviderAndStatus) {
     ASSERT_EQ(post_chat(gw_->port(), chat_body("mock-strong", "count me")).status, 200);
     ASSERT_EQ(post_chat(gw_->port(), chat_body("gpt-test", "fail #fake:status=500")).status, 502);
-    HttpClient c(gw_->port());
-    HttpResponse m = c.request("GET", "/metrics");
+    HttpResponse m;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    do {  // requests and upstream errors are counted after the answer is sent
+        HttpClient c(gw_->port());
+        m = c.request("GET", "/metrics");
+        if (m.body.find("switchyard_upstream_errors_total{provider=\"fake\",kind=\"error\"} ") != std::string::npos &&
+            m.body.find("status_class=\"5xx\"} ") != std::string::npos)
+            break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    } while (std::chrono::steady_clock::now() < deadline);
     ASSERT_EQ(m.status, 200);
     EXPECT_EQ(m.header("content-type"), "text/plain; version=0.0.4");
     EXPECT_NE(m.body.find("switchyard_requests_total{model=\"mock-strong\",provider=\"local\",status_class=\"2xx\"} "),
