@@ -7,6 +7,7 @@
 #include <ctime>
 #include <map>
 
+#include "common/json_fields.hpp"
 #include "common/openai_chunks.hpp"
 #include "common/upstream_errors.hpp"
 #include "request_translation.hpp"
@@ -17,26 +18,6 @@ namespace {
 using switchyard::Error;
 using switchyard::ResponseWriter;
 using Value = rapidjson::Value;
-
-std::string to_string(const Value& v) {
-    rapidjson::StringBuffer sb;
-    rapidjson::Writer<rapidjson::StringBuffer> w(sb);
-    v.Accept(w);
-    return std::string(sb.GetString(), sb.GetSize());
-}
-
-int64_t get_int(const Value& obj, const char* key) {
-    if (!obj.IsObject()) return -1;
-    auto it = obj.FindMember(key);
-    return it != obj.MemberEnd() && it->value.IsInt64() ? it->value.GetInt64() : -1;
-}
-
-std::string get_str(const Value& obj, const char* key) {
-    if (!obj.IsObject()) return {};
-    auto it = obj.FindMember(key);
-    return it != obj.MemberEnd() && it->value.IsString() ? std::string(it->value.GetString(), it->value.GetStringLength())
-                                                         : std::string();
-}
 
 // Input tokens as OpenAI counts them (cache reads and writes included) and the parts.
 struct Usage {
@@ -265,7 +246,7 @@ void AnthropicProvider::parse_response(const switchyard::ProviderRequest&, const
         w.Key("name");
         w.String(get_str(b, "name").c_str());
         w.Key("arguments");
-        std::string args = b.HasMember("input") ? to_string(b["input"]) : "{}";
+        std::string args = b.HasMember("input") ? to_json(b["input"]) : "{}";
         w.String(args.c_str(), static_cast<rapidjson::SizeType>(args.size()));
         w.EndObject();
         w.EndObject();

@@ -6,6 +6,7 @@
 
 #include <ctime>
 
+#include "common/json_fields.hpp"
 #include "common/openai_chunks.hpp"
 #include "common/upstream_errors.hpp"
 #include "request_translation.hpp"
@@ -17,25 +18,6 @@ using switchyard::Error;
 using switchyard::ResponseWriter;
 using Value = rapidjson::Value;
 using Writer = JsonWriter;
-
-std::string get_str(const Value& o, const char* k) {
-    if (!o.IsObject()) return {};
-    auto it = o.FindMember(k);
-    return it != o.MemberEnd() && it->value.IsString() ? std::string(it->value.GetString(), it->value.GetStringLength()) : "";
-}
-
-int64_t get_int(const Value& o, const char* k) {
-    if (!o.IsObject()) return -1;
-    auto it = o.FindMember(k);
-    return it != o.MemberEnd() && it->value.IsInt64() ? it->value.GetInt64() : -1;
-}
-
-std::string to_string(const Value& v) {
-    rapidjson::StringBuffer sb;
-    Writer w(sb);
-    v.Accept(w);
-    return std::string(sb.GetString(), sb.GetSize());
-}
 
 // The first candidate's parts, finish reason (empty when absent) and whether it calls functions.
 struct Candidate {
@@ -104,7 +86,7 @@ void write_calls(Writer& w, const Value& parts, int& next, bool with_index) {
         w.Key("name");
         w.String(get_str(fc, "name").c_str());
         w.Key("arguments");
-        std::string args = fc.HasMember("args") ? to_string(fc["args"]) : "{}";
+        std::string args = fc.HasMember("args") ? to_json(fc["args"]) : "{}";
         w.String(args.c_str(), static_cast<rapidjson::SizeType>(args.size()));
         w.EndObject();
         w.EndObject();

@@ -8,6 +8,8 @@
 
 #include <switchyard/sdk.hpp>
 
+#include "common/json_fields.hpp"
+
 namespace sy_plugins::gemini {
 namespace {
 
@@ -15,12 +17,6 @@ using Value = rapidjson::Value;
 using Alloc = rapidjson::Document::AllocatorType;
 
 [[noreturn]] void bad(const std::string& what) { throw switchyard::Error(what, SY_ERR_BAD_REQUEST); }
-
-std::string get_str(const Value& o, const char* k) {
-    if (!o.IsObject()) return {};
-    auto it = o.FindMember(k);
-    return it != o.MemberEnd() && it->value.IsString() ? std::string(it->value.GetString(), it->value.GetStringLength()) : "";
-}
 
 Value text_part(const std::string& text, Alloc& a) {
     Value p(rapidjson::kObjectType);

@@ -6,6 +6,7 @@
 
 #include <ctime>
 
+#include "common/json_fields.hpp"
 #include "common/base64.hpp"
 #include "common/openai_chunks.hpp"
 #include "common/upstream_errors.hpp"
@@ -20,25 +21,6 @@ using Alloc = rapidjson::Document::AllocatorType;
 using Writer = JsonWriter;
 
 [[noreturn]] void bad(const std::string& what) { throw Error(what, SY_ERR_BAD_REQUEST); }
-
-std::string to_string(const Value& v) {
-    rapidjson::StringBuffer sb;
-    Writer w(sb);
-    v.Accept(w);
-    return std::string(sb.GetString(), sb.GetSize());
-}
-
-std::string get_str(const Value& o, const char* k) {
-    if (!o.IsObject()) return {};
-    auto it = o.FindMember(k);
-    return it != o.MemberEnd() && it->value.IsString() ? std::string(it->value.GetString(), it->value.GetStringLength()) : "";
-}
-
-int64_t get_int(const Value& o, const char* k) {
-    if (!o.IsObject()) return -1;
-    auto it = o.FindMember(k);
-    return it != o.MemberEnd() && it->value.IsInt64() ? it->value.GetInt64() : -1;
-}
 
 // One OpenAI message as an Ollama message: text content, base64 images, tool calls.
 Value message(const Value& m, const std::string& at, Alloc& a) {
@@ -136,7 +118,7 @@ std::string chat_request(std::string_view body, std::string_view model, bool str
     }
     if (in.HasMember("keep_alive")) out.AddMember("keep_alive", Value(in["keep_alive"], a), a);
     else if (!cfg.keep_alive.empty()) out.AddMember("keep_alive", Value(cfg.keep_alive.c_str(), a), a);
-    return to_string(out);
+    return to_json(out);
 }
 
 const char* finish_of(const Value& d, bool tool_calls) {
@@ -165,7 +147,7 @@ void write_tool_calls(Writer& w, const Value& calls, int first_index, bool with_
         w.Key("name");
         w.String(get_str(fn, "name").c_str());
         w.Key("arguments");
-        std::string args = fn.HasMember("arguments") ? to_string(fn["arguments"]) : "{}";
+        std::string args = fn.HasMember("arguments") ? to_json(fn["arguments"]) : "{}";
         w.String(args.c_str(), static_cast<rapidjson::SizeType>(args.size()));
         w.EndObject();
         w.EndObject();
@@ -321,7 +303,7 @@ void OllamaProvider::build_embeddings(const switchyard::EmbeddingsRequest& req, 
     if (!config_.keep_alive.empty()) out_doc.AddMember("keep_alive", Value(config_.keep_alive.c_str(), a), a);
     headers(out);
     out.path(config_.embed_path);
-    out.body(to_string(out_doc));
+    out.body(to_json(out_doc));
 }
 
 void OllamaProvider::parse_embeddings(const switchyard::EmbeddingsRequest& req, const sy_upstream_response& resp,
