@@ -30,6 +30,24 @@ struct TimeoutConfig {
     int total_ms = 600000;       // timeouts.total_ms: whole request
 };
 
+// Timeouts a model or a deployment sets over its provider's (unset fields keep the provider's).
+struct TimeoutOverrides {
+    std::optional<int> connect_ms, first_byte_ms, idle_ms, total_ms;
+    void apply_to(TimeoutConfig& t) const {
+        if (connect_ms) t.connect_ms = *connect_ms;
+        if (first_byte_ms) t.first_byte_ms = *first_byte_ms;
+        if (idle_ms) t.idle_ms = *idle_ms;
+        if (total_ms) t.total_ms = *total_ms;
+    }
+};
+
+// Prices in USD per million tokens.
+struct Prices {
+    double input_per_mtok = 0;         // input_price_per_mtok
+    double output_per_mtok = 0;        // output_price_per_mtok
+    double cached_input_per_mtok = 0;  // cached_input_price_per_mtok (default: the input price)
+};
+
 // An instance of a provider plugin (e.g. one OpenAI account, one local vLLM).
 struct ProviderConfig {
     std::string name;            // providers[].name (unique)
@@ -61,6 +79,11 @@ struct DeploymentConfig {
     double weight = 1.0;         // models[].deployments[].weight
     std::optional<bool> local;   // models[].deployments[].local: serves on this machine or network
                                  //   (default: the provider is in-process or its base_url is loopback)
+    int priority = 0;            // models[].deployments[].priority: lower is preferred (balancing: priority)
+    int64_t rpm = -1;            // models[].deployments[].rpm: requests per minute it takes (per instance), -1 = no cap
+    int64_t tpm = -1;            // models[].deployments[].tpm: tokens per minute it takes (per instance), -1 = no cap
+    TimeoutOverrides timeouts;   // models[].deployments[].timeouts: over the model's and the provider's
+    Prices prices;               // models[].deployments[].*_price_per_mtok (default: the model's prices)
 };
 
 // What budget and limit checks do while the shared store is unreachable.
@@ -94,7 +117,9 @@ struct ModelConfig {
     LimitsConfig limits;                 // models[].limits: for all traffic to the model
     std::vector<std::string> aliases;    // models[].aliases
     std::vector<DeploymentConfig> deployments;  // models[].deployments (at least one)
-    std::string balancing = "weighted_random";  // models[].balancing: weighted_random | round_robin | least_inflight
+    std::string balancing = "weighted_random";  // models[].balancing: weighted_random | round_robin |
+                                                //   least_inflight | lowest_latency | lowest_cost | priority | affinity
+    TimeoutOverrides timeouts;           // models[].timeouts: over each provider's timeouts
     std::vector<std::string> fallbacks;  // models[].fallbacks: models tried in order when every
                                          //   deployment of this one failed (unavailable, rate limited)
 };

@@ -1,5 +1,6 @@
 #include "config/loader.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -220,6 +221,15 @@ private:
         m["total_ms"].get(out.total_ms, 1);
     }
 
+    static void parse_timeout_overrides(const NodeReader& node, TimeoutOverrides& out) {
+        MapReader m = node.map({"connect_ms", "first_byte_ms", "idle_ms", "total_ms"});
+        for (auto [key, field] : {std::pair{"connect_ms", &out.connect_ms}, {"first_byte_ms", &out.first_byte_ms},
+                                  {"idle_ms", &out.idle_ms}, {"total_ms", &out.total_ms}}) {
+            int v = 0;
+            if (m[key].get(v, 1)) *field = v;
+        }
+    }
+
     static void parse_plugin_config(const NodeReader& node, std::string& out) {
         if (!node.has_value()) return;  // absent or null: "{}"
         if (!node.node().IsMap()) {
@@ -232,11 +242,15 @@ private:
     void parse_model(const NodeReader& node, ModelConfig& out) {
         MapReader m = node.map({"name", "input_price_per_mtok", "output_price_per_mtok", "cached_input_price_per_mtok",
                                 "max_output_tokens", "context_window", "limits", "aliases", "deployments", "fallbacks",
-                                "balancing"});
+                                "balancing", "timeouts"});
         NodeReader balancing = m["balancing"];
-        if (balancing.get(out.balancing) && out.balancing != "weighted_random" && out.balancing != "round_robin" &&
-            out.balancing != "least_inflight")
-            balancing.fail("must be weighted_random, round_robin or least_inflight, got '" + out.balancing + "'");
+        static constexpr std::string_view kBalancing[] = {"weighted_random", "round_robin", "least_inflight",
+                                                          "lowest_latency",  "lowest_cost", "priority", "affinity"};
+        if (balancing.get(out.balancing) &&
+            std::find(std::begin(kBalancing), std::end(kBalancing), out.balancing) == std::end(kBalancing))
+            balancing.fail("must be weighted_random, round_robin, least_inflight, lowest_latency, lowest_cost, "
+                           "priority or affinity, got '" + out.balancing + "'");
+        parse_timeout_overrides(m["timeouts"], out.timeouts);
         for (const NodeReader& item : m["fallbacks"].list("a list of model names")) {
             std::string fb;
             if (item.get(fb, Text::required)) out.fallbacks.push_back(fb);
@@ -256,7 +270,7 @@ private:
         }
         NodeReader deployments = m["deployments"];
         for (const NodeReader& item : deployments.list("a list of deployments"))
-            parse_deployment(item, out.name, out.deployments.emplace_back());
+            parse_deployment(item, out, out.deployments.emplace_back());
         if (out.deployments.empty())
             deployments.fail("needs at least one deployment (expected a list of {provider, model, weight})");
     }
@@ -274,19 +288,31 @@ private:
         return model_names_.claim(at, name, "model name or alias");
     }
 
-    void parse_deployment(const NodeReader& node, const std::string& model_name, DeploymentConfig& out) {
-        MapReader m = node.map({"provider", "model", "weight", "local"});
+    void parse_deployment(const NodeReader& node, ModelConfig& model, DeploymentConfig& out) {
+        MapReader m = node.map({"provider", "model", "weight", "local", "priority", "rpm", "tpm", "timeouts",
+                                "input_price_per_mtok", "output_price_per_mtok", "cached_input_price_per_mtok"});
         NodeReader provider = m["provider"];
         if (provider.get(out.provider, Text::required) && !cfg_.find_provider(out.provider))
             provider.fail("unknown provider '" + out.provider + "' (" +
                           list_names(cfg_.providers, [](const ProviderConfig& p) { return p.name; }) + ")");
-        out.model = model_name;
+        out.model = model.name;
         m["model"].get(out.model, Text::non_empty);
         m["weight"].get(out.weight, kPositive);
         if (NodeReader local = m["local"]; local.has_value()) {
             bool value = false;
             if (local.get(value)) out.local = value;
         }
+        m["priority"].get(out.priority, 0);
+        m["rpm"].get(out.rpm, 1);
+        m["tpm"].get(out.tpm, 1);
+        parse_timeout_overrides(m["timeouts"], out.timeouts);
+        // A deployment's own prices (a free local server beside a paid API) default to the model's.
+        out.prices = {model.input_price_per_mtok, model.output_price_per_mtok, model.cached_input_price_per_mtok};
+        bool in = m["input_price_per_mtok"].get(out.prices.input_per_mtok, kNonNegative);
+        bool outp = m["output_price_per_mtok"].get(out.prices.output_per_mtok, kNonNegative);
+        if (!m["cached_input_price_per_mtok"].get(out.prices.cached_input_per_mtok, kNonNegative) && in)
+            out.prices.cached_input_per_mtok = out.prices.input_per_mtok;
+        model.priced = model.priced || in || outp;
     }
 
     void parse_router(const NodeReader& node, RouterConfig& out) {

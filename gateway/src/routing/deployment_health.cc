@@ -15,6 +15,65 @@ int64_t steady_now_ms() {
         .count();
 }
 
+void MinuteWindow::roll(int64_t minute) {
+    int64_t seen = minute_.load(std::memory_order_acquire);
+    if (seen == minute || !minute_.compare_exchange_strong(seen, minute)) return;
+    // Only the thread that moved the window shifts the buckets; a gap of two minutes empties both.
+    previous_.store(minute == seen + 1 ? current_.exchange(0) : (current_.store(0), 0));
+}
+
+int64_t MinuteWindow::count(int64_t now_ms) const {
+    const int64_t minute = now_ms / 60000;
+    const int64_t seen = minute_.load(std::memory_order_acquire);
+    if (seen < minute - 1) return 0;
+    if (seen == minute - 1) {  // not rolled yet: `current` is the previous minute
+        double weight = 1.0 - static_cast<double>(now_ms % 60000) / 60000.0;
+        return static_cast<int64_t>(static_cast<double>(current_.load()) * weight);
+    }
+    double weight = 1.0 - static_cast<double>(now_ms % 60000) / 60000.0;
+    return current_.load() + static_cast<int64_t>(static_cast<double>(previous_.load()) * weight);
+}
+
+void MinuteWindow::add(int64_t n, int64_t now_ms) {
+    roll(now_ms / 60000);
+    current_.fetch_add(n, std::memory_order_relaxed);
+}
+
+namespace {
+
+// One step of an EWMA with weight 0.2 for the new sample; races between writers lose a sample.
+void blend(std::atomic<int64_t>& avg, int64_t sample) {
+    int64_t old = avg.load(std::memory_order_relaxed);
+    avg.store(old < 0 ? sample : old + (sample - old) / 5, std::memory_order_relaxed);
+}
+
+}  // namespace
+
+void LatencyEwma::record(int64_t ttft_us, int64_t tail_us, int64_t tokens, bool streamed) {
+    if (streamed) {
+        blend(ttft_us_, std::max<int64_t>(0, ttft_us));
+        if (tokens > 1) blend(per_token_us_, std::max<int64_t>(0, tail_us) / (tokens - 1));
+        return;
+    }
+    // A whole answer arrives at once: its time is the first token's plus the rest's; without a
+    // per-token figure from streams yet, the whole time counts as time to first token.
+    int64_t per_token = per_token_us_.load(std::memory_order_relaxed);
+    int64_t rest = per_token > 0 && tokens > 1 ? per_token * (tokens - 1) : 0;
+    blend(ttft_us_, std::max<int64_t>(0, ttft_us + tail_us - rest));
+}
+
+int64_t LatencyEwma::expected_us(int64_t tokens) const {
+    int64_t ttft = ttft_us_.load(std::memory_order_relaxed);
+    if (ttft < 0) return -1;
+    int64_t per_token = std::max<int64_t>(0, per_token_us_.load(std::memory_order_relaxed));
+    return ttft + per_token * std::max<int64_t>(0, tokens - 1);
+}
+
+void LatencyEwma::forget() {
+    ttft_us_.store(-1, std::memory_order_relaxed);
+    per_token_us_.store(-1, std::memory_order_relaxed);
+}
+
 bool DeploymentHealth::available(int64_t now_ms) {
     if (ejections_.load(std::memory_order_acquire) == 0) return true;
     if (now_ms < ejected_until_.load(std::memory_order_acquire)) return false;
@@ -31,6 +90,7 @@ void DeploymentHealth::record_success() {
     consecutive_.store(0, std::memory_order_relaxed);
     if (ejections_.exchange(0) > 0) {
         probing_.store(false);
+        latency.forget();  // its old figures predate the outage
         log::info("health", "deployment " + provider_ + "/" + model_ + " answered its probe: back in rotation");
         metrics::Gateway::get().deployment_ejected.with({provider_, model_}).set(0);
     }

@@ -12,6 +12,35 @@
 
 namespace sy::routing {
 
+// Requests or tokens of the last minute, as a sliding window over two one-minute buckets (the
+// previous minute weighs by the share of it still inside the window).
+class MinuteWindow {
+public:
+    int64_t count(int64_t now_ms) const;
+    void add(int64_t n, int64_t now_ms);
+
+private:
+    void roll(int64_t minute);
+    std::atomic<int64_t> minute_{0};
+    std::atomic<int64_t> current_{0};
+    std::atomic<int64_t> previous_{0};
+};
+
+// Latency of recent answers, for lowest_latency balancing: exponentially weighted moving
+// averages of the time to first token and of the time per output token, in microseconds.
+class LatencyEwma {
+public:
+    // A successful answer: `ttft_us` until its first byte, then `tail_us` for `tokens` output tokens.
+    void record(int64_t ttft_us, int64_t tail_us, int64_t tokens, bool streamed);
+    // Expected microseconds for an answer of `tokens` output tokens; -1 when nothing was measured.
+    int64_t expected_us(int64_t tokens) const;
+    void forget();  // after an ejection: the deployment is measured afresh
+
+private:
+    std::atomic<int64_t> ttft_us_{-1};
+    std::atomic<int64_t> per_token_us_{-1};
+};
+
 class DeploymentHealth {
 public:
     DeploymentHealth(std::string provider, std::string model) : provider_(std::move(provider)), model_(std::move(model)) {}
@@ -25,6 +54,9 @@ public:
     std::atomic<int> inflight{0};
     // Round-robin position of the models that balance over this deployment's group.
     std::atomic<uint64_t> turn{0};
+    // This instance's traffic in the last minute (deployments[].rpm and .tpm).
+    MinuteWindow requests_per_minute, tokens_per_minute;
+    LatencyEwma latency;
     // A failure that counts against the deployment; retry_after_ms > 0 ejects at once for that long.
     void record_failure(const config::RoutingConfig::Outliers& cfg, int64_t now_ms, int64_t retry_after_ms = 0);
 

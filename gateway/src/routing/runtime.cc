@@ -149,7 +149,9 @@ bool Runtime::build_models(std::string& error) {
             const plugin::ProviderInstance* prov = it->second.get();
             bool local = dc.local.value_or(prov->is_local() || is_loopback_url(prov->config().base_url));
             Deployment dep{&dc, prov, pool == pools_.end() ? nullptr : pool->second.get(), local,
-                           &health_of(dc.provider, dc.model), {}};
+                           &health_of(dc.provider, dc.model), prov->config().timeouts, {}};
+            mc.timeouts.apply_to(dep.timeouts);
+            dc.timeouts.apply_to(dep.timeouts);
             attach_metrics(dep.metrics, mc.name, dc.provider);
             model->deployments.push_back(dep);
             model->total_weight += dc.weight;
@@ -256,25 +258,10 @@ const Model* Runtime::find_model(std::string_view name) const {
 
 namespace {
 
-// One of the eligible deployments by the model's balancing: weighted random, round robin (the
-// turn counter lives with the first deployment's health), or least requests in flight (ties by
-// weighted random).
-template <typename Eligible>
-const Deployment* choose(const Model& model, Eligible eligible, double total_weight) {
-    const std::string& how = model.config->balancing;
-    std::vector<const Deployment*> pool;
-    for (const auto& d : model.deployments)
-        if (eligible(d)) pool.push_back(&d);
-    if (how == "round_robin")
-        return pool[model.deployments.front().health->turn.fetch_add(1, std::memory_order_relaxed) % pool.size()];
-    if (how == "least_inflight") {
-        int least = INT_MAX;
-        for (const Deployment* d : pool) least = std::min(least, d->health->inflight.load(std::memory_order_relaxed));
-        std::erase_if(pool, [&](const Deployment* d) { return d->health->inflight.load(std::memory_order_relaxed) > least; });
-        total_weight = 0;
-        for (const Deployment* d : pool) total_weight += d->config->weight;
-    }
-    double x = random_unit() * total_weight;
+const Deployment* by_weight(const std::vector<const Deployment*>& pool) {
+    double total = 0;
+    for (const Deployment* d : pool) total += d->config->weight;
+    double x = random_unit() * total;
     for (const Deployment* d : pool) {
         x -= d->config->weight;
         if (x < 0) return d;
@@ -282,47 +269,112 @@ const Deployment* choose(const Model& model, Eligible eligible, double total_wei
     return pool.back();
 }
 
+// Keeps the deployments whose score is at most `ratio` times the lowest.
+template <typename Score>
+void keep_lowest(std::vector<const Deployment*>& pool, Score score, double ratio = 1.0) {
+    double least = INFINITY;
+    for (const Deployment* d : pool) least = std::min(least, static_cast<double>(score(*d)));
+    std::erase_if(pool, [&](const Deployment* d) { return static_cast<double>(score(*d)) > least * ratio; });
+}
+
+uint64_t mix64(uint64_t x) {  // splitmix64's finaliser
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+uint64_t fnv1a(std::string_view text, uint64_t h = 0xcbf29ce484222325ULL) {
+    for (unsigned char c : text) h = (h ^ c) * 0x100000001b3ULL;
+    return h;
+}
+
+// Weighted rendezvous hashing: every instance ranks a key's deployments the same way, and a
+// deployment that drops out moves only the keys it held (they come back when it does).
+const Deployment* by_affinity(const std::vector<const Deployment*>& pool, std::string_view key) {
+    const uint64_t base = fnv1a(key);
+    const Deployment* best = nullptr;
+    double best_score = -1;
+    for (const Deployment* d : pool) {
+        uint64_t h = mix64(fnv1a(d->config->model, fnv1a(d->config->provider, base)));
+        double u = (static_cast<double>(h >> 11) + 0.5) / 9007199254740992.0;  // in (0, 1)
+        double score = d->config->weight / -std::log(u);
+        if (score > best_score) best = d, best_score = score;
+    }
+    return best;
+}
+
+// One of the eligible deployments (`pool`, not empty) by the model's balancing.
+const Deployment* choose(const Model& model, std::vector<const Deployment*>& pool, const Pick& pick) {
+    const std::string& how = model.config->balancing;
+    if (how == "round_robin")  // the turn counter lives with the first deployment's health
+        return pool[model.deployments.front().health->turn.fetch_add(1, std::memory_order_relaxed) % pool.size()];
+    if (how == "least_inflight") {
+        keep_lowest(pool, [](const Deployment& d) { return d.health->inflight.load(std::memory_order_relaxed); });
+    } else if (how == "lowest_latency") {
+        // Unmeasured deployments (new, or back from an ejection) go first; one request in 20
+        // explores by weight so that a slow deployment that got faster is noticed.
+        auto expected = [&](const Deployment& d) { return d.health->latency.expected_us(pick.output_tokens); };
+        if (std::any_of(pool.begin(), pool.end(), [&](const Deployment* d) { return expected(*d) < 0; }))
+            std::erase_if(pool, [&](const Deployment* d) { return expected(*d) >= 0; });
+        else if (random_unit() >= 0.05)
+            keep_lowest(pool, expected, 1.1);
+    } else if (how == "lowest_cost") {
+        keep_lowest(pool, [&](const Deployment& d) {
+            return static_cast<double>(pick.input_tokens) * d.config->prices.input_per_mtok +
+                   static_cast<double>(pick.output_tokens) * d.config->prices.output_per_mtok;
+        });
+    } else if (how == "priority") {
+        keep_lowest(pool, [](const Deployment& d) { return d.config->priority; });
+    } else if (how == "affinity" && !pick.affinity.empty()) {
+        return by_affinity(pool, pick.affinity);
+    }
+    return by_weight(pool);
+}
+
+bool at_capacity(const Deployment& d, const Pick& pick, int64_t now) {
+    const config::DeploymentConfig& c = *d.config;
+    if (c.rpm >= 0 && d.health->requests_per_minute.count(now) >= c.rpm) return true;
+    if (c.tpm < 0) return false;
+    int64_t used = d.health->tokens_per_minute.count(now);
+    return used > 0 && used + pick.input_tokens + pick.output_tokens > c.tpm;
+}
+
 }  // namespace
 
-const Deployment* Runtime::pick_deployment(const Model& model, bool local_only,
-                                           const std::vector<const Deployment*>* tried) {
+const Deployment* Runtime::pick_deployment(const Model& model, const Pick& pick) {
     const int64_t now = steady_now_ms();
     std::vector<const Deployment*> probing;  // past their cooldown, but another request probes them
+    bool cooling = false;
     auto eligible = [&](const Deployment& d) {
-        if (local_only && !d.local) return false;
-        if (tried && std::find(tried->begin(), tried->end(), &d) != tried->end()) return false;
-        if (std::find(probing.begin(), probing.end(), &d) != probing.end()) return false;
-        return d.health->wait_ms(now) == 0;
+        if (pick.local_only && !d.local) return false;
+        if (pick.tried && std::find(pick.tried->begin(), pick.tried->end(), &d) != pick.tried->end()) return false;
+        if (std::find(probing.begin(), probing.end(), &d) != probing.end() || d.health->wait_ms(now) > 0)
+            return (cooling = true, false);
+        return !at_capacity(d, pick, now);
     };
+    std::vector<const Deployment*> pool;
     // A deployment past its cooldown admits one probe: another request may take it first.
     for (size_t round = 0; round < model.deployments.size(); ++round) {
-        double total = 0;
+        pool.clear();
         for (const auto& d : model.deployments)
-            if (eligible(d)) total += d.config->weight;
-        if (total <= 0) break;
-        const Deployment* chosen = choose(model, eligible, total);
+            if (eligible(d)) pool.push_back(&d);
+        if (pool.empty()) break;
+        const Deployment* chosen = choose(model, pool, pick);
         if (chosen->health->available(now)) return chosen;
         probing.push_back(chosen);
     }
-    if (tried) return nullptr;
-    // Panic mode (as Envoy does): when every deployment cools down, a first attempt goes to them
-    // all by weight anyway, so that a model with one deployment degrades to no breaker at all
-    // rather than to refusing everything.
-    double total = 0;
+    if (pick.tried) return nullptr;
+    // Panic mode (as Envoy does): when every deployment cools down or is full, a first attempt
+    // goes to them all by weight anyway, so that a model with one deployment degrades to no
+    // breaker at all rather than to refusing everything.
+    pool.clear();
     for (const auto& d : model.deployments)
-        if (!local_only || d.local) total += d.config->weight;
-    if (total <= 0) return nullptr;
+        if (!pick.local_only || d.local) pool.push_back(&d);
+    if (pool.empty()) return nullptr;
     static metrics::Series& panic = metrics::Gateway::get().fallbacks.with({"all_deployments_cooling_down"});
-    panic.inc();
-    double x = random_unit() * total;
-    const Deployment* last = nullptr;
-    for (const auto& d : model.deployments) {
-        if (local_only && !d.local) continue;
-        last = &d;
-        x -= d.config->weight;
-        if (x < 0) break;
-    }
-    return last;
+    static metrics::Series& full = metrics::Gateway::get().fallbacks.with({"all_deployments_at_capacity"});
+    (cooling ? panic : full).inc();
+    return by_weight(pool);
 }
 
 std::vector<const Model*> Runtime::fallbacks_of(const Model& model) const {
@@ -354,6 +406,8 @@ void count_decision(const RouteDecision& d) {
 
 std::optional<ApiError> Runtime::route(const ChatRequest& req, const std::string& request_id,
                                        const RouteContext& ctx, RouteDecision& out) const {
+    out.input_tokens = req.prompt_tokens;
+    out.output_tokens = req.max_tokens > 0 ? req.max_tokens : kAssumedOutputTokens;
     std::optional<ApiError> err = route_unmetered(req, request_id, ctx, out);
     if (!err) count_decision(out);
     return err;
@@ -390,7 +444,7 @@ std::optional<ApiError> Runtime::apply_policy(const policy::Outcome& outcome, co
         if (!err) reason += " -> " + out.reason;
     } else if (!d.model.empty()) {
         out.model = find_model(d.model);
-        out.deployment = pick_deployment(*out.model);
+        out.deployment = pick_deployment(*out.model, pick_of(out));
     } else {
         err = route_by_model_name(req, request_id, out);
         if (!err && out.reason != "model") reason += " -> " + out.reason;
@@ -403,10 +457,10 @@ std::optional<ApiError> Runtime::apply_policy(const policy::Outcome& outcome, co
         out.local_only = true;
         // The privacy route: only deployments on this machine or network may serve; the
         // fallbacks are tried in order when the chosen model has none.
-        out.deployment = pick_deployment(*out.model, true);
+        out.deployment = pick_deployment(*out.model, pick_of(out));
         for (size_t i = 0; !out.deployment && i < d.fallbacks.size(); ++i) {
             out.model = find_model(d.fallbacks[i]);
-            out.deployment = pick_deployment(*out.model, true);
+            out.deployment = pick_deployment(*out.model, pick_of(out));
             static metrics::Series& no_local = metrics::Gateway::get().fallbacks.with({"no_local_deployment"});
             if (out.deployment) no_local.inc();
         }
@@ -423,7 +477,7 @@ std::optional<ApiError> Runtime::route_by_model_name(const ChatRequest& req, con
                                                      RouteDecision& out) const {
     if (const Model* m = find_model(req.model)) {
         out.model = m;
-        out.deployment = pick_deployment(*m);
+        out.deployment = pick_deployment(*m, pick_of(out));
         out.reason = "model";
         return std::nullopt;
     }
@@ -453,7 +507,7 @@ std::optional<ApiError> Runtime::route_by_model_name(const ChatRequest& req, con
                 "model 'auto' is not enabled: set routing.default_router or routing.default_model", "model",
                 "model_not_found");
         out.model = m;
-        out.deployment = pick_deployment(*m);
+        out.deployment = pick_deployment(*m, pick_of(out));
         out.reason = "default:" + m->config->name;
         return std::nullopt;
     }
@@ -502,7 +556,7 @@ std::optional<ApiError> Runtime::route_with_router(const Router& router, double 
             if (c.candidate_index < models.size()) out.scores.emplace_back(models[c.candidate_index], c.score);
     }
     out.router = router.instance->config().name;
-    out.deployment = pick_deployment(*out.model);
+    out.deployment = pick_deployment(*out.model, pick_of(out));
     return std::nullopt;
 }
 

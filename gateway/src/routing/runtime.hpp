@@ -33,6 +33,7 @@ struct Deployment {
     upstream::ConnectionPool* pool;  // nullptr for local providers
     bool local;                      // on this machine or network (local_only decisions may use it)
     DeploymentHealth* health = nullptr;  // outlier detection (shared by reloads and requests)
+    config::TimeoutConfig timeouts;      // the provider's, under the model's and the deployment's overrides
     // Series of this model and provider, looked up once when the runtime is built.
     struct Metrics {
         std::array<metrics::Series*, 4> requests{};             // 2xx, 4xx, 5xx, client_gone
@@ -67,7 +68,26 @@ struct RouteDecision {
     std::vector<std::pair<const Model*, double>> scores;
     std::string memo;  // the router's note, kept with the request for POST /v1/feedback
     bool local_only = false;  // a policy's privacy route: retries and fallbacks stay local too
+    std::string affinity;     // session key for affinity balancing (x-session-id, else `user`)
+    int64_t input_tokens = 0;   // prompt estimate (capacity, lowest_cost)
+    int64_t output_tokens = 0;  // expected output: max_tokens, else an assumed answer length
 };
+
+// What choosing a deployment of a model takes into account.
+struct Pick {
+    bool local_only = false;
+    const std::vector<const Deployment*>* tried = nullptr;  // never these; null when none is left
+    std::string_view affinity;  // affinity balancing: the same key sticks to the same deployment
+    int64_t input_tokens = 0;   // tokens the request will use: TPM capacity, lowest_cost and
+    int64_t output_tokens = 0;  //   lowest_latency
+};
+
+inline Pick pick_of(const RouteDecision& d, const std::vector<const Deployment*>* tried = nullptr) {
+    return {d.local_only, tried, d.affinity, d.input_tokens, d.output_tokens};
+}
+
+// Output tokens an answer is expected to have when the request sets no max_tokens.
+constexpr int64_t kAssumedOutputTokens = 256;
 
 // What routing needs from the HTTP request beyond the body (for policies).
 struct RouteContext {
@@ -114,11 +134,10 @@ public:
     const policy::PolicySet* policies() const { return policies_.get(); }
 
     const Model* find_model(std::string_view name) const;
-    // A deployment of the model to send a request to, by weight among those not cooling down and
-    // not in `tried`. Without `tried`, when all cool down, any of them (panic mode); with it,
-    // null when none is left.
-    static const Deployment* pick_deployment(const Model& model, bool local_only = false,
-                                             const std::vector<const Deployment*>* tried = nullptr);
+    // A deployment of the model to send a request to, by its balancing among those neither cooling
+    // down, nor at capacity, nor in `tried`. Without `tried`, when none is left, any of them by
+    // weight (panic mode); with it, null.
+    static const Deployment* pick_deployment(const Model& model, const Pick& pick = {});
     // The models to try when every deployment of `model` failed, in order.
     std::vector<const Model*> fallbacks_of(const Model& model) const;
     // The config key whose SHA-256 is `hash` (its record without the secret), or null.

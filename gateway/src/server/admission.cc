@@ -112,12 +112,18 @@ bool build_principal(const config::Config& cfg, const config::ApiKeyConfig& key,
     return !out.levels.empty();
 }
 
-int64_t cost_nano_usd(const config::ModelConfig& model, int64_t input, int64_t cached, int64_t output) {
+int64_t cost_nano_usd(const config::Prices& prices, int64_t input, int64_t cached, int64_t output) {
     cached = std::clamp<int64_t>(cached, 0, input);
-    double nano = static_cast<double>(input - cached) * model.input_price_per_mtok * 1e3 +
-                  static_cast<double>(cached) * model.cached_input_price_per_mtok * 1e3 +
-                  static_cast<double>(output) * model.output_price_per_mtok * 1e3;
+    double nano = static_cast<double>(input - cached) * prices.input_per_mtok * 1e3 +
+                  static_cast<double>(cached) * prices.cached_input_per_mtok * 1e3 +
+                  static_cast<double>(output) * prices.output_per_mtok * 1e3;
     return static_cast<int64_t>(std::llround(nano));
+}
+
+int64_t max_cost_nano_usd(const config::ModelConfig& model, int64_t input, int64_t output) {
+    int64_t most = 0;
+    for (const auto& d : model.deployments) most = std::max(most, cost_nano_usd(d.prices, input, 0, output));
+    return most;
 }
 
 int64_t output_cap(const config::ModelConfig& model, const ChatRequest& req) {
@@ -174,7 +180,7 @@ std::optional<ApiError> admit_request(state::Limiter& limiter, const config::Con
         clamp_max_tokens(chat, cap);
         resp.set("x-switchyard-max-tokens-clamped", std::to_string(cap));
     }
-    const int64_t cost = model.priced ? cost_nano_usd(model, chat.prompt_tokens, 0, cap) : 0;
+    const int64_t cost = model.priced ? max_cost_nano_usd(model, chat.prompt_tokens, cap) : 0;
     const int64_t tokens = chat.prompt_tokens + cap;
     std::optional<state::Admission> key_admitted;
     if (key_limited) {

@@ -37,8 +37,10 @@ std::optional<ApiError> check_model_allowed(const config::ApiKeyConfig& key, con
 bool build_principal(const config::Config& cfg, const config::ApiKeyConfig& key, const ChatRequest& req,
                      const std::string& model, state::Principal& out);
 
-// Cost in nano-USD of tokens at a model's prices (cached input at the cached price).
-int64_t cost_nano_usd(const config::ModelConfig& model, int64_t input, int64_t cached, int64_t output);
+// Cost in nano-USD of tokens at a deployment's prices (cached input at the cached price).
+int64_t cost_nano_usd(const config::Prices& prices, int64_t input, int64_t cached, int64_t output);
+// The most any deployment of the model would charge for these tokens (what reservations hold).
+int64_t max_cost_nano_usd(const config::ModelConfig& model, int64_t input, int64_t output);
 
 // Output tokens a request may produce: its max_tokens within the model's cap.
 int64_t output_cap(const config::ModelConfig& model, const ChatRequest& req);

@@ -3,6 +3,7 @@
 #include <poll.h>
 
 #include <atomic>
+#include <chrono>
 #include <random>
 
 #include <switchyard/log.hpp>
@@ -82,6 +83,31 @@ void set_route_headers(Poco::Net::HTTPServerResponse& resp, const routing::Route
     resp.set("x-switchyard-route", d.reason);
 }
 
+int64_t now_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+// Counts an attempt against the deployment's per-minute capacity (rpm, and tpm by the prompt).
+void note_attempt(const routing::Deployment& dep, const routing::RouteDecision& d, int64_t now_ms) {
+    dep.health->requests_per_minute.add(1, now_ms);
+    dep.health->tokens_per_minute.add(d.input_tokens, now_ms);
+}
+
+// Adds the answer's output tokens to the deployment's minute, and its latency to the averages
+// that lowest_latency balancing reads.
+void note_answer(const routing::Deployment& dep, const ChatRequest& req, const CallOutcome& out, int64_t started_ns,
+                 int64_t now_ms) {
+    int64_t tokens = out.usage.completion_tokens >= 0 ? out.usage.completion_tokens
+                     : req.stream                     ? out.relayed_events
+                                                      : out.relayed_bytes / 4;
+    if (tokens > 0) dep.health->tokens_per_minute.add(tokens, now_ms);
+    if (out.status != 200 || out.stream_error || out.client_gone || out.first_byte_ns <= 0) return;
+    int64_t end_ns = now_ns();
+    dep.health->latency.record((out.first_byte_ns - started_ns) / 1000, (end_ns - out.first_byte_ns) / 1000, tokens,
+                               req.stream);
+}
+
 const char* reason_of(const ApiError& e) { return e.status == 429 ? "rate_limited" : "unavailable"; }
 
 }  // namespace
@@ -106,7 +132,7 @@ std::optional<ApiError> fit_context_window(const routing::Runtime& rt, const Cha
     if (fits(*decision.model)) return std::nullopt;
     for (const routing::Model* m : fallbacks_for(rt, decision)) {
         if (!fits(*m) || m->config->context_window <= 0) continue;
-        const routing::Deployment* dep = routing::Runtime::pick_deployment(*m, decision.local_only);
+        const routing::Deployment* dep = routing::Runtime::pick_deployment(*m, routing::pick_of(decision));
         if (!dep) continue;
         metrics::Gateway::get().fallbacks.with({"context_window"}).inc();
         decision.reason += "; fallback " + m->config->name + " (context window)";
@@ -131,11 +157,14 @@ CallOutcome call_with_retries(const routing::Runtime& rt, CallContext& ctx, rout
         set_route_headers(ctx.response, decision);
         // Keep a failure unsent while something else could still answer.
         ctx.defer_errors = retries < cfg.retries.attempts || next_fallback < fallbacks.size();
-        decision.deployment->health->inflight.fetch_add(1, std::memory_order_relaxed);
-        CallOutcome out = call_provider(ctx);
-        decision.deployment->health->inflight.fetch_sub(1, std::memory_order_relaxed);
         const routing::Deployment& dep = *decision.deployment;
+        const int64_t started_ns = now_ns();
+        note_attempt(dep, decision, routing::steady_now_ms());
+        dep.health->inflight.fetch_add(1, std::memory_order_relaxed);
+        CallOutcome out = call_provider(ctx);
+        dep.health->inflight.fetch_sub(1, std::memory_order_relaxed);
         const int64_t now = routing::steady_now_ms();
+        note_answer(dep, ctx.request, out, started_ns, now);
         const bool failed = out.deferred || (!out.client_gone && out.status > 0 && is_retryable(out.status));
         if (failed) dep.health->record_failure(cfg.outliers, now, out.deferred ? retry_after_ms(*out.deferred) : 0);
         else if (out.status > 0 && out.status < 500) dep.health->record_success();
@@ -145,7 +174,7 @@ CallOutcome call_with_retries(const routing::Runtime& rt, CallContext& ctx, rout
         const ApiError failure = *out.deferred;
         const routing::Deployment* next = nullptr;
         if (retries < cfg.retries.attempts) {
-            next = routing::Runtime::pick_deployment(*decision.model, decision.local_only, &tried);
+            next = routing::Runtime::pick_deployment(*decision.model, routing::pick_of(decision, &tried));
             if (next && !budget().take(cfg.retries)) {
                 static metrics::Series& exhausted = metrics::Gateway::get().fallbacks.with({"retry_budget_exhausted"});
                 exhausted.inc();
@@ -167,7 +196,7 @@ CallOutcome call_with_retries(const routing::Runtime& rt, CallContext& ctx, rout
         }
         while (!next && next_fallback < fallbacks.size() && budget().take(cfg.retries)) {
             const routing::Model* m = fallbacks[next_fallback++];
-            next = routing::Runtime::pick_deployment(*m, decision.local_only);
+            next = routing::Runtime::pick_deployment(*m, routing::pick_of(decision));
             if (!next) continue;
             metrics::Gateway::get().fallbacks.with({reason_of(failure)}).inc();
             decision.reason += "; fallback " + m->config->name + " after " + std::to_string(failure.status);

@@ -52,10 +52,11 @@ int64_t now_ns() {
 // Requests, tokens, cost and latencies of one answered request. Usage the upstream did not
 // report is estimated for the input (the gateway's estimate) and left out for the output.
 // What one cascade attempt cost (its reported usage, else the prompt estimate).
-int64_t attempt_cost(const routing::Model& model, const ChatRequest& req, const CallOutcome& out) {
+int64_t attempt_cost(const routing::Model& model, const routing::Deployment& dep, const ChatRequest& req,
+                     const CallOutcome& out) {
     if (!model.config->priced || out.status < 200 || out.status >= 300) return 0;
     Usage u = usage_of(req, out);
-    return cost_nano_usd(*model.config, u.input, u.cached, u.output);
+    return cost_nano_usd(dep.config->prices, u.input, u.cached, u.output);
 }
 
 void record_cascade(const std::string& router, const CascadeResult& c, int64_t extra_cost_nano) {
@@ -78,7 +79,7 @@ void record_metrics(const routing::Model& model, const routing::Deployment& dep,
     if (out.usage.completion_tokens >= 0) m.tokens[1][0]->inc(static_cast<double>(output));
     if (out.usage.cached_prompt_tokens > 0) m.tokens[2][0]->inc(static_cast<double>(out.usage.cached_prompt_tokens));
     if (model.config->priced)
-        m.cost->inc(static_cast<double>(cost_nano_usd(*model.config, input, out.usage.cached_prompt_tokens, output)) / 1e9);
+        m.cost->inc(static_cast<double>(cost_nano_usd(dep.config->prices, input, out.usage.cached_prompt_tokens, output)) / 1e9);
     else
         metrics::Gateway::get().unpriced.with({model.config->name}).inc();
     int64_t end = now_ns();
@@ -178,6 +179,8 @@ void ChatHandler::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServe
             route_ctx.budget_source = &budget;
         }
     }
+    // Affinity balancing keeps a session on one deployment: by x-session-id, else by `user`.
+    decision.affinity = req.get("x-session-id", chat.user);
     if (auto err = rt->route(chat, request_id, route_ctx, decision)) return send_error(req, resp, *err);
     note_request_for_retry_budget();
     if (decision.deployment)
@@ -215,7 +218,7 @@ void ChatHandler::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServe
         out = cascade.outcome;
         for (const CascadeAttempt& a : cascade.others) {
             record_metrics(*a.model, *a.deployment, chat, a.outcome, started_ns);
-            other_attempts_cost += attempt_cost(*a.model, chat, a.outcome);
+            other_attempts_cost += attempt_cost(*a.model, *a.deployment, chat, a.outcome);
         }
         if (cascade.model) {
             decision.model = cascade.model;
@@ -231,7 +234,7 @@ void ChatHandler::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServe
     const config::ModelConfig& served = *decision.model->config;
     Usage used = usage_of(chat, out);
     const int64_t cost =
-        (served.priced ? cost_nano_usd(served, used.input, used.cached, used.output) : 0) + other_attempts_cost;
+        (served.priced ? cost_nano_usd(decision.deployment->config->prices, used.input, used.cached, used.output) : 0) + other_attempts_cost;
     record.usage = used;
     record.cost_nano = served.priced || other_attempts_cost > 0 ? cost : -1;
     if (cost > 0) {  // a bounded label: only teams the config declares are named

@@ -86,7 +86,7 @@ Answer call(const routing::Deployment& dep, const sy_embeddings_request& er, int
             a.error = failed(st);
             return a;
         }
-        upstream::HttpExchange ex(*dep.pool, prov.config().timeouts, client_fd);
+        upstream::HttpExchange ex(*dep.pool, dep.timeouts, client_fd);
         upstream::ExchangeError io;
         std::string body;
         if (!ex.start(b, io) || !ex.read_all(body, kMaxUpstreamBody, io)) {
@@ -175,7 +175,7 @@ void embeddings(Gateway& g, Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPSe
                              plugin::to_sy_str(request_id)};
     Answer a = call(*dep, er, client_fd(req));
     const int64_t input = a.usage.prompt_tokens >= 0 ? a.usage.prompt_tokens : as_chat.prompt_tokens;
-    const int64_t cost = a.error || !model->config->priced ? 0 : cost_nano_usd(*model->config, input, 0, 0);
+    const int64_t cost = a.error || !model->config->priced ? 0 : cost_nano_usd(dep->config->prices, input, 0, 0);
     for_key.settle(cost, a.error ? 0 : input);
     for_model.settle(cost, a.error ? 0 : input);
     record(*model, *dep, a, input, cost, started_ns);

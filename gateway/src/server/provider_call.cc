@@ -301,7 +301,7 @@ CallOutcome call_remote(const CallContext& ctx, const plugin::ProviderInstance& 
         return out;
     }
     // A request deadline (x-switchyard-timeout-ms) caps every timeout of this attempt.
-    config::TimeoutConfig timeouts = prov.config().timeouts;
+    config::TimeoutConfig timeouts = ctx.decision.deployment->timeouts;
     if (ctx.deadline_ms > 0) {
         int64_t left = ctx.deadline_ms - upstream::now_ms();
         if (left <= 0) {
@@ -372,7 +372,7 @@ Captured capture_completion(const ChatRequest& request, const std::string& reque
             out.error = error_from_status(st, "provider '" + prov.config().name + "': " + eb.str());
             return out;
         }
-        upstream::HttpExchange ex(*deployment.pool, prov.config().timeouts, client_fd);
+        upstream::HttpExchange ex(*deployment.pool, deployment.timeouts, client_fd);
         upstream::ExchangeError io;
         if (!ex.start(builder, io)) {
             out.client_gone = io.status == IoStatus::cancelled;

@@ -14,38 +14,10 @@
 #include <regex>
 #include <thread>
 
-#include "support/http_client.hpp"
-#include "support/process.hpp"
-#include "support/servers.hpp"
+#include "reliability_support.hpp"
 
 namespace sy::test {
 namespace {
-
-int requests_of(const FakeUpstream& f) {
-    std::smatch m;
-    std::string s = f.stats();
-    return std::regex_search(s, m, std::regex("\"requests\": (\\d+)")) ? std::stoi(m[1]) : -1;
-}
-
-std::string provider(const std::string& name, int port, int first_byte_ms = 5000) {
-    return "  - {name: " + name + ", plugin: openai, base_url: \"http://127.0.0.1:" + std::to_string(port) +
-           "/v1\", timeouts: {connect_ms: 500, first_byte_ms: " + std::to_string(first_byte_ms) + "}}\n";
-}
-
-std::string config(const std::string& providers, const std::string& models, const std::string& routing = "") {
-    return "plugins:\n  search_paths: [\"" + plugin_dir() + "\"]\nproviders:\n" + providers + "models:\n" + models +
-           "routing:\n  retries: {attempts: 2, backoff_ms: 5, max_backoff_ms: 20, min_per_window: 50}\n"
-           "  outlier_detection: {consecutive_failures: 2, cooldown_ms: 400, max_cooldown_ms: 2000}\n" + routing;
-}
-
-std::string chat(const std::string& model, const std::string& text = "hello") {
-    return R"({"model": ")" + model + R"(", "messages": [{"role": "user", "content": ")" + text + R"("}]})";
-}
-
-double metric(int port, const std::string& series) {
-    HttpClient c(port);
-    return metric_value(c.request("GET", "/metrics").body, series);
-}
 
 TEST(RetriesTest, AFailingDeploymentIsEjectedWithNoClientErrorsAndComesBackAfterItsProbe) {
     int bad_port = free_port();
@@ -158,33 +130,6 @@ TEST(RetriesTest, APromptTooLongForTheModelGoesToALargerWindowBeforeSending) {
     EXPECT_EQ(refused.status, 400);
     EXPECT_NE(refused.body.find("\"code\":\"context_length_exceeded\""), std::string::npos) << refused.body;
     EXPECT_EQ(requests_of(good), 3) << "the refused request never went upstream";
-}
-
-TEST(BalancingTest, RoundRobinAndLeastInFlight) {
-    FakeUpstream a, b, c, slow("--delay-ms 300");
-    ASSERT_TRUE(a.ok() && b.ok() && c.ok() && slow.ok());
-    GatewayProcess gw(config(provider("a", a.port()) + provider("b", b.port()) + provider("c", c.port()) +
-                                 provider("slow", slow.port()),
-                             "  - {name: rr, balancing: round_robin, deployments: [{provider: a, model: x}, {provider: b, model: x}, {provider: c, model: x}]}\n"
-                             "  - {name: lif, balancing: least_inflight, deployments: [{provider: slow, model: y}, {provider: a, model: y}]}\n"));
-    ASSERT_TRUE(gw.ok()) << gw.log();
-    for (int i = 0; i < 9; ++i) ASSERT_EQ(post_chat(gw.port(), chat("rr")).status, 200);
-    EXPECT_EQ(requests_of(a), 3);
-    EXPECT_EQ(requests_of(b), 3);
-    EXPECT_EQ(requests_of(c), 3);
-    // Eight clients for about a second: the slow deployment holds its requests, so it rarely has
-    // the fewest in flight.
-    std::atomic<int> done{0};
-    std::vector<std::thread> clients;
-    auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(1000);
-    for (int t = 0; t < 8; ++t)
-        clients.emplace_back([&] {
-            while (std::chrono::steady_clock::now() < until)
-                if (post_chat(gw.port(), chat("lif")).status == 200) ++done;
-        });
-    for (auto& t : clients) t.join();
-    ASSERT_GT(done.load(), 50);
-    EXPECT_LT(requests_of(slow), done.load() / 5) << requests_of(slow) << " of " << done.load();
 }
 
 TEST(RetriesTest, ARequestTimeoutCapsTheWait) {

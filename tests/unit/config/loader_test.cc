@@ -246,6 +246,41 @@ telemetry:
     EXPECT_EQ(c.models.size(), 2u);
 }
 
+TEST(ConfigLoaderTest, ReadsDeploymentCapacityPricesPriorityAndTimeouts) {
+    Config c = load_ok(R"(
+providers: [{name: cloud, plugin: mock, timeouts: {connect_ms: 100}}, {name: box, plugin: mock}]
+models:
+  - name: m
+    input_price_per_mtok: 2
+    output_price_per_mtok: 8
+    balancing: priority
+    timeouts: {first_byte_ms: 700}
+    deployments:
+      - {provider: box, priority: 0, input_price_per_mtok: 0, output_price_per_mtok: 0, timeouts: {idle_ms: 50}}
+      - {provider: cloud, priority: 1, rpm: 60, tpm: 10000}
+)");
+    const ModelConfig& m = c.models.at(0);
+    EXPECT_EQ(m.balancing, "priority");
+    EXPECT_EQ(m.timeouts.first_byte_ms, 700);
+    EXPECT_FALSE(m.timeouts.connect_ms);
+    const DeploymentConfig& box = m.deployments.at(0);
+    const DeploymentConfig& cloud = m.deployments.at(1);
+    EXPECT_EQ(box.prices.input_per_mtok, 0);
+    EXPECT_EQ(box.prices.cached_input_per_mtok, 0);  // follows its own input price
+    EXPECT_EQ(box.timeouts.idle_ms, 50);
+    EXPECT_EQ(box.rpm, -1);
+    EXPECT_EQ(cloud.priority, 1);
+    EXPECT_EQ(cloud.rpm, 60);
+    EXPECT_EQ(cloud.tpm, 10000);
+    EXPECT_EQ(cloud.prices.output_per_mtok, 8);  // the model's
+    EXPECT_EQ(cloud.prices.cached_input_per_mtok, 2);
+    TimeoutConfig t = c.providers.at(0).timeouts;
+    m.timeouts.apply_to(t);
+    cloud.timeouts.apply_to(t);
+    EXPECT_EQ(t.connect_ms, 100);
+    EXPECT_EQ(t.first_byte_ms, 700);
+}
+
 TEST(ConfigLoaderTest, ReadsStateTeamsAndKeyLimits) {
     Config c = load_ok(with_base(R"(
 state:

@@ -79,7 +79,27 @@ models:
   - name: a
     deployments: [{provider: local, wieght: 2}]
 )"),
-                StartsWith("models[0].deployments[0].wieght: unknown key (expected one of: provider, model, weight, local)"));
+                StartsWith("models[0].deployments[0].wieght: unknown key (expected one of: provider, model, weight, local, priority, rpm, tpm, timeouts, "
+                           "input_price_per_mtok, output_price_per_mtok, cached_input_price_per_mtok)"));
+}
+
+TEST(ConfigValidationTest, RefusesAnUnknownBalancingAndBadCapacity) {
+    EXPECT_THAT(load_error(R"(
+providers: [{name: local, plugin: mock}]
+models: [{name: a, balancing: fastest, deployments: [{provider: local}]}]
+)"),
+                StartsWith("models[0].balancing: must be weighted_random, round_robin, least_inflight, lowest_latency, "
+                           "lowest_cost, priority or affinity, got 'fastest'"));
+    EXPECT_THAT(load_error(R"(
+providers: [{name: local, plugin: mock}]
+models: [{name: a, deployments: [{provider: local, rpm: 0}]}]
+)"),
+                StartsWith("models[0].deployments[0].rpm:"));
+    EXPECT_THAT(load_error(R"(
+providers: [{name: local, plugin: mock}]
+models: [{name: a, timeouts: {first_byte_ms: 0}, deployments: [{provider: local}]}]
+)"),
+                StartsWith("models[0].timeouts.first_byte_ms:"));
 }
 
 // --- types and ranges ------------------------------------------------------------------------------------
