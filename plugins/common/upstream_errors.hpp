@@ -6,6 +6,7 @@
 #include <rapidjson/document.h>
 
 #include <string>
+#include <string_view>
 #include <utility>
 
 namespace sy_plugins {
@@ -32,6 +33,19 @@ inline std::string upstream_error_message(const rapidjson::Value& doc) {
     return msg != err->value.MemberEnd() && msg->value.IsString()
                ? std::string(msg->value.GetString(), msg->value.GetStringLength())
                : std::string();
+}
+
+// True when an error body says a content filter refused the request: OpenAI's
+// content_policy_violation or Azure OpenAI's content_filter code. Providers report these with the
+// error type "content_filter", which the host may answer by falling back to another model.
+inline bool is_content_filter_error(const rapidjson::Value& doc) {
+    if (!doc.IsObject()) return false;
+    auto err = doc.FindMember("error");
+    if (err == doc.MemberEnd() || !err->value.IsObject()) return false;
+    auto code = err->value.FindMember("code");
+    if (code == err->value.MemberEnd() || !code->value.IsString()) return false;
+    std::string_view c(code->value.GetString(), code->value.GetStringLength());
+    return c == "content_filter" || c == "content_policy_violation";
 }
 
 }  // namespace sy_plugins

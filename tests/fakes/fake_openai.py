@@ -5,7 +5,7 @@ Standard library only. Listens on loopback, HTTP/1.1 with keep-alive.
 
     python3 tests/fakes/fake_openai.py [--host 127.0.0.1] [--port 0] [--port-file PATH]
                                       [--status N] [--delay-ms N] [--chunk-delay-ms N]
-                                      [--error-rate R]
+                                      [--error-rate R] [--filter-word W [--filter-as-answer]]
 
 Prints `LISTENING <host>:<port>` once listening; --port-file gets the port (written atomically).
 
@@ -28,6 +28,11 @@ defaults):
                       non-streaming: promise more bytes than sent, send half, close
     malformed=1       non-streaming: invalid JSON body; streaming: one bad event, then [DONE]
     words=N           answer with exactly N words after "echo:"
+
+Content filter (--filter-word W): a chat request whose last user message contains W is refused
+as OpenAI's moderation does, HTTP 400 with code content_policy_violation; with
+--filter-as-answer it is answered 200 with empty content and finish_reason content_filter (as
+Azure OpenAI filters an answer).
 
 POST /v1/embeddings (OpenAI) and POST /api/embed (Ollama)
     One vector per input string: its lower-cased words hashed (MD5) into 16 signed buckets,
@@ -96,6 +101,9 @@ ERROR_LOCK = threading.Lock()
 
 class ClientGone(Exception):
     pass
+
+
+FILTER = {"word": None, "as_answer": False}
 
 
 def message_text(content):
@@ -333,6 +341,11 @@ class Handler(BaseHTTPRequestHandler):
             with ERROR_LOCK:
                 if ERROR_RNG.random() < ERRORS["rate"]:
                     status = 500
+        if status == 200 and FILTER["word"] and FILTER["word"] in last_user and not FILTER["as_answer"]:
+            self.send_json(400, {"error": {"message": "Your request was rejected by the safety system.",
+                                           "type": "invalid_request_error", "code": "content_policy_violation",
+                                           "param": None}})
+            return
         if status != 200:
             extra = [("Retry-After", "1")] if status == 429 else []
             self.send_json(status, error_body(status), extra)
@@ -366,6 +379,8 @@ class Handler(BaseHTTPRequestHandler):
             return
         message = {"role": "assistant", "content": text}
         finish = "stop"
+        if FILTER["word"] and FILTER["as_answer"] and FILTER["word"] in text:
+            message, finish = {"role": "assistant", "content": ""}, "content_filter"
         if tool_name:
             message = {"role": "assistant", "content": None, "tool_calls": [
                 {"id": "call_fake_1", "type": "function",
@@ -461,7 +476,11 @@ def main():
     ap.add_argument("--chunk-delay-ms", type=int)
     ap.add_argument("--error-rate", type=float, default=0.0,
                     help="share of chat requests answered 500 (seeded, so runs repeat)")
+    ap.add_argument("--filter-word", help="refuse chat requests mentioning this word (content filter)")
+    ap.add_argument("--filter-as-answer", action="store_true",
+                    help="filter with a 200 answer (finish_reason content_filter) instead of a 400")
     args = ap.parse_args()
+    FILTER["word"], FILTER["as_answer"] = args.filter_word, args.filter_as_answer
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         sys.exit("fake_openai: listens on loopback only")
     ERRORS["rate"] = args.error_rate

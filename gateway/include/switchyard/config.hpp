@@ -122,6 +122,7 @@ struct ModelConfig {
     TimeoutOverrides timeouts;           // models[].timeouts: over each provider's timeouts
     std::vector<std::string> fallbacks;  // models[].fallbacks: models tried in order when every
                                          //   deployment of this one failed (unavailable, rate limited)
+                                         //   or its content filter refused
 };
 
 // An instance of a router plugin.

@@ -108,7 +108,16 @@ void note_answer(const routing::Deployment& dep, const ChatRequest& req, const C
                                req.stream);
 }
 
-const char* reason_of(const ApiError& e) { return e.status == 429 ? "rate_limited" : "unavailable"; }
+bool is_content_filter(const ApiError& e) { return e.code == "content_filter"; }
+
+const char* reason_of(const ApiError& e) {
+    return is_content_filter(e) ? "content_filtered" : e.status == 429 ? "rate_limited" : "unavailable";
+}
+
+// How a fallback hop reads in x-switchyard-route: "after 503", or "(content filter)".
+std::string hop_cause(const ApiError& e) {
+    return is_content_filter(e) ? "(content filter)" : "after " + std::to_string(e.status);
+}
 
 }  // namespace
 
@@ -157,6 +166,7 @@ CallOutcome call_with_retries(const routing::Runtime& rt, CallContext& ctx, rout
         set_route_headers(ctx.response, decision);
         // Keep a failure unsent while something else could still answer.
         ctx.defer_errors = retries < cfg.retries.attempts || next_fallback < fallbacks.size();
+        ctx.defer_content_filter = next_fallback < fallbacks.size();
         const routing::Deployment& dep = *decision.deployment;
         const int64_t started_ns = now_ns();
         note_attempt(dep, decision, routing::steady_now_ms());
@@ -165,7 +175,9 @@ CallOutcome call_with_retries(const routing::Runtime& rt, CallContext& ctx, rout
         dep.health->inflight.fetch_sub(1, std::memory_order_relaxed);
         const int64_t now = routing::steady_now_ms();
         note_answer(dep, ctx.request, out, started_ns, now);
-        const bool failed = out.deferred || (!out.client_gone && out.status > 0 && is_retryable(out.status));
+        // A content filter's refusal is the model's, not the deployment's: no retry, no ejection.
+        const bool filtered = out.deferred && is_content_filter(*out.deferred);
+        const bool failed = !filtered && (out.deferred || (!out.client_gone && out.status > 0 && is_retryable(out.status)));
         if (failed) dep.health->record_failure(cfg.outliers, now, out.deferred ? retry_after_ms(*out.deferred) : 0);
         else if (out.status > 0 && out.status < 500) dep.health->record_success();
         if (!out.deferred) return out;
@@ -173,7 +185,7 @@ CallOutcome call_with_retries(const routing::Runtime& rt, CallContext& ctx, rout
         tried.push_back(&dep);
         const ApiError failure = *out.deferred;
         const routing::Deployment* next = nullptr;
-        if (retries < cfg.retries.attempts) {
+        if (!filtered && retries < cfg.retries.attempts) {
             next = routing::Runtime::pick_deployment(*decision.model, routing::pick_of(decision, &tried));
             if (next && !budget().take(cfg.retries)) {
                 static metrics::Series& exhausted = metrics::Gateway::get().fallbacks.with({"retry_budget_exhausted"});
@@ -199,9 +211,9 @@ CallOutcome call_with_retries(const routing::Runtime& rt, CallContext& ctx, rout
             next = routing::Runtime::pick_deployment(*m, routing::pick_of(decision));
             if (!next) continue;
             metrics::Gateway::get().fallbacks.with({reason_of(failure)}).inc();
-            decision.reason += "; fallback " + m->config->name + " after " + std::to_string(failure.status);
+            decision.reason += "; fallback " + m->config->name + " " + hop_cause(failure);
             log::info("retry", ctx.request_id + " falls back from " + decision.model->config->name + " to " +
-                                   m->config->name + " (" + std::to_string(failure.status) + ")");
+                                   m->config->name + " (" + hop_cause(failure) + ")");
             decision.model = m;
             decision.deployment = next;
             tried.clear();

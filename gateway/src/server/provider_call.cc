@@ -22,6 +22,10 @@ ApiError error_from_writer(const sy_response_writer& w, const std::string& retry
     e.status = w.error_status;
     e.type = w.error_type.empty() ? "upstream_error" : w.error_type;
     e.code = e.status == 429 ? "rate_limit_exceeded" : "upstream_error";
+    if (e.type == "content_filter") {  // a provider's content filter refused the request
+        e.type = "invalid_request_error";
+        e.code = "content_filter";
+    }
     e.message = w.error_message.empty() ? "upstream error" : w.error_message;
     if (e.status == 429 || e.status == 503) e.retry_after = retry_after.empty() ? "1" : retry_after;
     return e;
@@ -44,11 +48,20 @@ ApiError error_from_io(const upstream::ExchangeError& err, const std::string& pr
 void fail(const CallContext& ctx, CallOutcome& out, const ApiError& e) {
     out.status = e.status;
     out.error = e.message;
-    if (ctx.defer_errors && is_retryable(e.status)) {
+    if ((ctx.defer_errors && is_retryable(e.status)) || (ctx.defer_content_filter && e.code == "content_filter")) {
         out.deferred = e;
         return;
     }
     send_error(ctx.request_http, ctx.response, e);
+}
+
+// A whole answer the provider's content filter emptied, kept back when another model may answer.
+bool defer_filtered_answer(const CallContext& ctx, const sy_response_writer& w, CallOutcome& out) {
+    if (!ctx.defer_content_filter || w.finish_reason != "content_filter") return false;
+    fail(ctx, out, ApiError{400, "invalid_request_error", "content_filter",
+                            "provider '" + ctx.decision.deployment->provider->config().name +
+                                "': the answer was withheld by the content filter", {}, {}});
+    return true;
 }
 
 // A stream that fails after it started still tells a client that asked for usage what it used:
@@ -125,7 +138,7 @@ CallOutcome call_local(const CallContext& ctx, const plugin::ProviderInstance& p
             fail(ctx, out, e);
             out.status = e.status;
             out.error = e.message;
-        } else {
+        } else if (!defer_filtered_answer(ctx, w, out)) {
             send_answer(ctx.request_http, ctx.response, w.body);
             mark_first_byte(out);
             out.status = 200;
@@ -337,7 +350,7 @@ CallOutcome call_remote(const CallContext& ctx, const plugin::ProviderInstance& 
         fail(ctx, out, *failure);
         out.status = failure->status;
         out.error = failure->message;
-    } else {
+    } else if (!defer_filtered_answer(ctx, w, out)) {
         send_answer(ctx.request_http, ctx.response, w.body);
         mark_first_byte(out);
         out.status = 200;

@@ -29,6 +29,7 @@ struct CallOutcome {
 };
 
 // Failures another deployment may not share: rate limits, server errors, unreachable, timeouts.
+// (A content filter's refusal is shared by the model's deployments: only another model helps.)
 inline bool is_retryable(int status) { return status == 429 || status == 500 || (status >= 502 && status <= 504); }
 
 struct CallContext {
@@ -40,6 +41,8 @@ struct CallContext {
     int client_fd;                 // -1 when unknown
     size_t max_upstream_body;      // bound on a buffered (non-streaming) upstream body
     bool defer_errors = false;     // keep a retryable failure before the first byte in CallOutcome::deferred
+    bool defer_content_filter = false;  // keep a content-filter refusal (or a whole answer the
+                                        //   filter emptied) in CallOutcome::deferred
     int64_t deadline_ms = 0;       // steady-clock ms the whole request must end by (x-switchyard-timeout-ms); 0 = none
 };
 

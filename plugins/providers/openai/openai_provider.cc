@@ -137,6 +137,7 @@ static std::optional<rapidjson::Document> answer_or_error(const sy_upstream_resp
     bool json_ok = !doc.HasParseError() && doc.IsObject();
     if (resp.status < 200 || resp.status > 299) {
         auto [status, type] = map_upstream_error(resp.status);
+        if (json_ok && resp.status == 400 && is_content_filter_error(doc)) type = "content_filter";
         std::string msg = json_ok ? upstream_error_message(doc) : std::string();
         out.error(status, type, "upstream answered HTTP " + std::to_string(resp.status) + (msg.empty() ? "" : ": " + msg));
         return std::nullopt;

@@ -108,6 +108,37 @@ TEST(RetriesTest, AModelWithNoWorkingDeploymentFallsBackToAnother) {
     remove_tree(dir);
 }
 
+TEST(RetriesTest, AContentFilterRefusalFallsBackToAnotherModelWithoutRetryOrEjection) {
+    FakeUpstream strict("--filter-word forbidden"), filtering("--filter-word forbidden --filter-as-answer"), open;
+    ASSERT_TRUE(strict.ok() && filtering.ok() && open.ok());
+    GatewayProcess gw(config(provider("strict", strict.port()) + provider("filtering", filtering.port()) +
+                                 provider("open", open.port()),
+                             "  - {name: guarded, fallbacks: [lenient], deployments: [{provider: strict, model: a}, {provider: strict, model: b}]}\n"
+                             "  - {name: azure, fallbacks: [lenient], deployments: [{provider: filtering, model: c}]}\n"
+                             "  - {name: alone, deployments: [{provider: strict, model: d}]}\n"
+                             "  - {name: lenient, deployments: [{provider: open, model: e}]}\n"));
+    ASSERT_TRUE(gw.ok()) << gw.log();
+    for (int i = 0; i < 3; ++i) {
+        HttpResponse r = post_chat(gw.port(), chat("guarded", "something forbidden"));
+        ASSERT_EQ(r.status, 200) << r.body;
+        EXPECT_EQ(r.header("x-switchyard-model"), "lenient");
+        EXPECT_EQ(r.header("x-switchyard-route"), "model; fallback lenient (content filter)");
+    }
+    EXPECT_EQ(requests_of(strict), 3) << "no retry on the model's other deployment";
+    EXPECT_EQ(metric(gw.port(), R"(switchyard_fallbacks_total{reason="content_filtered"})"), 3);
+    EXPECT_LE(metric(gw.port(), R"(switchyard_deployment_ejections_total{provider="strict",model="a"})"), 0) << "absent or 0";
+    EXPECT_EQ(post_chat(gw.port(), chat("guarded", "harmless")).header("x-switchyard-model"), "guarded");
+    // An answer the filter emptied (200, finish_reason content_filter) falls back the same way.
+    HttpResponse emptied = post_chat(gw.port(), chat("azure", "something forbidden"));
+    ASSERT_EQ(emptied.status, 200) << emptied.body;
+    EXPECT_EQ(emptied.header("x-switchyard-model"), "lenient");
+    EXPECT_NE(emptied.body.find("echo: something forbidden"), std::string::npos) << emptied.body;
+    // With nowhere to go, the client gets the refusal as a 400 content_filter.
+    HttpResponse refused = post_chat(gw.port(), chat("alone", "something forbidden"));
+    EXPECT_EQ(refused.status, 400);
+    EXPECT_NE(refused.body.find("\"code\":\"content_filter\""), std::string::npos) << refused.body;
+}
+
 TEST(RetriesTest, APromptTooLongForTheModelGoesToALargerWindowBeforeSending) {
     FakeUpstream good;
     ASSERT_TRUE(good.ok());
