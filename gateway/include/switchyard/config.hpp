@@ -216,6 +216,12 @@ struct RoutingConfig {
         int cooldown_ms = 5000;        // routing.outlier_detection.cooldown_ms: first ejection, doubled on repeat
         int max_cooldown_ms = 300000;  // routing.outlier_detection.max_cooldown_ms
     } outliers;
+    struct Queue {
+        int max_wait_ms = 0;     // routing.queue.max_wait_ms: how long a request waits for a deployment
+                                 //   when all of its model's cool down or are full (0 = no queue: panic mode)
+        int max_length = 1000;   // routing.queue.max_length: requests waiting at once (more get a 503)
+        int max_per_key = 100;   // routing.queue.max_per_key: of which one client key may hold
+    } queue;
 };
 
 // One Lua routing policy file (policies[]), evaluated in order.

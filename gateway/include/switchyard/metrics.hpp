@@ -136,6 +136,9 @@ struct Gateway {
     Family& deployment_ejected;    // switchyard_deployment_ejected{provider, model}: 1 while cooling down
     Family& cascade_extra_cost; // switchyard_cascade_extra_cost_usd_total{router}
     Family& feedback_score;     // switchyard_feedback_score_total{router, model}
+    Family& queue_waiting;      // switchyard_queue_waiting: requests waiting for a deployment
+    Family& queued;             // switchyard_queued_total{outcome}: released, timed_out, full, client_gone
+    HistogramFamily& queue_wait;  // switchyard_queue_wait_seconds: time a queued request waited
     static Gateway& get();
 };
 

@@ -353,7 +353,7 @@ private:
 
     void parse_routing(const NodeReader& node, RoutingConfig& out) {
         MapReader m = node.map({"default_model", "default_router", "feedback_ttl_s", "retries", "outlier_detection",
-                                "max_request_timeout_ms"});
+                                "max_request_timeout_ms", "queue"});
         m["feedback_ttl_s"].get(out.feedback_ttl_s, 1);
         m["max_request_timeout_ms"].get(out.max_request_timeout_ms, 1);
         MapReader r = m["retries"].map({"attempts", "backoff_ms", "max_backoff_ms", "budget", "min_per_window"});
@@ -366,6 +366,10 @@ private:
         o["consecutive_failures"].get(out.outliers.consecutive_failures, 1);
         o["cooldown_ms"].get(out.outliers.cooldown_ms, 1);
         o["max_cooldown_ms"].get(out.outliers.max_cooldown_ms, 1);
+        MapReader q = m["queue"].map({"max_wait_ms", "max_length", "max_per_key"});
+        q["max_wait_ms"].get(out.queue.max_wait_ms, 0);
+        q["max_length"].get(out.queue.max_length, 1);
+        q["max_per_key"].get(out.queue.max_per_key, 1);
         if (NodeReader model = m["default_model"]; model.get(out.default_model) && !out.default_model.empty())
             known_model(model, out.default_model);
         NodeReader router = m["default_router"];

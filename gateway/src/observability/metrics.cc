@@ -253,6 +253,14 @@ Gateway& Gateway::get() {
                                      "Sum of feedback scores (0..1) by router and model; divide by "
                                      "switchyard_feedback_total for the mean",
                                      {"router", "model"}),
+        Registry::instance().gauge("switchyard_queue_waiting",
+                                   "Requests waiting for a deployment while all of their model's cool down or are full"),
+        Registry::instance().counter("switchyard_queued_total",
+                                     "Requests that queued for a deployment, by what became of them (released, "
+                                     "timed_out, full, client_gone)",
+                                     {"outcome"}),
+        Registry::instance().histogram("switchyard_queue_wait_seconds", "Time a queued request waited for a deployment",
+                                       {}, latency_buckets()),
     };
     return g;
 }

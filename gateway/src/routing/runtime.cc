@@ -341,6 +341,11 @@ bool at_capacity(const Deployment& d, const Pick& pick, int64_t now) {
 
 }  // namespace
 
+bool Runtime::is_open(const Deployment& d, const Pick& pick) {
+    const int64_t now = steady_now_ms();
+    return d.health->wait_ms(now) == 0 && !at_capacity(d, pick, now);
+}
+
 const Deployment* Runtime::pick_deployment(const Model& model, const Pick& pick) {
     const int64_t now = steady_now_ms();
     std::vector<const Deployment*> probing;  // past their cooldown, but another request probes them

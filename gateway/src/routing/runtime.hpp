@@ -138,6 +138,8 @@ public:
     // down, nor at capacity, nor in `tried`. Without `tried`, when none is left, any of them by
     // weight (panic mode); with it, null.
     static const Deployment* pick_deployment(const Model& model, const Pick& pick = {});
+    // May a request go to this deployment now: not cooling down and not at its rpm/tpm?
+    static bool is_open(const Deployment& d, const Pick& pick);
     // The models to try when every deployment of `model` failed, in order.
     std::vector<const Model*> fallbacks_of(const Model& model) const;
     // The config key whose SHA-256 is `hash` (its record without the secret), or null.

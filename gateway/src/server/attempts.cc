@@ -1,7 +1,5 @@
 #include "server/attempts.hpp"
 
-#include <poll.h>
-
 #include <atomic>
 #include <chrono>
 #include <random>
@@ -10,6 +8,7 @@
 #include <switchyard/metrics.hpp>
 
 #include "routing/deployment_health.hpp"
+#include "server/deployment_queue.hpp"
 #include "server/http_util.hpp"
 
 namespace sy::server {
@@ -65,16 +64,8 @@ bool back_off(const config::RoutingConfig::Retries& cfg, int retry, int client_f
     cap = std::min<int64_t>(cap, cfg.max_backoff_ms);
     if (cap <= 0) return true;
     thread_local std::mt19937_64 rng{std::random_device{}()};
-    int wait = static_cast<int>(std::uniform_int_distribution<int64_t>(cap / 2, cap)(rng));
-    if (client_fd < 0) {
-        ::poll(nullptr, 0, wait);
-        return true;
-    }
-    pollfd p{client_fd, POLLIN, 0};  // a closing client makes its socket readable
-    int r = ::poll(&p, 1, wait);
-    if (r <= 0) return true;
-    char c;
-    return ::recv(client_fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) != 0;
+    int64_t wait = std::uniform_int_distribution<int64_t>(cap / 2, cap)(rng);
+    return sleep_unless_gone(static_cast<uint64_t>(wait) * 1000, client_fd);
 }
 
 void set_route_headers(Poco::Net::HTTPServerResponse& resp, const routing::RouteDecision& d) {
@@ -162,6 +153,19 @@ CallOutcome call_with_retries(const routing::Runtime& rt, CallContext& ctx, rout
     size_t next_fallback = 0;
     std::vector<const routing::Deployment*> tried;
     int retries = 0;
+    // Everything cools down or is full: wait for a deployment rather than go in panic mode.
+    if (cfg.queue.max_wait_ms > 0 && !routing::Runtime::is_open(*decision.deployment, routing::pick_of(decision))) {
+        QueueWait w = wait_for_deployment(cfg.queue, decision, ctx.key_id, ctx.client_fd, ctx.deadline_ms);
+        CallOutcome out;
+        out.client_gone = w.client_gone;
+        if (w.error) {
+            send_error(ctx.request_http, ctx.response, *w.error);
+            out.status = w.error->status;
+            out.error = w.error->message;
+        }
+        if (w.error || w.client_gone) return out;
+        decision.reason += "; queued";
+    }
     for (;;) {
         set_route_headers(ctx.response, decision);
         // Keep a failure unsent while something else could still answer.

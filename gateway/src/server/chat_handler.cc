@@ -201,6 +201,7 @@ void ChatHandler::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServe
             return send_error(req, resp, *err);
 
     CallContext ctx{req, resp, chat, request_id, decision, client_fd(req), kMaxUpstreamBody};
+    if (key) ctx.key_id = key->id;
     if (req.has("x-switchyard-timeout-ms")) {
         const std::string& v = req.get("x-switchyard-timeout-ms");
         char* end = nullptr;

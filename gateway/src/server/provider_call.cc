@@ -77,20 +77,6 @@ void append_usage_before_error(const CallContext& ctx, const sy_response_writer&
         .append(",\"total_tokens\":").append(std::to_string(prompt + completion)).append("}}\n\n");
 }
 
-// Sleeps for delay_us unless the client disconnects first. Returns false when it did.
-bool sleep_unless_gone(uint64_t delay_us, int client_fd) {
-    if (delay_us == 0) return true;
-    int64_t deadline = upstream::now_ms() + static_cast<int64_t>((delay_us + 999) / 1000);
-    int fd = client_fd;
-    if (fd < 0) {
-        ::poll(nullptr, 0, static_cast<int>((delay_us + 999) / 1000));
-        return true;
-    }
-    // The client socket doubles as the "upstream": it never becomes readable unless it closes
-    // or pipelines; wait_readable distinguishes the two.
-    IoStatus st = upstream::wait_readable(-1, deadline, fd);
-    return st != IoStatus::cancelled;
-}
 
 sy_provider_request provider_request(const CallContext& ctx, const sy_request_view& view) {
     sy_provider_request p{};
@@ -360,6 +346,20 @@ CallOutcome call_remote(const CallContext& ctx, const plugin::ProviderInstance& 
 }
 
 }  // namespace
+
+bool sleep_unless_gone(uint64_t delay_us, int client_fd) {
+    if (delay_us == 0) return true;
+    int64_t deadline = upstream::now_ms() + static_cast<int64_t>((delay_us + 999) / 1000);
+    int fd = client_fd;
+    if (fd < 0) {
+        ::poll(nullptr, 0, static_cast<int>((delay_us + 999) / 1000));
+        return true;
+    }
+    // The client socket doubles as the "upstream": it never becomes readable unless it closes
+    // or pipelines; wait_readable distinguishes the two.
+    IoStatus st = upstream::wait_readable(-1, deadline, fd);
+    return st != IoStatus::cancelled;
+}
 
 Captured capture_completion(const ChatRequest& request, const std::string& request_id,
                             const routing::Deployment& deployment, int client_fd, size_t max_upstream_body) {

@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
@@ -44,9 +45,14 @@ struct CallContext {
     bool defer_content_filter = false;  // keep a content-filter refusal (or a whole answer the
                                         //   filter emptied) in CallOutcome::deferred
     int64_t deadline_ms = 0;       // steady-clock ms the whole request must end by (x-switchyard-timeout-ms); 0 = none
+    std::string_view key_id;       // the client key's id ("" without one): its share of the queue
 };
 
 CallOutcome call_provider(const CallContext& ctx);
+
+// Sleeps for delay_us unless the client disconnects first (client_fd readable and closed).
+// Returns false when it did; with client_fd -1, just sleeps.
+bool sleep_unless_gone(uint64_t delay_us, int client_fd);
 
 // A non-streaming answer kept for the caller instead of sent to the client (cascade routers
 // check it first; judges are asked this way).
