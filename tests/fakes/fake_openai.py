@@ -45,6 +45,7 @@ POST /api/chat      Ollama's native chat API with NDJSON streams (fake_ollama.py
 POST .../models/M:generateContent, :streamGenerateContent?alt=sse   Gemini (fake_gemini.py)
 
 GET /v1/models      one model, fake-model
+GET .../health      {"status": "ok"}, or the --status error (active health checks)
 GET /_stats         {"requests", "streams_started", "streams_completed",
                      "streams_aborted_by_client", "active_streams"}; a stream is aborted by the
                      client when the peer closes before it ends
@@ -204,6 +205,9 @@ class Handler(BaseHTTPRequestHandler):
         elif self.path == "/_requests":
             with STATE.lock:
                 self.send_json(200, list(STATE.recorded))
+        elif self.path.rstrip("/").endswith("/health"):  # for active health checks: --status makes it fail
+            status = DEFAULTS.get("status", 200)
+            self.send_json(status, {"status": "ok"} if status == 200 else error_body(status))
         elif self.path.rstrip("/").endswith("/models"):
             self.send_json(200, {"object": "list", "data": [{"id": "fake-model", "object": "model", "created": 0,
                                                              "owned_by": "fake"}]})

@@ -48,6 +48,16 @@ struct Prices {
     double cached_input_per_mtok = 0;  // cached_input_price_per_mtok (default: the input price)
 };
 
+// Active health checks of a provider: GET <base_url><path> every interval; `failures` failed
+// checks in a row take every deployment of the provider out of rotation until one passes.
+struct HealthCheckConfig {
+    std::string path;            // providers[].health_check.path (e.g. /models, /health); empty = none
+    int interval_ms = 5000;      // providers[].health_check.interval_ms
+    int timeout_ms = 1000;       // providers[].health_check.timeout_ms: connect + answer
+    int failures = 2;            // providers[].health_check.failures: failed checks in a row that count
+    std::vector<std::pair<std::string, std::string>> headers;  // providers[].health_check.headers (use ${ENV})
+};
+
 // An instance of a provider plugin (e.g. one OpenAI account, one local vLLM).
 struct ProviderConfig {
     std::string name;            // providers[].name (unique)
@@ -56,6 +66,7 @@ struct ProviderConfig {
     TimeoutConfig timeouts;      // providers[].timeouts
     int max_connections = 64;    // providers[].max_connections: pooled keep-alive connections
     bool tls_verify = true;      // providers[].tls_verify
+    HealthCheckConfig health_check;  // providers[].health_check (remote providers only)
     std::string plugin_config_json = "{}";  // providers[].config as JSON, passed to the plugin
 };
 
@@ -215,6 +226,8 @@ struct RoutingConfig {
         int consecutive_failures = 3;  // routing.outlier_detection.consecutive_failures: ejects a deployment
         int cooldown_ms = 5000;        // routing.outlier_detection.cooldown_ms: first ejection, doubled on repeat
         int max_cooldown_ms = 300000;  // routing.outlier_detection.max_cooldown_ms
+        bool shared = true;            // routing.outlier_detection.shared: through a redis state store
+        int sync_interval_ms = 500;    // routing.outlier_detection.sync_interval_ms
     } outliers;
     struct Queue {
         int max_wait_ms = 0;     // routing.queue.max_wait_ms: how long a request waits for a deployment

@@ -171,7 +171,8 @@ private:
     }
 
     void parse_provider(const NodeReader& node, ProviderConfig& out) {
-        MapReader m = node.map({"name", "plugin", "base_url", "timeouts", "max_connections", "tls_verify", "config"});
+        MapReader m = node.map({"name", "plugin", "base_url", "timeouts", "max_connections", "tls_verify", "config",
+                                "health_check"});
         if (NodeReader name = m["name"]; name.get(out.name, Text::required))
             provider_names_.claim(name, out.name, "provider name");
         m["plugin"].get(out.plugin, Text::required);
@@ -180,6 +181,21 @@ private:
         m["max_connections"].get(out.max_connections, 1);
         m["tls_verify"].get(out.tls_verify);
         parse_plugin_config(m["config"], out.plugin_config_json);
+        parse_health_check(m["health_check"], out);
+    }
+
+    static void parse_health_check(const NodeReader& node, ProviderConfig& provider) {
+        if (!node.has_value()) return;
+        HealthCheckConfig& out = provider.health_check;
+        MapReader m = node.map({"path", "interval_ms", "timeout_ms", "failures", "headers"});
+        NodeReader path = m["path"];
+        if (path.get(out.path, Text::required) && !out.path.starts_with("/"))
+            path.fail("must start with '/' (it is appended to base_url), got '" + out.path + "'");
+        if (provider.base_url.empty() && path.ok()) path.fail("needs a remote provider (one with a base_url)");
+        m["interval_ms"].get(out.interval_ms, 100);
+        m["timeout_ms"].get(out.timeout_ms, 1);
+        m["failures"].get(out.failures, 1);
+        parse_labels(m["headers"], out.headers, "header");
     }
 
     static void parse_embedder(const NodeReader& node, EmbedderConfig& out) {
@@ -362,7 +378,10 @@ private:
         r["max_backoff_ms"].get(out.retries.max_backoff_ms, 0);
         r["budget"].get(out.retries.budget, kUnitInterval);
         r["min_per_window"].get(out.retries.min_per_window, 0);
-        MapReader o = m["outlier_detection"].map({"consecutive_failures", "cooldown_ms", "max_cooldown_ms"});
+        MapReader o = m["outlier_detection"].map({"consecutive_failures", "cooldown_ms", "max_cooldown_ms", "shared",
+                                                  "sync_interval_ms"});
+        o["shared"].get(out.outliers.shared);
+        o["sync_interval_ms"].get(out.outliers.sync_interval_ms, 10);
         o["consecutive_failures"].get(out.outliers.consecutive_failures, 1);
         o["cooldown_ms"].get(out.outliers.cooldown_ms, 1);
         o["max_cooldown_ms"].get(out.outliers.max_cooldown_ms, 1);

@@ -71,10 +71,10 @@ void parse_team(const NodeReader& node, TeamConfig& out) {
     parse_limits(m["user_limits"], out.user_limits);
 }
 
-void parse_labels(const NodeReader& node, std::vector<std::pair<std::string, std::string>>& out) {
+void parse_labels(const NodeReader& node, std::vector<std::pair<std::string, std::string>>& out, std::string_view what) {
     if (!node.has_value()) return;
     if (!node.node().IsMap()) {
-        node.fail("expected a map of label names to values, got " + describe(node.node()));
+        node.fail("expected a map of " + std::string(what) + " names to values, got " + describe(node.node()));
         return;
     }
     MapReader labels = node.any_map();

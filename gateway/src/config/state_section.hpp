@@ -15,6 +15,8 @@ void parse_team(const NodeReader& node, TeamConfig& out);
 // {backend, redis, key_prefix, on_failure, local_share, reservation_ttl_ms}
 void parse_state(const NodeReader& node, StateConfig& out);
 // A string map such as labels: {name: value}.
-void parse_labels(const NodeReader& node, std::vector<std::pair<std::string, std::string>>& out);
+// A map of strings (labels, headers); `what` names its keys in errors.
+void parse_labels(const NodeReader& node, std::vector<std::pair<std::string, std::string>>& out,
+                  std::string_view what = "label");
 
 }  // namespace sy::config

@@ -261,6 +261,9 @@ Gateway& Gateway::get() {
                                      {"outcome"}),
         Registry::instance().histogram("switchyard_queue_wait_seconds", "Time a queued request waited for a deployment",
                                        {}, latency_buckets()),
+        Registry::instance().gauge("switchyard_provider_health_check_up",
+                                   "1 while a provider's active health check passes, 0 while it fails",
+                                   {"provider"}),
     };
     return g;
 }

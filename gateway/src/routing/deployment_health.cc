@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <utility>
 
 #include <switchyard/log.hpp>
 #include <switchyard/metrics.hpp>
@@ -74,7 +75,37 @@ void LatencyEwma::forget() {
     per_token_us_.store(-1, std::memory_order_relaxed);
 }
 
+namespace {
+
+int64_t unix_now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+// Events for health_sync; off (and never filled) without a shared store.
+struct EventQueue {
+    std::mutex mu;
+    bool enabled = false;
+    std::vector<HealthEvent> events;
+    void push(const std::string& provider, const std::string& model, int64_t until_unix_ms) {
+        std::lock_guard lock(mu);
+        if (enabled && events.size() < 10000) events.push_back({provider, model, until_unix_ms});
+    }
+};
+
+EventQueue& event_queue() {
+    static EventQueue q;
+    return q;
+}
+
+// While its provider's active check fails, a deployment reads as cooling down for this long
+// (a figure for Retry-After and queue waits; the next passing check ends it).
+constexpr int64_t kCheckedDownWaitMs = 1000;
+
+}  // namespace
+
 bool DeploymentHealth::available(int64_t now_ms) {
+    if (checked_down_.load(std::memory_order_acquire)) return false;
     if (ejections_.load(std::memory_order_acquire) == 0) return true;
     if (now_ms < ejected_until_.load(std::memory_order_acquire)) return false;
     bool expected = false;  // cooldown over: one request probes
@@ -82,17 +113,24 @@ bool DeploymentHealth::available(int64_t now_ms) {
 }
 
 int64_t DeploymentHealth::wait_ms(int64_t now_ms) const {
+    if (checked_down_.load(std::memory_order_acquire)) return kCheckedDownWaitMs;
     if (ejections_.load(std::memory_order_acquire) == 0) return 0;
     return std::max<int64_t>(0, ejected_until_.load(std::memory_order_acquire) - now_ms);
+}
+
+void DeploymentHealth::back_in_rotation(const char* why) {
+    probing_.store(false);
+    remote_.store(false);
+    latency.forget();  // its old figures predate the outage
+    log::info("health", "deployment " + provider_ + "/" + model_ + " " + why + ": back in rotation");
+    metrics::Gateway::get().deployment_ejected.with({provider_, model_}).set(0);
 }
 
 void DeploymentHealth::record_success() {
     consecutive_.store(0, std::memory_order_relaxed);
     if (ejections_.exchange(0) > 0) {
-        probing_.store(false);
-        latency.forget();  // its old figures predate the outage
-        log::info("health", "deployment " + provider_ + "/" + model_ + " answered its probe: back in rotation");
-        metrics::Gateway::get().deployment_ejected.with({provider_, model_}).set(0);
+        back_in_rotation("answered its probe");
+        event_queue().push(provider_, model_, 0);
     }
 }
 
@@ -106,20 +144,88 @@ void DeploymentHealth::record_failure(const config::RoutingConfig::Outliers& cfg
     cooldown = std::min<int64_t>(cooldown, cfg.max_cooldown_ms);
     if (retry_after_ms > 0) cooldown = std::max<int64_t>(retry_after_ms, probe_failed ? cooldown : 0);
     ejected_until_.store(now_ms + cooldown, std::memory_order_release);
+    remote_.store(false);
     consecutive_.store(0, std::memory_order_relaxed);
     metrics::Gateway::get().deployment_ejections.with({provider_, model_}).inc();
     metrics::Gateway::get().deployment_ejected.with({provider_, model_}).set(1);
+    event_queue().push(provider_, model_, unix_now_ms() + cooldown);
     log::warn("health", "deployment " + provider_ + "/" + model_ + " ejected for " + std::to_string(cooldown) + " ms (" +
                             (retry_after_ms > 0 ? "Retry-After" : probe_failed ? "its probe failed" : std::to_string(failures) + " failures in a row") + ")");
 }
 
+void DeploymentHealth::apply_remote_ejection(int64_t until_ms) {
+    // Already out at least as long (its own ejection, echoed back, lands here too).
+    if (ejections_.load(std::memory_order_acquire) > 0 && ejected_until_.load() + 100 >= until_ms) return;
+    if (ejections_.load(std::memory_order_acquire) == 0) {
+        remote_.store(true);
+        metrics::Gateway::get().deployment_ejected.with({provider_, model_}).set(1);
+        log::warn("health", "deployment " + provider_ + "/" + model_ + " ejected by another instance for " +
+                                std::to_string(until_ms - steady_now_ms()) + " ms");
+    }
+    ejected_until_.store(until_ms, std::memory_order_release);
+    ejections_.store(std::max(1, ejections_.load()), std::memory_order_release);
+    probing_.store(false);
+}
+
+void DeploymentHealth::lift_remote_ejection() {
+    if (!remote_.load(std::memory_order_acquire)) return;
+    ejections_.store(0, std::memory_order_release);
+    back_in_rotation("recovered on another instance");
+}
+
+void DeploymentHealth::set_checked_down(bool down) {
+    if (checked_down_.exchange(down) == down) return;
+    metrics::Gateway::get().deployment_ejected.with({provider_, model_}).set(down ? 1 : 0);
+    if (down) log::warn("health", "deployment " + provider_ + "/" + model_ + " out of rotation: its provider's health check fails");
+    else log::info("health", "deployment " + provider_ + "/" + model_ + " back in rotation: its provider's health check passes");
+}
+
+namespace {
+
+struct Board {
+    std::mutex mu;
+    std::map<std::string, std::unique_ptr<DeploymentHealth>> entries;
+};
+
+Board& board() {
+    static Board b;
+    return b;
+}
+
+}  // namespace
+
 DeploymentHealth& health_of(const std::string& provider, const std::string& upstream_model) {
-    static std::mutex mu;
-    static std::map<std::string, std::unique_ptr<DeploymentHealth>> board;
-    std::lock_guard lock(mu);
-    auto& slot = board[provider + '\n' + upstream_model];
+    Board& b = board();
+    std::lock_guard lock(b.mu);
+    auto& slot = b.entries[provider + '\n' + upstream_model];
     if (!slot) slot = std::make_unique<DeploymentHealth>(provider, upstream_model);
     return *slot;
+}
+
+DeploymentHealth* find_health(const std::string& provider, const std::string& upstream_model) {
+    Board& b = board();
+    std::lock_guard lock(b.mu);
+    auto it = b.entries.find(provider + '\n' + upstream_model);
+    return it == b.entries.end() ? nullptr : it->second.get();
+}
+
+void for_each_health(const std::function<void(DeploymentHealth&)>& fn) {
+    std::vector<DeploymentHealth*> all;
+    {
+        std::lock_guard lock(board().mu);
+        for (auto& [key, h] : board().entries) all.push_back(h.get());
+    }
+    for (DeploymentHealth* h : all) fn(*h);
+}
+
+void enable_health_events() {
+    std::lock_guard lock(event_queue().mu);
+    event_queue().enabled = true;
+}
+
+std::vector<HealthEvent> take_health_events() {
+    std::lock_guard lock(event_queue().mu);
+    return std::exchange(event_queue().events, {});
 }
 
 }  // namespace sy::routing

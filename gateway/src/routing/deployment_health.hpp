@@ -6,7 +6,9 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <vector>
 
 #include <switchyard/config.hpp>
 
@@ -60,8 +62,23 @@ public:
     // A failure that counts against the deployment; retry_after_ms > 0 ejects at once for that long.
     void record_failure(const config::RoutingConfig::Outliers& cfg, int64_t now_ms, int64_t retry_after_ms = 0);
 
+    // Shared health (health_sync): another instance ejected this deployment until `until_ms`
+    // (steady clock here). Lifted when that instance sees it recover, or when the time passes
+    // and a probe here succeeds.
+    void apply_remote_ejection(int64_t until_ms);
+    bool remotely_ejected() const { return remote_.load(std::memory_order_acquire); }
+    void lift_remote_ejection();
+    // Active health checks: a provider whose checks fail is out until one passes.
+    void set_checked_down(bool down);
+
+    const std::string& provider() const { return provider_; }
+    const std::string& model() const { return model_; }
+
 private:
+    void back_in_rotation(const char* why);
     std::string provider_, model_;
+    std::atomic<bool> remote_{false};        // the ejection came from another instance
+    std::atomic<bool> checked_down_{false};  // its provider's active health check fails
     std::atomic<int> consecutive_{0};
     std::atomic<int> ejections_{0};          // in a row; 0 = healthy
     std::atomic<int64_t> ejected_until_{0};  // steady-clock ms
@@ -70,6 +87,18 @@ private:
 
 // The board entry for a deployment (created on first use, never freed).
 DeploymentHealth& health_of(const std::string& provider, const std::string& upstream_model);
+// The entry if one exists (shared health names deployments this config may not have).
+DeploymentHealth* find_health(const std::string& provider, const std::string& upstream_model);
+void for_each_health(const std::function<void(DeploymentHealth&)>& fn);
+
+// Ejections and recoveries of this instance, for health_sync to publish. Kept only once
+// enabled; `until_unix_ms` is 0 for a recovery.
+struct HealthEvent {
+    std::string provider, model;
+    int64_t until_unix_ms = 0;
+};
+void enable_health_events();
+std::vector<HealthEvent> take_health_events();
 
 int64_t steady_now_ms();
 

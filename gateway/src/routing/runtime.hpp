@@ -146,6 +146,11 @@ public:
     std::shared_ptr<const config::ApiKeyConfig> find_config_key(const std::string& hash) const;
     const std::map<std::string, Router, std::less<>>& routers() const { return routers_; }
     const std::vector<std::unique_ptr<Model>>& models() const { return models_; }
+    // The connection pool of a remote provider instance, or null.
+    upstream::ConnectionPool* pool_of(std::string_view provider) const {
+        auto it = pools_.find(provider);
+        return it == pools_.end() ? nullptr : it->second.get();
+    }
 
 private:
     Runtime(const config::Config& cfg, std::shared_ptr<const plugin::PluginRegistry> registry);

@@ -77,6 +77,8 @@ std::vector<std::string> Gateway::watched_files() const {
 }
 
 Gateway::~Gateway() {
+    health_checker_.reset();
+    health_sync_.reset();
     if (plugin_state_) plugin::set_state_backend(nullptr, {});
 }
 
@@ -121,6 +123,19 @@ void Gateway::start_state(const config::Config& cfg) {
     keys_ = std::make_unique<state::KeyStore>(store_, s.key_prefix);
 }
 
+// Health shared through redis (a memory store has no one to share with), and active checks.
+// Like the store, the sharing settings are read once.
+void Gateway::start_health(const config::Config& cfg) {
+    const auto& o = cfg.routing.outliers;
+    if (o.shared && store_ && store_->kind() != "memory") {
+        health_sync_ = std::make_unique<routing::HealthSync>(store_, cfg.state.key_prefix, o.sync_interval_ms,
+                                                             2 * static_cast<int64_t>(o.max_cooldown_ms));
+        log::info("health", "deployment health shared through the state store every " +
+                                std::to_string(o.sync_interval_ms) + " ms");
+    }
+    health_checker_ = std::make_unique<routing::HealthChecker>([this] { return runtime(); });
+}
+
 Gateway::StateHealth Gateway::probe_state() const {
     if (!store_ || store_->kind() == "memory") return StateHealth::ok;
     if (store_->command(std::vector<std::string>{"PING"}).ok()) return StateHealth::ok;
@@ -139,6 +154,7 @@ bool Gateway::load(std::string& error) {
     plugin::set_state_backend(plugin_state_.get(), rt->config().state.key_prefix);
     traces_ = std::make_unique<RequestTraces>(static_cast<size_t>(rt->config().telemetry.request_traces));
     std::atomic_store(&runtime_, rt);
+    start_health(rt->config());
     return true;
 }
 

@@ -10,6 +10,8 @@
 #include <switchyard/access_log.hpp>
 #include <switchyard/metrics.hpp>
 
+#include "routing/health_checker.hpp"
+#include "routing/health_sync.hpp"
 #include "routing/runtime.hpp"
 #include "server/request_traces.hpp"
 #include "plugin/host_api.hpp"
@@ -70,6 +72,7 @@ public:
 private:
     std::shared_ptr<const routing::Runtime> build(std::string& error);
     void start_state(const config::Config& cfg);
+    void start_health(const config::Config& cfg);
 
     std::string config_path_;
     std::shared_ptr<const routing::Runtime> runtime_;
@@ -86,6 +89,9 @@ private:
     std::unique_ptr<state::Limiter> limiter_;
     std::unique_ptr<state::KeyStore> keys_;
     std::unique_ptr<plugin::StateBackend> plugin_state_;  // the store as routers that learn see it
+    // Declared last: their threads stop before the store and runtime they use go.
+    std::unique_ptr<routing::HealthSync> health_sync_;        // with a redis store and outlier_detection.shared
+    std::unique_ptr<routing::HealthChecker> health_checker_;  // providers[].health_check
 };
 
 // Builds a runtime from a config file: load and validate YAML, load plugins (default search

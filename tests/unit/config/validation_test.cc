@@ -102,6 +102,24 @@ models: [{name: a, timeouts: {first_byte_ms: 0}, deployments: [{provider: local}
                 StartsWith("models[0].timeouts.first_byte_ms:"));
 }
 
+TEST(ConfigValidationTest, RefusesABadHealthCheck) {
+    EXPECT_THAT(load_error(R"(
+providers: [{name: p, plugin: openai, base_url: "http://127.0.0.1:1/v1", health_check: {path: health}}]
+models: [{name: a, deployments: [{provider: p}]}]
+)"),
+                StartsWith("providers[0].health_check.path: must start with '/' (it is appended to base_url), got 'health'"));
+    EXPECT_THAT(load_error(R"(
+providers: [{name: local, plugin: mock, health_check: {path: /health}}]
+models: [{name: a, deployments: [{provider: local}]}]
+)"),
+                StartsWith("providers[0].health_check.path: needs a remote provider (one with a base_url)"));
+    EXPECT_THAT(load_error(R"(
+providers: [{name: p, plugin: openai, base_url: "http://127.0.0.1:1/v1", health_check: {path: /h, interval_ms: 5}}]
+models: [{name: a, deployments: [{provider: p}]}]
+)"),
+                StartsWith("providers[0].health_check.interval_ms:"));
+}
+
 // --- types and ranges ------------------------------------------------------------------------------------
 
 TEST(ConfigValidationTest, RefusesValuesOfTheWrongType) {
