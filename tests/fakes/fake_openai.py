@@ -4,7 +4,7 @@
 Standard library only. Listens on loopback, HTTP/1.1 with keep-alive.
 
     python3 tests/fakes/fake_openai.py [--host 127.0.0.1] [--port 0] [--port-file PATH]
-                                      [--status N] [--delay-ms N] [--chunk-delay-ms N]
+                                      [--status N] [--delay-ms N] [--chunk-delay-ms N] [--cut-after N]
                                       [--error-rate R] [--filter-word W [--filter-as-answer]]
 
 Prints `LISTENING <host>:<port>` once listening; --port-file gets the port (written atomically).
@@ -478,6 +478,7 @@ def main():
     ap.add_argument("--status", type=int)
     ap.add_argument("--delay-ms", type=int)
     ap.add_argument("--chunk-delay-ms", type=int)
+    ap.add_argument("--cut-after", type=int, help="cut every stream after N content chunks (as cut_after=N)")
     ap.add_argument("--error-rate", type=float, default=0.0,
                     help="share of chat requests answered 500 (seeded, so runs repeat)")
     ap.add_argument("--filter-word", help="refuse chat requests mentioning this word (content filter)")
@@ -488,7 +489,7 @@ def main():
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         sys.exit("fake_openai: listens on loopback only")
     ERRORS["rate"] = args.error_rate
-    for key in ("status", "delay_ms", "chunk_delay_ms"):
+    for key in ("status", "delay_ms", "chunk_delay_ms", "cut_after"):
         if getattr(args, key) is not None:
             DEFAULTS[key] = getattr(args, key)
 

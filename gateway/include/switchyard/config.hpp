@@ -131,6 +131,8 @@ struct ModelConfig {
     std::string balancing = "weighted_random";  // models[].balancing: weighted_random | round_robin |
                                                 //   least_inflight | lowest_latency | lowest_cost | priority | affinity
     TimeoutOverrides timeouts;           // models[].timeouts: over each provider's timeouts
+    bool continue_on_failure = false;    // models[].continue_on_failure: a stream cut mid-way continues on
+                                         //   another deployment (or a fallback) from the partial answer
     std::vector<std::string> fallbacks;  // models[].fallbacks: models tried in order when every
                                          //   deployment of this one failed (unavailable, rate limited)
                                          //   or its content filter refused

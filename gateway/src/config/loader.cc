@@ -258,7 +258,8 @@ private:
     void parse_model(const NodeReader& node, ModelConfig& out) {
         MapReader m = node.map({"name", "input_price_per_mtok", "output_price_per_mtok", "cached_input_price_per_mtok",
                                 "max_output_tokens", "context_window", "limits", "aliases", "deployments", "fallbacks",
-                                "balancing", "timeouts"});
+                                "balancing", "timeouts", "continue_on_failure"});
+        m["continue_on_failure"].get(out.continue_on_failure);
         NodeReader balancing = m["balancing"];
         static constexpr std::string_view kBalancing[] = {"weighted_random", "round_robin", "least_inflight",
                                                           "lowest_latency",  "lowest_cost", "priority", "affinity"};

@@ -8,6 +8,7 @@
 #include <switchyard/metrics.hpp>
 
 #include "routing/deployment_health.hpp"
+#include "server/continuation.hpp"
 #include "server/deployment_queue.hpp"
 #include "server/http_util.hpp"
 
@@ -114,16 +115,12 @@ std::string hop_cause(const ApiError& e) {
 
 void note_request_for_retry_budget() { budget().note_request(); }
 
-namespace {
-
 std::vector<const routing::Model*> fallbacks_for(const routing::Runtime& rt, const routing::RouteDecision& decision) {
     std::vector<const routing::Model*> out;
     for (const auto& name : decision.fallbacks)
         if (const routing::Model* m = rt.find_model(name)) out.push_back(m);
     return out.empty() ? rt.fallbacks_of(*decision.model) : out;
 }
-
-}  // namespace
 
 std::optional<ApiError> fit_context_window(const routing::Runtime& rt, const ChatRequest& chat,
                                            routing::RouteDecision& decision) {
@@ -153,6 +150,18 @@ CallOutcome call_with_retries(const routing::Runtime& rt, CallContext& ctx, rout
     size_t next_fallback = 0;
     std::vector<const routing::Deployment*> tried;
     int retries = 0;
+    // A model that continues cut streams: the client's stream is kept here, with its text so far.
+    std::optional<SseSink> sink;
+    PartialAnswer partial;
+    if (decision.model->config->continue_on_failure && ctx.request.stream) {
+        sink.emplace(ctx.request_http, ctx.response);
+        ctx.sink = &*sink;
+        ctx.partial = &partial;
+    }
+    struct Detach {
+        CallContext& c;
+        ~Detach() { c.sink = nullptr, c.partial = nullptr; }
+    } detach{ctx};
     // Everything cools down or is full: wait for a deployment rather than go in panic mode.
     if (cfg.queue.max_wait_ms > 0 && !routing::Runtime::is_open(*decision.deployment, routing::pick_of(decision))) {
         QueueWait w = wait_for_deployment(cfg.queue, decision, ctx.key_id, ctx.client_fd, ctx.deadline_ms);
@@ -183,7 +192,11 @@ CallOutcome call_with_retries(const routing::Runtime& rt, CallContext& ctx, rout
         const bool filtered = out.deferred && is_content_filter(*out.deferred);
         const bool failed = !filtered && (out.deferred || (!out.client_gone && out.status > 0 && is_retryable(out.status)));
         if (failed) dep.health->record_failure(cfg.outliers, now, out.deferred ? retry_after_ms(*out.deferred) : 0);
-        else if (out.status > 0 && out.status < 500) dep.health->record_success();
+        else if (out.status > 0 && out.status < 500 && !out.cut) dep.health->record_success();
+        if (out.cut) {
+            tried.push_back(&dep);
+            return continue_stream(rt, ctx, decision, std::move(out), tried);
+        }
         if (!out.deferred) return out;
 
         tried.push_back(&dep);

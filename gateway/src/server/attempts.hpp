@@ -16,6 +16,9 @@ namespace sy::server {
 std::optional<ApiError> fit_context_window(const routing::Runtime& rt, const ChatRequest& chat,
                                            routing::RouteDecision& decision);
 
+// The models to try when the decision's has nothing left: the policy's fallbacks, else the model's.
+std::vector<const routing::Model*> fallbacks_for(const routing::Runtime& rt, const routing::RouteDecision& decision);
+
 // Counts a request towards the retry budget's window.
 void note_request_for_retry_budget();
 

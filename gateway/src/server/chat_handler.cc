@@ -229,6 +229,7 @@ void ChatHandler::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServe
         record_cascade(decision.router, cascade, other_attempts_cost);
     } else {
         out = call_with_retries(*rt, ctx, decision);
+        other_attempts_cost += out.extra_cost_nano;  // stream attempts cut before a continuation
     }
     const int64_t answered_ns = now_ns();
     record.outcome = &out;

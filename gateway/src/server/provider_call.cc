@@ -4,6 +4,8 @@
 
 #include <chrono>
 
+#include <rapidjson/document.h>
+
 #include <switchyard/api_error.hpp>
 #include <switchyard/log.hpp>
 
@@ -48,7 +50,8 @@ ApiError error_from_io(const upstream::ExchangeError& err, const std::string& pr
 void fail(const CallContext& ctx, CallOutcome& out, const ApiError& e) {
     out.status = e.status;
     out.error = e.message;
-    if ((ctx.defer_errors && is_retryable(e.status)) || (ctx.defer_content_filter && e.code == "content_filter")) {
+    if ((ctx.defer_errors && is_retryable(e.status)) || (ctx.defer_content_filter && e.code == "content_filter") ||
+        (ctx.sink && ctx.sink->started())) {
         out.deferred = e;
         return;
     }
@@ -56,6 +59,47 @@ void fail(const CallContext& ctx, CallOutcome& out, const ApiError& e) {
 }
 
 // A whole answer the provider's content filter emptied, kept back when another model may answer.
+// Appends the content deltas of OpenAI chunk frames ("data: {...}\n\n") to the partial answer;
+// a tool call makes it one that cannot be continued.
+void collect_partial(std::string_view frames, PartialAnswer& partial) {
+    size_t pos = 0;
+    while (partial.continuable && (pos = frames.find("data: ", pos)) != std::string_view::npos) {
+        size_t end = frames.find("\n\n", pos);
+        std::string_view json = frames.substr(pos + 6, end == std::string_view::npos ? end : end - pos - 6);
+        pos = end == std::string_view::npos ? frames.size() : end;
+        rapidjson::Document d;
+        d.Parse(json.data(), json.size());
+        if (d.HasParseError() || !d.IsObject() || !d.HasMember("choices") || !d["choices"].IsArray()) continue;
+        for (const auto& choice : d["choices"].GetArray()) {
+            if (!choice.IsObject() || !choice.HasMember("delta") || !choice["delta"].IsObject()) continue;
+            const auto& delta = choice["delta"];
+            if (delta.HasMember("tool_calls")) partial.continuable = false;
+            if (delta.HasMember("content") && delta["content"].IsString())
+                partial.text.append(delta["content"].GetString(), delta["content"].GetStringLength());
+        }
+    }
+}
+
+// Relays frames, keeping their text when the model may continue a cut stream.
+bool relay_frames(const CallContext& ctx, SseSink& sink, std::string& frames) {
+    if (ctx.partial && ctx.partial->continuable && !frames.empty()) collect_partial(frames, *ctx.partial);
+    return sink.write(frames);
+}
+
+// A stream cut mid-way: sends what is pending and leaves the stream open for a continuation
+// (CallOutcome::cut), when the model continues cut streams; false when it does not.
+bool leave_open(const CallContext& ctx, SseSink& sink, std::string& frames, const ApiError& failure, CallOutcome& out) {
+    if (!ctx.partial || !ctx.partial->continuable) return false;
+    if (!relay_frames(ctx, sink, frames)) {
+        out.client_gone = true;
+        return true;
+    }
+    if (!ctx.partial->continuable) return false;  // the pending frames held a tool call
+    out.cut = failure;
+    out.error = failure.message;
+    return true;
+}
+
 bool defer_filtered_answer(const CallContext& ctx, const sy_response_writer& w, CallOutcome& out) {
     if (!ctx.defer_content_filter || w.finish_reason != "content_filter") return false;
     fail(ctx, out, ApiError{400, "invalid_request_error", "content_filter",
@@ -66,10 +110,10 @@ bool defer_filtered_answer(const CallContext& ctx, const sy_response_writer& w, 
 
 // A stream that fails after it started still tells a client that asked for usage what it used:
 // the upstream's counts when they arrived, else the prompt estimate and the chunks relayed.
-void append_usage_before_error(const CallContext& ctx, const sy_response_writer& w, int64_t relayed, std::string& frames) {
+void append_usage_before_error(const CallContext& ctx, const sy_usage* usage, int64_t relayed, std::string& frames) {
     if (!ctx.request.include_usage) return;
-    int64_t prompt = w.has_usage && w.usage.prompt_tokens >= 0 ? w.usage.prompt_tokens : ctx.request.prompt_tokens;
-    int64_t completion = w.has_usage && w.usage.completion_tokens >= 0 ? w.usage.completion_tokens : relayed;
+    int64_t prompt = usage && usage->prompt_tokens >= 0 ? usage->prompt_tokens : ctx.request.prompt_tokens;
+    int64_t completion = usage && usage->completion_tokens >= 0 ? usage->completion_tokens : relayed;
     frames.append("data: {\"id\":\"").append(ctx.request_id)
         .append("\",\"object\":\"chat.completion.chunk\",\"model\":\"").append(ctx.decision.model->config->name)
         .append("\",\"choices\":[],\"usage\":{\"prompt_tokens\":").append(std::to_string(prompt))
@@ -139,7 +183,9 @@ CallOutcome call_local(const CallContext& ctx, const plugin::ProviderInstance& p
         out.status = e.status;
         return out;
     }
-    SseSink sink(ctx.request_http, ctx.response);
+    SseSink own(ctx.request_http, ctx.response);
+    SseSink& sink = ctx.sink ? *ctx.sink : own;
+    bool began = false;  // this attempt relayed something (the sink may carry an earlier one's)
     for (;;) {
         uint64_t delay = 0;
         sy_status st = vt.local_stream_next(prov.handle(), state, &w, &delay, &eb.err);
@@ -147,22 +193,24 @@ CallOutcome call_local(const CallContext& ctx, const plugin::ProviderInstance& p
             out.client_gone = true;
             break;
         }
-        if (w.error_status && !sink.started()) {  // failed before the first byte: a real HTTP error
+        if (w.error_status && !began) {  // failed before the first byte: a real HTTP error
             ApiError e = error_from_writer(w, {});
             fail(ctx, out, e);
             out.status = e.status;
             out.error = e.message;
             break;
         }
-        if (!sink.started()) {
-            sink.start();
+        if (!began) {
+            if (!sink.started()) sink.start();
+            began = true;
             out.status = 200;
         }
         if (w.error_status || (st != SY_OK && st != SY_DONE)) {
             ApiError e = w.error_status ? error_from_writer(w, {})
                                         : error_from_status(st, "provider '" + prov.config().name + "': " + eb.str());
             mark_first_byte(out);
-            append_usage_before_error(ctx, w, sink.events(), w.sse);
+            if (leave_open(ctx, sink, w.sse, e, out)) break;
+            append_usage_before_error(ctx, w.has_usage ? &w.usage : nullptr, sink.events(), w.sse);
             sink.error_event(w.sse, e);
             out.stream_error = true;
             out.error = e.message;
@@ -174,7 +222,7 @@ CallOutcome call_local(const CallContext& ctx, const plugin::ProviderInstance& p
             break;
         }
         if (!w.sse.empty()) mark_first_byte(out);
-        if (!sink.write(w.sse)) {
+        if (!relay_frames(ctx, sink, w.sse)) {
             out.client_gone = true;
             break;
         }
@@ -220,8 +268,9 @@ void relay_stream(const CallContext& ctx, const plugin::ProviderInstance& prov, 
         out.status = e.status;
         return;
     }
-    SseSink sink(ctx.request_http, ctx.response);
-    sink.start();
+    SseSink own(ctx.request_http, ctx.response);
+    SseSink& sink = ctx.sink ? *ctx.sink : own;
+    if (!sink.started()) sink.start();
     out.status = 200;
     upstream::EventParser parser(framing);
     sy_response_writer w;
@@ -265,7 +314,7 @@ void relay_stream(const CallContext& ctx, const plugin::ProviderInstance& prov, 
         }
         if (finished || failure) break;  // the closing send carries the pending frames
         if (!w.sse.empty()) mark_first_byte(out);
-        if (!sink.write(w.sse)) {
+        if (!relay_frames(ctx, sink, w.sse)) {
             out.client_gone = true;
             break;
         }
@@ -275,10 +324,12 @@ void relay_stream(const CallContext& ctx, const plugin::ProviderInstance& prov, 
     } else if (failure) {
         ex.abort();
         mark_first_byte(out);
-        append_usage_before_error(ctx, w, sink.events(), w.sse);
-        sink.error_event(w.sse, *failure);
-        out.stream_error = true;
-        out.error = failure->message;
+        if (!leave_open(ctx, sink, w.sse, *failure, out)) {
+            append_usage_before_error(ctx, w.has_usage ? &w.usage : nullptr, sink.events(), w.sse);
+            sink.error_event(w.sse, *failure);
+            out.stream_error = true;
+            out.error = failure->message;
+        }
     } else {
         mark_first_byte(out);
         sink.done(w.sse);
@@ -346,6 +397,12 @@ CallOutcome call_remote(const CallContext& ctx, const plugin::ProviderInstance& 
 }
 
 }  // namespace
+
+void end_stream_with_error(const CallContext& ctx, SseSink& sink, const ApiError& e) {
+    std::string frames;
+    append_usage_before_error(ctx, nullptr, sink.events(), frames);
+    sink.error_event(frames, e);
+}
 
 bool sleep_unless_gone(uint64_t delay_us, int client_fd) {
     if (delay_us == 0) return true;

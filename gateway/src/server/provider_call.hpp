@@ -14,6 +14,7 @@
 
 #include "plugin/host_api.hpp"
 #include "routing/runtime.hpp"
+#include "server/http_util.hpp"
 
 namespace sy::server {
 
@@ -27,6 +28,15 @@ struct CallOutcome {
     int64_t relayed_events = 0;    // SSE data events sent to the client
     int64_t relayed_bytes = 0;     // JSON answer bytes sent to the client
     std::optional<ApiError> deferred;  // a retryable failure kept unsent (CallContext::defer_errors)
+    std::optional<ApiError> cut;       // a stream cut mid-way and left open for a continuation
+    int64_t extra_cost_nano = 0;       // what the cut attempts before a continued answer cost
+};
+
+// The text a stream relayed so far, kept when its model may continue a cut stream
+// (models[].continue_on_failure). Tool calls cannot be continued.
+struct PartialAnswer {
+    std::string text;
+    bool continuable = true;
 };
 
 // Failures another deployment may not share: rate limits, server errors, unreachable, timeouts.
@@ -46,9 +56,16 @@ struct CallContext {
                                         //   filter emptied) in CallOutcome::deferred
     int64_t deadline_ms = 0;       // steady-clock ms the whole request must end by (x-switchyard-timeout-ms); 0 = none
     std::string_view key_id;       // the client key's id ("" without one): its share of the queue
+    SseSink* sink = nullptr;       // the client's stream when the caller owns it (continuations);
+                                   //   a call on a started sink defers every failure
+    PartialAnswer* partial = nullptr;  // collect the streamed text; a mid-stream failure then
+                                       //   leaves the stream open (CallOutcome::cut)
 };
 
 CallOutcome call_provider(const CallContext& ctx);
+
+// Ends a started stream with the usage (when asked for) and an error event.
+void end_stream_with_error(const CallContext& ctx, SseSink& sink, const ApiError& e);
 
 // Sleeps for delay_us unless the client disconnects first (client_fd readable and closed).
 // Returns false when it did; with client_fd -1, just sleeps.
