@@ -44,6 +44,8 @@ POST /v1/messages   the Anthropic Messages API, validated strictly (fake_anthrop
 POST /api/chat      Ollama's native chat API with NDJSON streams (fake_ollama.py)
 POST .../models/M:generateContent, :streamGenerateContent?alt=sse   Gemini (fake_gemini.py)
 
+POST /v1/traces     an OTLP/HTTP JSON trace receiver (a stand-in collector); --status N refuses
+GET /_spans         the spans received, flattened, each with "service" (its service.name)
 GET /v1/models      one model, fake-model
 GET .../health      {"status": "ok"}, or the --status error (active health checks)
 GET /_stats         {"requests", "streams_started", "streams_completed",
@@ -80,6 +82,7 @@ class State:
         self.lock = threading.Lock()
         self.stats = {}
         self.recorded = deque(maxlen=50)
+        self.spans = []  # OTLP spans received (POST /v1/traces), flattened
         self.reset()
 
     def reset(self):
@@ -87,6 +90,7 @@ class State:
             self.stats = {"requests": 0, "embeddings": 0, "streams_started": 0, "streams_completed": 0,
                           "streams_aborted_by_client": 0, "active_streams": 0}
             self.recorded.clear()
+            self.spans = []
 
     def bump(self, key, by=1):
         with self.lock:
@@ -197,11 +201,37 @@ class Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
 
+    def receive_traces(self, raw):
+        """An OTLP/HTTP JSON receiver: keeps each span with its service.name."""
+        status = DEFAULTS.get("status", 200)
+        if status != 200:
+            self.send_json(status, error_body(status))
+            return
+        try:
+            req = json.loads(raw)
+            spans = []
+            for rs in req["resourceSpans"]:
+                attrs = {a["key"]: a["value"] for a in rs["resource"]["attributes"]}
+                service = attrs["service.name"]["stringValue"]
+                for ss in rs["scopeSpans"]:
+                    for span in ss["spans"]:
+                        span["service"] = service
+                        spans.append(span)
+        except (ValueError, KeyError, TypeError) as e:
+            self.send_json(400, {"error": {"message": f"bad OTLP JSON: {e}"}})
+            return
+        with STATE.lock:
+            STATE.spans.extend(spans)
+        self.send_json(200, {})
+
     # ------------------------------------------------------------ routes
     def do_GET(self):
         if self.path == "/_stats":
             with STATE.lock:
                 self.send_json(200, dict(STATE.stats))
+        elif self.path == "/_spans":
+            with STATE.lock:
+                self.send_json(200, list(STATE.spans))
         elif self.path == "/_requests":
             with STATE.lock:
                 self.send_json(200, list(STATE.recorded))
@@ -217,6 +247,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self):
         raw = self.read_body()
+        if self.path == "/v1/traces":
+            self.receive_traces(raw)
+            return
         if self.path == "/_reset":
             STATE.reset()
             self.send_json(200, {"ok": True})

@@ -250,9 +250,26 @@ struct PolicyConfig {
     std::string cases_file;             // policies[].cases: test cases (default <file stem>_test.yaml if present)
 };
 
+// OpenTelemetry traces sent as OTLP/HTTP JSON to a collector (telemetry.tracing).
+struct TracingConfig {
+    std::string endpoint;           // telemetry.tracing.endpoint: collector base URL (spans go to
+                                    //   <endpoint>/v1/traces); "" = no tracing (default)
+    double sample_ratio = 1.0;      // telemetry.tracing.sample_ratio: share of requests traced that carry
+                                    //   no traceparent (a client's sampled flag decides for the others)
+    std::string service_name = "switchyard";  // telemetry.tracing.service_name (resource service.name)
+    int queue_size = 8192;          // telemetry.tracing.queue_size: spans waiting; more are dropped and counted
+    int batch_size = 512;           // telemetry.tracing.batch_size: spans per export call
+    int flush_interval_ms = 1000;   // telemetry.tracing.flush_interval_ms
+    int timeout_ms = 2000;          // telemetry.tracing.timeout_ms: one export call
+    bool tls_verify = true;         // telemetry.tracing.tls_verify
+    std::vector<std::pair<std::string, std::string>> headers;  // telemetry.tracing.headers (use ${ENV})
+    bool operator==(const TracingConfig&) const = default;
+};
+
 struct TelemetryConfig {
     std::string access_log;     // telemetry.access_log.path: "-" = stdout, "" = off (default)
     int request_traces = 1000;  // telemetry.request_traces: recent requests kept for /admin/requests
+    TracingConfig tracing;      // telemetry.tracing
 };
 
 // Router names are [a-z0-9_]+ so that "router-<name>-<threshold>" splits unambiguously.

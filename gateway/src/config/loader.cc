@@ -114,8 +114,7 @@ public:
     }
 
 private:
-    // telemetry.tracing and telemetry.metrics are reserved for the observability work: accepted as
-    // any map, not yet used.
+    // telemetry.metrics is reserved: accepted as any map, not used yet.
     void parse_telemetry(const NodeReader& node, TelemetryConfig& out) {
         MapReader m = node.map({"access_log", "request_traces", "tracing", "metrics"});
         m["request_traces"].get(out.request_traces, 0);
@@ -123,9 +122,23 @@ private:
         NodeReader path = log["path"];
         if (path.get(out.access_log) && out.access_log != "-" && !out.access_log.empty())
             out.access_log = resolve_path(out.access_log, base_dir_);
-        for (const char* reserved : {"tracing", "metrics"})
-            if (NodeReader r = m[reserved]; r.has_value() && !r.node().IsMap())
-                r.fail("expected a map (reserved for tracing and metrics settings), got " + describe(r.node()));
+        if (NodeReader r = m["metrics"]; r.has_value() && !r.node().IsMap())
+            r.fail("expected a map (reserved for metrics settings), got " + describe(r.node()));
+        parse_tracing(m["tracing"], out.tracing);
+    }
+
+    static void parse_tracing(const NodeReader& node, TracingConfig& out) {
+        MapReader m = node.map({"endpoint", "sample_ratio", "service_name", "queue_size", "batch_size",
+                                "flush_interval_ms", "timeout_ms", "tls_verify", "headers"});
+        parse_base_url(m["endpoint"], out.endpoint);
+        m["sample_ratio"].get(out.sample_ratio, kUnitInterval);
+        m["service_name"].get(out.service_name, Text::non_empty);
+        m["queue_size"].get(out.queue_size, 1);
+        m["batch_size"].get(out.batch_size, 1);
+        m["flush_interval_ms"].get(out.flush_interval_ms, 10);
+        m["timeout_ms"].get(out.timeout_ms, 1);
+        m["tls_verify"].get(out.tls_verify);
+        parse_labels(m["headers"], out.headers, "header");
     }
 
     static void parse_server(const NodeReader& node, ServerConfig& out) {

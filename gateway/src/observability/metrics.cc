@@ -261,6 +261,10 @@ Gateway& Gateway::get() {
                                      {"outcome"}),
         Registry::instance().histogram("switchyard_queue_wait_seconds", "Time a queued request waited for a deployment",
                                        {}, latency_buckets()),
+        Registry::instance().counter("switchyard_trace_spans_total",
+                                     "Spans of sampled requests by what became of them: exported, dropped_queue_full "
+                                     "(the export queue was full), dropped_export_failed (the collector failed)",
+                                     {"outcome"}),
         Registry::instance().gauge("switchyard_provider_health_check_up",
                                    "1 while a provider's active health check passes, 0 while it fails",
                                    {"provider"}),

@@ -8,6 +8,7 @@
 #include <random>
 
 #include <switchyard/log.hpp>
+#include <switchyard/tracing.hpp>
 
 #include "policy/pii_detector.hpp"
 #include "state/key_store.hpp"
@@ -426,8 +427,11 @@ std::optional<ApiError> Runtime::route_unmetered(const ChatRequest& req, const s
                               ctx.key,      ctx.budget_spent_usd,
                               ctx.budget_limit_usd, scan_pii(req),
                               ctx.unix_time,  ctx.budget_source};
+    tracing::SpanScope span("switchyard.policy");
     auto t0 = std::chrono::steady_clock::now();
     policy::Outcome outcome = policies_->evaluate(input);
+    if (!outcome.error.empty()) span.fail(outcome.error);
+    if (!outcome.policy.empty()) span.set("switchyard.policy", outcome.policy);
     static metrics::Histogram& policy_time = metrics::Gateway::get().policy_duration.with({});
     policy_time.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     return apply_policy(outcome, req, request_id, out);
@@ -541,11 +545,14 @@ std::optional<ApiError> Runtime::route_with_router(const Router& router, double 
     }
     const auto& cands = only ? subset : router.candidates;
     const auto& models = only ? subset_models : router.models;
+    tracing::SpanScope span("switchyard.router");
+    span.set("switchyard.router", router.instance->config().name);
     auto t0 = std::chrono::steady_clock::now();
     plugin::RouteResult result = router.instance->route(view, cands, threshold);
     if (router.decision_time)
         router.decision_time->observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     if (!result.error.empty()) {
+        span.fail(result.error);
         // A failing router must not take the request down: use its first (strongest) candidate.
         log::warn("router", "router '" + router.instance->config().name + "' failed: " + result.error);
         static metrics::Series& router_error = metrics::Gateway::get().fallbacks.with({"router_error"});
@@ -559,6 +566,13 @@ std::optional<ApiError> Runtime::route_with_router(const Router& router, double 
         out.scores.clear();
         for (const auto& c : result.choices)
             if (c.candidate_index < models.size()) out.scores.emplace_back(models[c.candidate_index], c.score);
+        if (span.active()) {
+            span.set("switchyard.router.choice", out.model->config->name);
+            std::string scores;  // "strong=0.61,weak=0.39", best first
+            for (const auto& [m, score] : out.scores)
+                scores += (scores.empty() ? "" : ",") + m->config->name + "=" + std::to_string(score);
+            span.set("switchyard.router.scores", scores);
+        }
     }
     out.router = router.instance->config().name;
     out.deployment = pick_deployment(*out.model, pick_of(out));

@@ -71,6 +71,7 @@ struct RouteDecision {
     std::string affinity;     // session key for affinity balancing (x-session-id, else `user`)
     int64_t input_tokens = 0;   // prompt estimate (capacity, lowest_cost)
     int64_t output_tokens = 0;  // expected output: max_tokens, else an assumed answer length
+    int attempts = 0;           // upstream calls made for the request (retries, fallbacks, continuations)
 };
 
 // What choosing a deployment of a model takes into account.

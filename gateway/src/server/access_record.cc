@@ -72,7 +72,43 @@ void write_routing(JsonWriter& w, const routing::RouteDecision& d) {
 
 }  // namespace
 
+// The root span says what the access log says, in OpenTelemetry's terms (GenAI conventions).
+void AccessRecord::finish_span_trace() const {
+    tracing::Span& root = span_trace->span(tracing::Trace::kRoot);
+    const int status = static_cast<int>(resp_.getStatus());
+    root.name = "POST " + std::string(path);
+    auto add = [&](const char* k, tracing::Attribute::Value v) { root.attributes.push_back({k, std::move(v)}); };
+    add("http.request.method", std::string("POST"));
+    add("url.path", std::string(path));
+    add("http.response.status_code", int64_t{status});
+    add("gen_ai.operation.name", std::string("chat"));
+    add("switchyard.request_id", request_id_);
+    if (chat) add("gen_ai.request.model", chat->model);
+    if (decision && decision->model) {
+        add("gen_ai.response.model", decision->model->config->name);
+        add("switchyard.route", decision->reason);
+        add("switchyard.attempts", int64_t{decision->attempts});
+    }
+    if (decision && decision->deployment) add("switchyard.provider", decision->deployment->provider->config().name);
+    if (usage.input > 0 || usage.output > 0) {
+        add("gen_ai.usage.input_tokens", usage.input);
+        add("gen_ai.usage.output_tokens", usage.output);
+    }
+    if (cost_nano >= 0) add("switchyard.cost_usd", static_cast<double>(cost_nano) / 1e9);
+    if (const config::ApiKeyConfig* k = key && *key ? key->get() : nullptr) {
+        add("switchyard.key_id", k->id);
+        if (!k->team.empty()) add("switchyard.team", k->team);
+    }
+    if (status >= 500 || (outcome && outcome->stream_error)) {
+        root.error = true;
+        root.status_message = outcome && !outcome->error.empty() ? outcome->error : "HTTP " + std::to_string(status);
+    }
+    span_trace->end(tracing::Trace::kRoot);
+    if (TraceExporter* exporter = g_.tracer()) exporter->submit(*span_trace);
+}
+
 AccessRecord::~AccessRecord() {
+    if (span_trace) finish_span_trace();
     const bool log = g_.access_log().enabled(), trace = g_.traces().enabled();
     if (!log && !trace) return;
     rapidjson::StringBuffer sb;
@@ -93,7 +129,7 @@ AccessRecord::~AccessRecord() {
     field(w, "provider", decision && decision->deployment ? decision->deployment->provider->config().name : "");
     field(w, "route", decision ? decision->reason : "");
     w.Key("attempts");
-    w.Int(outcome ? 1 : 0);
+    w.Int(decision ? decision->attempts : 0);
     w.Key("tokens_in");
     w.Int64(usage.input);
     w.Key("tokens_out");

@@ -3,6 +3,8 @@
 // line never contains a key, a prompt or an answer.
 #pragma once
 
+#include <switchyard/tracing.hpp>
+
 #include <cstdint>
 #include <string>
 
@@ -31,8 +33,11 @@ public:
     Usage usage;
     int64_t cost_nano = -1;     // -1: the model has no prices
     int64_t overhead_ns = -1;
+    tracing::Trace* span_trace = nullptr;  // the OpenTelemetry trace of a sampled request
+    std::string_view path;                 // the request path, for its root span
 
 private:
+    void finish_span_trace() const;
     Gateway& g_;
     const Poco::Net::HTTPServerResponse& resp_;
     const std::string& request_id_;

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include <switchyard/tracing.hpp>
+
 #include "routing/runtime.hpp"
 #include "server/gateway.hpp"
 #include "server/provider_call.hpp"
@@ -173,7 +175,11 @@ std::optional<ApiError> admit_request(state::Limiter& limiter, const config::Con
     bool model_limited = model_principal(model, model_who);
     if (key && !key_limited) for_key = Reservation(&limiter, std::move(who), std::nullopt);  // spend ledger only
     if (!key_limited && !model_limited) return std::nullopt;
-
+    tracing::SpanScope span("switchyard.admission");  // budgets and limits: a state-store call
+    auto refused = [&span](ApiError e) {
+        span.fail(e.message);
+        return e;
+    };
     int64_t cap = output_cap(model, chat);
     if (chat.max_tokens > cap && ((key_limited && budget_or_tokens_limited(who)) ||
                                   (model_limited && budget_or_tokens_limited(model_who)))) {
@@ -185,7 +191,7 @@ std::optional<ApiError> admit_request(state::Limiter& limiter, const config::Con
     std::optional<state::Admission> key_admitted;
     if (key_limited) {
         state::Admission a = limiter.admit(who, cost, tokens);
-        if (a.result != state::Admission::Result::admitted) return admission_error(a, who);
+        if (a.result != state::Admission::Result::admitted) return refused(admission_error(a, who));
         set_ratelimit_headers(resp, a);
         key_admitted = std::move(a);
     }
@@ -193,7 +199,7 @@ std::optional<ApiError> admit_request(state::Limiter& limiter, const config::Con
         state::Admission m = limiter.admit(model_who, cost, tokens);
         if (m.result != state::Admission::Result::admitted) {
             if (key_admitted) limiter.settle(who, *key_admitted, 0, 0);  // nothing stays reserved
-            return admission_error(m, model_who);
+            return refused(admission_error(m, model_who));
         }
         if (!key_admitted) set_ratelimit_headers(resp, m);
         for_model = Reservation(&limiter, std::move(model_who), std::move(m));

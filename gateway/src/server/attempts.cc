@@ -8,6 +8,7 @@
 #include <switchyard/metrics.hpp>
 
 #include "routing/deployment_health.hpp"
+#include "server/attempt_span.hpp"
 #include "server/continuation.hpp"
 #include "server/deployment_queue.hpp"
 #include "server/http_util.hpp"
@@ -175,6 +176,7 @@ CallOutcome call_with_retries(const routing::Runtime& rt, CallContext& ctx, rout
         if (w.error || w.client_gone) return out;
         decision.reason += "; queued";
     }
+    const char* hop = "first";  // why the next attempt is made (its span says)
     for (;;) {
         set_route_headers(ctx.response, decision);
         // Keep a failure unsent while something else could still answer.
@@ -184,7 +186,10 @@ CallOutcome call_with_retries(const routing::Runtime& rt, CallContext& ctx, rout
         const int64_t started_ns = now_ns();
         note_attempt(dep, decision, routing::steady_now_ms());
         dep.health->inflight.fetch_add(1, std::memory_order_relaxed);
+        AttemptSpan span(dep, decision.attempts + 1, hop);
         CallOutcome out = call_provider(ctx);
+        span.finish(out);
+        ++decision.attempts;
         dep.health->inflight.fetch_sub(1, std::memory_order_relaxed);
         const int64_t now = routing::steady_now_ms();
         note_answer(dep, ctx.request, out, started_ns, now);
@@ -220,6 +225,7 @@ CallOutcome call_with_retries(const routing::Runtime& rt, CallContext& ctx, rout
                 }
                 decision.reason += "; retry " + next->provider->config().name + " after " + std::to_string(failure.status);
                 decision.deployment = next;
+                hop = "retry";
                 continue;
             }
         }
@@ -234,6 +240,7 @@ CallOutcome call_with_retries(const routing::Runtime& rt, CallContext& ctx, rout
             decision.model = m;
             decision.deployment = next;
             tried.clear();
+            hop = "fallback";
         }
         if (next) continue;
         // Nothing left to try: the client gets the last failure.

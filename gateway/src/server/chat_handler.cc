@@ -139,6 +139,16 @@ void ChatHandler::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServe
     if (gateway_.draining()) resp.setKeepAlive(false);
     std::shared_ptr<const routing::Runtime> rt = gateway_.runtime();
     const config::Config& cfg = rt->config();
+    // A sampled request's trace, current on this thread while the request runs.
+    std::optional<tracing::Trace> trace;
+    std::string passthrough;
+    if (TraceExporter* tracer = gateway_.tracer()) {
+        std::optional<tracing::Parent> parent;
+        if (req.has("traceparent")) parent = tracing::parse_traceparent(req.get("traceparent"));
+        if (tracer->sample(parent)) trace.emplace(parent);
+        else if (parent) passthrough = req.get("traceparent");
+    }
+    tracing::TraceScope trace_scope(trace ? &*trace : nullptr, std::move(passthrough));
     // What the access-log line reports, declared before the record so that they outlive it.
     state::KeyPtr key;
     ChatRequest chat;
@@ -148,6 +158,8 @@ void ChatHandler::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServe
     record.key = &key;
     record.chat = &chat;
     record.decision = &decision;
+    record.span_trace = trace ? &*trace : nullptr;
+    record.path = dialect_ == Dialect::anthropic ? "/v1/messages" : "/v1/chat/completions";
 
     if (auto err = authenticate(gateway_, *rt, req, key)) {
         close_if_body_unread(req, resp);
@@ -181,7 +193,16 @@ void ChatHandler::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServe
     }
     // Affinity balancing keeps a session on one deployment: by x-session-id, else by `user`.
     decision.affinity = req.get("x-session-id", chat.user);
-    if (auto err = rt->route(chat, request_id, route_ctx, decision)) return send_error(req, resp, *err);
+    {
+        tracing::SpanScope span("switchyard.route");
+        auto err = rt->route(chat, request_id, route_ctx, decision);
+        if (err) {
+            span.fail(err->message);
+            return send_error(req, resp, *err);
+        }
+        span.set("switchyard.route", decision.reason);
+        span.set("switchyard.model", decision.model->config->name);
+    }
     note_request_for_retry_budget();
     if (decision.deployment)
         if (auto err = fit_context_window(*rt, chat, decision)) return send_error(req, resp, *err);
@@ -221,6 +242,7 @@ void ChatHandler::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServe
             record_metrics(*a.model, *a.deployment, chat, a.outcome, started_ns);
             other_attempts_cost += attempt_cost(*a.model, *a.deployment, chat, a.outcome);
         }
+        decision.attempts = static_cast<int>(cascade.others.size()) + 1;
         if (cascade.model) {
             decision.model = cascade.model;
             decision.deployment = cascade.deployment;

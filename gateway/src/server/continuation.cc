@@ -12,6 +12,7 @@
 
 #include "routing/deployment_health.hpp"
 #include "server/admission.hpp"
+#include "server/attempt_span.hpp"
 #include "server/attempts.hpp"
 
 namespace sy::server {
@@ -121,7 +122,10 @@ CallOutcome continue_stream(const routing::Runtime& rt, CallContext& ctx, routin
         again.deadline_ms = ctx.deadline_ms;
         again.sink = &sink;
         again.partial = ctx.partial;
+        AttemptSpan span(*next, decision.attempts + 1, "continuation");
         CallOutcome o = call_provider(again);
+        span.finish(o);
+        ++decision.attempts;
         if (o.deferred || o.cut) next->health->record_failure(outliers, routing::steady_now_ms());
         else if (!o.client_gone) next->health->record_success();
         if (!o.deferred && !o.cut) {  // answered to the end, or the client left

@@ -149,6 +149,15 @@ bool Gateway::load(std::string& error) {
         error = "telemetry.access_log.path: " + error;
         return false;
     }
+    if (const config::TracingConfig& tc = rt->config().telemetry.tracing; !tc.endpoint.empty()) {
+        tracer_ = TraceExporter::create(tc, error);
+        if (!tracer_) {
+            error = "telemetry.tracing.endpoint: " + error;
+            return false;
+        }
+        log::info("tracing", "sending traces of " + std::to_string(tc.sample_ratio * 100) + "% of requests to " +
+                                 tc.endpoint + "/v1/traces");
+    }
     start_state(rt->config());
     plugin_state_ = plugin_state_over(store_);
     plugin::set_state_backend(plugin_state_.get(), rt->config().state.key_prefix);
@@ -174,6 +183,9 @@ bool Gateway::reload(std::string& error) {
     last_reload_error_.clear();
     if (rt->config().state != state_config_)
         log::warn("reload", "changes to the state section take effect after a restart; the running store is kept");
+    if (const config::TracingConfig& tc = rt->config().telemetry.tracing;
+        tracer_ ? !(tc == tracer_->config()) : !tc.endpoint.empty())
+        log::warn("reload", "changes to telemetry.tracing take effect after a restart; tracing keeps its settings");
     std::atomic_store(&runtime_, rt);
     log::info("reload", "config generation " + std::to_string(rt->generation()) + " loaded from " + config_path_);
     return true;

@@ -14,6 +14,7 @@
 #include "routing/health_sync.hpp"
 #include "routing/runtime.hpp"
 #include "server/request_traces.hpp"
+#include "server/trace_exporter.hpp"
 #include "plugin/host_api.hpp"
 #include "state/key_store.hpp"
 #include "state/limiter.hpp"
@@ -50,6 +51,8 @@ public:
 
     AccessLog& access_log() { return access_log_; }
     RequestTraces& traces() { return *traces_; }
+    // OpenTelemetry export (telemetry.tracing); null when tracing is off. Set at start.
+    TraceExporter* tracer() { return tracer_.get(); }
 
     bool draining() const { return draining_.load(std::memory_order_relaxed); }
     void set_draining() { draining_.store(true); }
@@ -89,6 +92,7 @@ private:
     std::unique_ptr<state::Limiter> limiter_;
     std::unique_ptr<state::KeyStore> keys_;
     std::unique_ptr<plugin::StateBackend> plugin_state_;  // the store as routers that learn see it
+    std::unique_ptr<TraceExporter> tracer_;
     // Declared last: their threads stop before the store and runtime they use go.
     std::unique_ptr<routing::HealthSync> health_sync_;        // with a redis store and outlier_detection.shared
     std::unique_ptr<routing::HealthChecker> health_checker_;  // providers[].health_check

@@ -8,6 +8,7 @@
 
 #include <switchyard/api_error.hpp>
 #include <switchyard/log.hpp>
+#include <switchyard/tracing.hpp>
 
 #include "server/http_util.hpp"
 #include "upstream/event_parser.hpp"
@@ -350,6 +351,7 @@ CallOutcome call_remote(const CallContext& ctx, const plugin::ProviderInstance& 
         out.error = e.message;
         return out;
     }
+    if (std::string tp = tracing::upstream_traceparent(); !tp.empty()) builder.headers.emplace_back("traceparent", std::move(tp));
     // A request deadline (x-switchyard-timeout-ms) caps every timeout of this attempt.
     config::TimeoutConfig timeouts = ctx.decision.deployment->timeouts;
     if (ctx.deadline_ms > 0) {

@@ -61,6 +61,8 @@ TEST(AccessLogTest, OneLinePerRequestWithoutSecretsAndReopenedOnSighup) {
     EXPECT_NE(a1.find("\"usage\":\"reported\""), std::string::npos) << a1;
     EXPECT_NE(a1.find("\"cost_usd\":"), std::string::npos) << a1;
     EXPECT_NE(a2.find("\"status\":404"), std::string::npos) << a2;
+    EXPECT_NE(a1.find("\"attempts\":1,"), std::string::npos) << a1;
+    EXPECT_NE(a2.find("\"attempts\":0,"), std::string::npos) << "never went upstream: " << a2;
     EXPECT_NE(a3.find("\"stream\":true"), std::string::npos) << a3;
     for (const auto& l : lines) {
         EXPECT_EQ(l.find("sk-very-secret"), std::string::npos) << l;

@@ -74,7 +74,7 @@ TEST(RemoteEmbedderTest, TrainedWithARemoteEmbedderFallsBackToBuiltInWeightsWhen
                 std::to_string(i) + R"(", "scores": {"big": 1, "small": )" + (code ? "0" : "1") + "}}\n";
     }
     write_file(dir + "/data.jsonl", data);
-    std::string models_and_embedders = embedders(*fake, 300);
+    std::string models_and_embedders = embedders(*fake, 1000);  // a loaded machine answers in time; the 2 s delay below does not
     write_file(dir + "/emb.yaml", models_and_embedders);
     std::string out = capture(gateway_binary() + " train mf --config " + dir + "/emb.yaml --embedder fake --data " + dir +
                               "/data.jsonl --out " + dir + "/remote.syrw --set epochs=10 --set k=8 2>&1");

@@ -154,7 +154,7 @@ providers:
 
 TEST(ConfigEnvTest, LeavesReservedSectionsAlone) {
     ScopedEnv unset("SY_TEST_UNSET", std::nullopt);
-    load_ok("telemetry: {tracing: {endpoint: '${SY_TEST_UNSET}'}}");
+    load_ok("telemetry: {metrics: {endpoint: '${SY_TEST_UNSET}'}}");
 }
 
 }  // namespace

@@ -238,12 +238,21 @@ auth: {}
     EXPECT_TRUE(c.models.empty());
 }
 
-TEST(ConfigLoaderTest, AcceptsReservedSectionsWithoutValidatingThem) {
+TEST(ConfigLoaderTest, ReadsTracingAndAcceptsTheReservedMetricsSection) {
     Config c = load_ok(with_base(R"(
 telemetry:
-  tracing: {endpoint: "http://otel:4317"}
+  tracing: {endpoint: "http://otel:4318", sample_ratio: 0.25, headers: {x-tenant: ops}}
+  metrics: {anything: 1}
 )"));
     EXPECT_EQ(c.models.size(), 2u);
+    const TracingConfig& t = c.telemetry.tracing;
+    EXPECT_EQ(t.endpoint, "http://otel:4318");
+    EXPECT_EQ(t.sample_ratio, 0.25);
+    EXPECT_EQ(t.service_name, "switchyard");
+    EXPECT_EQ(t.queue_size, 8192);
+    ASSERT_EQ(t.headers.size(), 1u);
+    EXPECT_EQ(t.headers[0].second, "ops");
+    EXPECT_TRUE(load_ok(with_base("")).telemetry.tracing.endpoint.empty()) << "off by default";
 }
 
 TEST(ConfigLoaderTest, ReadsDeploymentCapacityPricesPriorityAndTimeouts) {

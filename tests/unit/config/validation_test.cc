@@ -141,7 +141,11 @@ TEST(ConfigValidationTest, RefusesValuesOfTheWrongType) {
     EXPECT_THAT(load_error(with_base("routers: [{name: r, plugin: p, candidates: weak}]")),
                 StartsWith("routers[0].candidates: expected a list of model names, got 'weak'"));
     EXPECT_THAT(load_error("telemetry: on"), StartsWith("telemetry: expected a map with keys access_log"));
-    EXPECT_THAT(load_error("telemetry: {tracing: [x]}"), StartsWith("telemetry.tracing: expected a map (reserved"));
+    EXPECT_THAT(load_error("telemetry: {tracing: [x]}"), StartsWith("telemetry.tracing: expected a map with keys endpoint"));
+    EXPECT_THAT(load_error("telemetry: {metrics: [x]}"), StartsWith("telemetry.metrics: expected a map (reserved"));
+    EXPECT_THAT(load_error("telemetry: {tracing: {endpoint: \"otel:4318\"}}"),
+                StartsWith("telemetry.tracing.endpoint: expected an http:// or https:// URL"));
+    EXPECT_THAT(load_error("telemetry: {tracing: {sample_ratio: 2}}"), StartsWith("telemetry.tracing.sample_ratio:"));
     EXPECT_THAT(load_error("telemetry: {access_log: {file: x}}"), StartsWith("telemetry.access_log.file: unknown key"));
     EXPECT_THAT(load_error("state: on"), StartsWith("state: expected a map with keys backend, redis"));
 }
