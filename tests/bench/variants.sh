@@ -37,6 +37,7 @@ measure_variants() {
         for _ in $(seq 100); do curl -sf "http://127.0.0.1:$GW_PORT/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
         OUT_DIR=$out KEEP_RESULTS=1 MODES=json CUSTOM_NAME="$prefix$variant" CUSTOM_PID=$gw_pid \
             CUSTOM_URL=http://127.0.0.1:$GW_PORT/v1/chat/completions "$PEERS/run-all.sh" custom > /dev/null
+        if [ "$(type -t after_variant)" = function ]; then after_variant "$variant"; fi  # e.g. scrape /metrics
         kill "$gw_pid"; wait "$gw_pid" 2>/dev/null || true; gw_pid=""
     done
 }

@@ -45,7 +45,8 @@ POST /api/chat      Ollama's native chat API with NDJSON streams (fake_ollama.py
 POST .../models/M:generateContent, :streamGenerateContent?alt=sse   Gemini (fake_gemini.py)
 
 POST /v1/traces     an OTLP/HTTP JSON trace receiver (a stand-in collector); --status N refuses
-GET /_spans         the spans received, flattened, each with "service" (its service.name)
+GET /_spans         the last 10,000 spans received, flattened, each with "service" (its service.name);
+                    /_stats counts them all in "spans_received"
 GET /v1/models      one model, fake-model
 GET .../health      {"status": "ok"}, or the --status error (active health checks)
 GET /_stats         {"requests", "streams_started", "streams_completed",
@@ -82,15 +83,15 @@ class State:
         self.lock = threading.Lock()
         self.stats = {}
         self.recorded = deque(maxlen=50)
-        self.spans = []  # OTLP spans received (POST /v1/traces), flattened
+        self.spans = deque(maxlen=10000)  # the last OTLP spans received (POST /v1/traces), flattened
         self.reset()
 
     def reset(self):
         with self.lock:
             self.stats = {"requests": 0, "embeddings": 0, "streams_started": 0, "streams_completed": 0,
-                          "streams_aborted_by_client": 0, "active_streams": 0}
+                          "streams_aborted_by_client": 0, "active_streams": 0, "spans_received": 0}
             self.recorded.clear()
-            self.spans = []
+            self.spans.clear()
 
     def bump(self, key, by=1):
         with self.lock:
@@ -222,6 +223,7 @@ class Handler(BaseHTTPRequestHandler):
             return
         with STATE.lock:
             STATE.spans.extend(spans)
+            STATE.stats["spans_received"] += len(spans)
         self.send_json(200, {})
 
     # ------------------------------------------------------------ routes

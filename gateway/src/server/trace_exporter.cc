@@ -149,7 +149,7 @@ void TraceExporter::run() {
         while (!queue_.empty() && (batch.empty() || spans + queue_.front().spans.size() <= static_cast<size_t>(cfg_.batch_size))) {
             spans += queue_.front().spans.size();
             batch.push_back(std::move(queue_.front()));
-            queue_.erase(queue_.begin());
+            queue_.pop_front();
         }
         queued_spans_ -= spans;
         lock.unlock();

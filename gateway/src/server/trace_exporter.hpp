@@ -6,6 +6,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -53,7 +54,7 @@ private:
     std::unique_ptr<upstream::ConnectionPool> pool_;
     std::mutex mu_;
     std::condition_variable wake_;
-    std::vector<FinishedTrace> queue_;
+    std::deque<FinishedTrace> queue_;
     size_t queued_spans_ = 0;
     bool stop_ = false;
     bool failing_ = false;  // the last export failed (logged once per outage)
