@@ -270,6 +270,7 @@ struct TelemetryConfig {
     std::string access_log;     // telemetry.access_log.path: "-" = stdout, "" = off (default)
     int request_traces = 1000;  // telemetry.request_traces: recent requests kept for /admin/requests
     TracingConfig tracing;      // telemetry.tracing
+    int budget_refresh_ms = 15000;  // telemetry.metrics.budget_refresh_ms: how often switchyard_budget_used_ratio is read
 };
 
 // Router names are [a-z0-9_]+ so that "router-<name>-<threshold>" splits unambiguously.

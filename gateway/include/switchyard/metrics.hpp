@@ -139,6 +139,7 @@ struct Gateway {
     Family& queue_waiting;      // switchyard_queue_waiting: requests waiting for a deployment
     Family& queued;             // switchyard_queued_total{outcome}: released, timed_out, full, client_gone
     HistogramFamily& queue_wait;  // switchyard_queue_wait_seconds: time a queued request waited
+    Family& budget_used;        // switchyard_budget_used_ratio{level, name}: spent + reserved over the budget
     Family& trace_spans;        // switchyard_trace_spans_total{outcome}: exported, dropped_queue_full, dropped_export_failed
     Family& provider_check_up;  // switchyard_provider_health_check_up{provider}: 1 passing, 0 failing
     static Gateway& get();

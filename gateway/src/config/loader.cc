@@ -114,7 +114,6 @@ public:
     }
 
 private:
-    // telemetry.metrics is reserved: accepted as any map, not used yet.
     void parse_telemetry(const NodeReader& node, TelemetryConfig& out) {
         MapReader m = node.map({"access_log", "request_traces", "tracing", "metrics"});
         m["request_traces"].get(out.request_traces, 0);
@@ -122,8 +121,8 @@ private:
         NodeReader path = log["path"];
         if (path.get(out.access_log) && out.access_log != "-" && !out.access_log.empty())
             out.access_log = resolve_path(out.access_log, base_dir_);
-        if (NodeReader r = m["metrics"]; r.has_value() && !r.node().IsMap())
-            r.fail("expected a map (reserved for metrics settings), got " + describe(r.node()));
+        MapReader metrics = m["metrics"].map({"budget_refresh_ms"});
+        metrics["budget_refresh_ms"].get(out.budget_refresh_ms, 100);
         parse_tracing(m["tracing"], out.tracing);
     }
 

@@ -261,6 +261,10 @@ Gateway& Gateway::get() {
                                      {"outcome"}),
         Registry::instance().histogram("switchyard_queue_wait_seconds", "Time a queued request waited for a deployment",
                                        {}, latency_buckets()),
+        Registry::instance().gauge("switchyard_budget_used_ratio",
+                                   "Share of each budget the config declares that is spent or reserved (level: "
+                                   "team, key or model; name: its name), read every 15 s",
+                                   {"level", "name"}),
         Registry::instance().counter("switchyard_trace_spans_total",
                                      "Spans of sampled requests by what became of them: exported, dropped_queue_full "
                                      "(the export queue was full), dropped_export_failed (the collector failed)",

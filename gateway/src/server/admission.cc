@@ -146,10 +146,6 @@ Usage usage_of(const ChatRequest& req, const CallOutcome& out) {
     return u;
 }
 
-namespace {
-
-// The model's own limits, over all its traffic, in a group of their own (not in spend reports:
-// the key's ledger has the spend).
 bool model_principal(const config::ModelConfig& model, state::Principal& out) {
     if (!model.limits.any()) return false;
     out.group = "m:" + model.name;
@@ -157,6 +153,8 @@ bool model_principal(const config::ModelConfig& model, state::Principal& out) {
     out.ledger_field.clear();
     return true;
 }
+
+namespace {
 
 bool budget_or_tokens_limited(const state::Principal& who) {
     for (const auto& l : who.levels)

@@ -37,6 +37,10 @@ std::optional<ApiError> check_model_allowed(const config::ApiKeyConfig& key, con
 bool build_principal(const config::Config& cfg, const config::ApiKeyConfig& key, const ChatRequest& req,
                      const std::string& model, state::Principal& out);
 
+// The model's own limits, over all its traffic, in a group of their own (not in spend reports:
+// the key's ledger has the spend); false when it has none.
+bool model_principal(const config::ModelConfig& model, state::Principal& out);
+
 // Cost in nano-USD of tokens at a deployment's prices (cached input at the cached price).
 int64_t cost_nano_usd(const config::Prices& prices, int64_t input, int64_t cached, int64_t output);
 // The most any deployment of the model would charge for these tokens (what reservations hold).

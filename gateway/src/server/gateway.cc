@@ -77,6 +77,7 @@ std::vector<std::string> Gateway::watched_files() const {
 }
 
 Gateway::~Gateway() {
+    budget_gauges_.reset();
     health_checker_.reset();
     health_sync_.reset();
     if (plugin_state_) plugin::set_state_backend(nullptr, {});
@@ -134,6 +135,8 @@ void Gateway::start_health(const config::Config& cfg) {
                                 std::to_string(o.sync_interval_ms) + " ms");
     }
     health_checker_ = std::make_unique<routing::HealthChecker>([this] { return runtime(); });
+    budget_gauges_ = std::make_unique<BudgetGauges>(*limiter_, [this] { return runtime(); },
+                                                    cfg.telemetry.budget_refresh_ms);
 }
 
 Gateway::StateHealth Gateway::probe_state() const {

@@ -13,6 +13,7 @@
 #include "routing/health_checker.hpp"
 #include "routing/health_sync.hpp"
 #include "routing/runtime.hpp"
+#include "server/budget_gauges.hpp"
 #include "server/request_traces.hpp"
 #include "server/trace_exporter.hpp"
 #include "plugin/host_api.hpp"
@@ -96,6 +97,7 @@ private:
     // Declared last: their threads stop before the store and runtime they use go.
     std::unique_ptr<routing::HealthSync> health_sync_;        // with a redis store and outlier_detection.shared
     std::unique_ptr<routing::HealthChecker> health_checker_;  // providers[].health_check
+    std::unique_ptr<BudgetGauges> budget_gauges_;             // switchyard_budget_used_ratio
 };
 
 // Builds a runtime from a config file: load and validate YAML, load plugins (default search

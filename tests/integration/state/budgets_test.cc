@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <mutex>
 #include <thread>
 
@@ -91,6 +92,31 @@ TEST_F(TwoInstances, ConcurrentRequestsNeverOvershootTheBudgetAndSpendAddsUp) {
     EXPECT_LE(charged.load(), 50 * reserve);
     EXPECT_NE(usage.find("\"reserved_usd\":0.0"), std::string::npos) << usage;
     EXPECT_EQ(redis_.cli("ZCARD 'sy:{t:search}:rx'"), "0\n");
+}
+
+TEST_F(TwoInstances, TheBudgetGaugeShowsTheShareSpentOnEveryInstance) {
+    StateSetup s;
+    s.key_limits = "{budget_usd: 1.0}";
+    s.extra_yaml = "telemetry: {metrics: {budget_refresh_ms: 100}}";
+    start(s);
+    const std::string series = R"(switchyard_budget_used_ratio{level="key",name="app"})";
+    int64_t charged = 0;
+    for (int i = 0; i < 3; ++i) {
+        HttpResponse r = post_chat(port(0), small_chat(), bearer("sk-app"));
+        ASSERT_EQ(r.status, 200) << r.body;
+        charged += usage_tokens(r.body) * kNanoPerToken;
+    }
+    settled_usage(port(0));
+    double expected = static_cast<double>(charged) / 1e9;  // of a 1 USD budget
+    // Instance 1 answered none of them: it reads the shared store.
+    double seen = -1;
+    for (int i = 0; i < 100 && std::abs(seen - expected) > 1e-9; ++i) {
+        HttpClient c(port(1));
+        seen = metric_value(c.request("GET", "/metrics").body, series);
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    EXPECT_NEAR(seen, expected, 1e-9);
+    EXPECT_GT(seen, 0);
 }
 
 TEST_F(TwoInstances, RequestsPerMinuteHoldAcrossInstances) {

@@ -152,10 +152,5 @@ providers:
     EXPECT_EQ(c.providers.at(0).plugin_config_json, R"({"port":8081,"quoted_port":"8081","list":[8081,"x8081"]})");
 }
 
-TEST(ConfigEnvTest, LeavesReservedSectionsAlone) {
-    ScopedEnv unset("SY_TEST_UNSET", std::nullopt);
-    load_ok("telemetry: {metrics: {endpoint: '${SY_TEST_UNSET}'}}");
-}
-
 }  // namespace
 }  // namespace sy::config::test

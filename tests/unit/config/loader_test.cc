@@ -238,12 +238,13 @@ auth: {}
     EXPECT_TRUE(c.models.empty());
 }
 
-TEST(ConfigLoaderTest, ReadsTracingAndAcceptsTheReservedMetricsSection) {
+TEST(ConfigLoaderTest, ReadsTracingAndMetricsSettings) {
     Config c = load_ok(with_base(R"(
 telemetry:
   tracing: {endpoint: "http://otel:4318", sample_ratio: 0.25, headers: {x-tenant: ops}}
-  metrics: {anything: 1}
+  metrics: {budget_refresh_ms: 500}
 )"));
+    EXPECT_EQ(c.telemetry.budget_refresh_ms, 500);
     EXPECT_EQ(c.models.size(), 2u);
     const TracingConfig& t = c.telemetry.tracing;
     EXPECT_EQ(t.endpoint, "http://otel:4318");

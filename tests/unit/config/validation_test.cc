@@ -142,7 +142,7 @@ TEST(ConfigValidationTest, RefusesValuesOfTheWrongType) {
                 StartsWith("routers[0].candidates: expected a list of model names, got 'weak'"));
     EXPECT_THAT(load_error("telemetry: on"), StartsWith("telemetry: expected a map with keys access_log"));
     EXPECT_THAT(load_error("telemetry: {tracing: [x]}"), StartsWith("telemetry.tracing: expected a map with keys endpoint"));
-    EXPECT_THAT(load_error("telemetry: {metrics: [x]}"), StartsWith("telemetry.metrics: expected a map (reserved"));
+    EXPECT_THAT(load_error("telemetry: {metrics: {port: 9100}}"), StartsWith("telemetry.metrics.port: unknown key"));
     EXPECT_THAT(load_error("telemetry: {tracing: {endpoint: \"otel:4318\"}}"),
                 StartsWith("telemetry.tracing.endpoint: expected an http:// or https:// URL"));
     EXPECT_THAT(load_error("telemetry: {tracing: {sample_ratio: 2}}"), StartsWith("telemetry.tracing.sample_ratio:"));
