@@ -12,7 +12,8 @@ PACKAGES=(
   libpoco-dev liblua5.4-dev lua5.4 libhiredis-dev libyaml-cpp-dev rapidjson-dev
   libgtest-dev libgmock-dev googletest
   redis-server nginx-light wrk python3 curl jq procps openssl libre2-dev
-  prometheus   # promtool: the suite checks the /metrics exposition with it
+  prometheus   # promtool: the suite checks the /metrics exposition and the alert rules with it
+  chromium     # the status page is rendered headless in the suite
 )
 
 missing=()

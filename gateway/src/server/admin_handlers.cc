@@ -415,4 +415,11 @@ void admin_spend(Gateway& g, HTTPServerRequest& req, HTTPServerResponse& resp) {
     admin_spend_range(g, g.runtime()->config(), first, last, req, resp);
 }
 
+bool carries_admin_key(Gateway& g, const HTTPServerRequest& req) {
+    const std::string& admin_key = g.runtime()->config().auth.admin_key;
+    const std::string& header = req.get("Authorization", Poco::Net::HTTPMessage::EMPTY);
+    std::string_view token = std::string_view(header).starts_with("Bearer ") ? std::string_view(header).substr(7) : "";
+    return !admin_key.empty() && !token.empty() && same_secret(token, admin_key);
+}
+
 }  // namespace sy::server

@@ -9,6 +9,9 @@
 
 namespace sy::server {
 
+// True when the request carries Authorization: Bearer <auth.admin_key> (an admin key is set).
+bool carries_admin_key(Gateway& g, const Poco::Net::HTTPServerRequest& req);
+
 // POST /admin/reload reloads like SIGHUP; GET tells how the last reload went.
 void admin_reload(Gateway& g, Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp);
 // /admin/keys (GET list, POST create) and /admin/keys/{id} (GET, PATCH, DELETE = revoke).

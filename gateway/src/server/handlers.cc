@@ -10,6 +10,7 @@
 #include <switchyard/metrics.hpp>
 
 #include "server/admin_handlers.hpp"
+#include "server/status_page.hpp"
 #include "server/chat_handler.hpp"
 #include "server/http_util.hpp"
 #include "server/embeddings_handler.hpp"
@@ -127,6 +128,9 @@ Poco::Net::HTTPRequestHandler* HandlerFactory::createRequestHandler(const HTTPSe
         {"/healthz", "GET", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new FnHandler<healthz>(g); }},
         {"/readyz", "GET", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new FnHandler<readyz>(g); }},
         {"/metrics", "GET", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new FnHandler<metrics_text>(g); }},
+        {"/", "GET", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new FnHandler<status_page>(g); }},
+        {"/ui", "GET", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new FnHandler<status_page>(g); }},
+        {"/ui/recent", "GET", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new FnHandler<status_recent>(g); }},
         {"/admin/reload", "POST", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new FnHandler<admin_reload>(g); }},
         {"/admin/reload", "GET", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new FnHandler<admin_reload>(g); }},
         {"/admin/spend", "GET", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new FnHandler<admin_spend>(g); }},
