@@ -268,6 +268,7 @@ struct TracingConfig {
 
 struct TelemetryConfig {
     std::string access_log;     // telemetry.access_log.path: "-" = stdout, "" = off (default)
+    bool log_prompts = false;   // telemetry.access_log.prompts: add messages and answer, personal data redacted
     int request_traces = 1000;  // telemetry.request_traces: recent requests kept for /admin/requests
     TracingConfig tracing;      // telemetry.tracing
     int budget_refresh_ms = 15000;  // telemetry.metrics.budget_refresh_ms: how often switchyard_budget_used_ratio is read

@@ -117,7 +117,8 @@ private:
     void parse_telemetry(const NodeReader& node, TelemetryConfig& out) {
         MapReader m = node.map({"access_log", "request_traces", "tracing", "metrics"});
         m["request_traces"].get(out.request_traces, 0);
-        MapReader log = m["access_log"].map({"path"});
+        MapReader log = m["access_log"].map({"path", "prompts"});
+        log["prompts"].get(out.log_prompts);
         NodeReader path = log["path"];
         if (path.get(out.access_log) && out.access_log != "-" && !out.access_log.empty())
             out.access_log = resolve_path(out.access_log, base_dir_);

@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cstring>
+#include <algorithm>
 #include <string>
 
 namespace sy::policy {
@@ -20,10 +21,12 @@ bool word_end(std::string_view t, size_t i) { return i >= t.size() || !alnum(t[i
 // ---------------------------------------------------------------- email
 bool local_char(char c) { return alnum(c) || std::strchr("._%+-", c) != nullptr; }
 
-bool email_at(std::string_view t, size_t at) {
+// An email around the '@' at `at`: [begin, end).
+bool email_at(std::string_view t, size_t at, size_t& begin, size_t& end) {
     size_t l = at;
     while (l > 0 && local_char(t[l - 1])) --l;
     if (l == at) return false;
+    begin = l;
     size_t i = at + 1, labels = 0, last_label_start = i;
     bool tld_alpha = false;
     while (i < t.size()) {
@@ -41,6 +44,7 @@ bool email_at(std::string_view t, size_t at) {
     if (labels < 2) return false;
     tld_alpha = i - last_label_start >= 2;
     for (size_t k = last_label_start; k < i && tld_alpha; ++k) tld_alpha = alpha(t[k]);
+    end = i;
     return tld_alpha;
 }
 
@@ -160,7 +164,7 @@ size_t token_len(std::string_view t, size_t i, const char* extra) {
     return j - i;
 }
 
-bool secret_at(std::string_view t, size_t i) {
+bool secret_at(std::string_view t, size_t i, size_t& end) {
     if (!std::strchr("srgAx", t[i])) return false;  // first letters of every known prefix
     std::string_view rest = t.substr(i);
     struct Prefix {
@@ -173,21 +177,38 @@ bool secret_at(std::string_view t, size_t i) {
                                       {"ghs_", 20, "_"},     {"github_pat_", 20, "_"}, {"AIza", 35, "_-"}};
     for (const auto& p : prefixes) {
         size_t n = std::strlen(p.p);
-        if (rest.substr(0, n) == p.p && token_len(t, i + n, p.chars) >= p.min) return true;
+        if (rest.substr(0, n) != p.p) continue;
+        size_t len = token_len(t, i + n, p.chars);
+        if (len < p.min) continue;
+        end = i + n + len;
+        return true;
     }
     if (rest.substr(0, 4) == "AKIA" && rest.size() >= 20) {
         size_t k = 4;
         while (k < 20 && (upper(rest[k]) || digit(rest[k]))) ++k;
-        if (k == 20 && word_end(t, i + 20)) return true;
+        if (k == 20 && word_end(t, i + 20)) {
+            end = i + 20;
+            return true;
+        }
     }
-    if (rest.size() > 5 && rest.substr(0, 3) == "xox" && std::strchr("abpr", rest[3]) && rest[4] == '-')
-        return token_len(t, i + 5, "-") >= 10;
+    if (rest.size() > 5 && rest.substr(0, 3) == "xox" && std::strchr("abpr", rest[3]) && rest[4] == '-') {
+        size_t len = token_len(t, i + 5, "-");
+        end = i + 5 + len;
+        return len >= 10;
+    }
     return false;
 }
 
-bool private_key_in(std::string_view t) {
-    size_t b = t.find("-----BEGIN ");
-    return b != std::string_view::npos && t.find("PRIVATE KEY-----", b) != std::string_view::npos;
+// A PEM private key: from its BEGIN line to the end of its END line (or of the text).
+bool private_key_in(std::string_view t, size_t& begin, size_t& end) {
+    begin = t.find("-----BEGIN ");
+    if (begin == std::string_view::npos) return false;
+    size_t marker = t.find("PRIVATE KEY-----", begin);
+    if (marker == std::string_view::npos) return false;
+    size_t close = t.find("-----END ", marker);
+    size_t close_end = close == std::string_view::npos ? std::string_view::npos : t.find("-----", close + 9);
+    end = close_end == std::string_view::npos ? t.size() : close_end + 5;
+    return true;
 }
 
 // ---------------------------------------------------------------- national ids
@@ -202,7 +223,7 @@ bool ssn_at(std::string_view t, size_t i) {
     return area != 0 && area != 666 && area < 900 && group != 0 && serial != 0;
 }
 
-bool nino_at(std::string_view t, size_t i) {
+bool nino_at(std::string_view t, size_t i, size_t& end) {
     if (i + 3 > t.size() || !upper(t[i + 1]) || !(digit(t[i + 2]) || t[i + 2] == ' ')) return false;
     std::string s;
     size_t j = i;
@@ -212,10 +233,46 @@ bool nino_at(std::string_view t, size_t i) {
         else break;
     }
     if (s.size() != 9 || !word_end(t, j)) return false;
+    end = j;
     if (!upper(s[0]) || !upper(s[1]) || std::strchr("DFIQUV", s[0]) || std::strchr("DFIOQUV", s[1])) return false;
     for (int k = 2; k < 8; ++k)
         if (!digit(s[static_cast<size_t>(k)])) return false;
     return s[8] >= 'A' && s[8] <= 'D';
+}
+
+// Calls on(kind, begin, end) for every match, left to right (an email is reported at its '@',
+// after what precedes it); stops when on returns false.
+template <typename OnMatch>
+void scan(std::string_view t, OnMatch on) {
+    size_t kb = 0, ke = 0;
+    if (private_key_in(t, kb, ke) && !on(PiiKind::secret, kb, ke)) return;
+    for (size_t i = 0; i < t.size(); ++i) {
+        char c = t[i];
+        size_t begin = i, end = i;
+        if (c == '@') {
+            if (email_at(t, i, begin, end) && !on(PiiKind::email, begin, end)) return;
+            continue;
+        }
+        if (!word_start(t, i) && c != '+') continue;
+        if (c == '+' || c == '(' || digit(c)) {
+            bool more = true;
+            if (digit(c) && card_at(t, i, end)) more = on(PiiKind::credit_card, i, end);
+            else if (phone_at(t, i, end)) more = on(PiiKind::phone, i, end);
+            else if (digit(c) && ssn_at(t, i)) more = on(PiiKind::national_id, i, i + 11);
+            if (!more) return;
+            // skip the rest of this digit run so its inner positions are not rescanned
+            while (i + 1 < t.size() && digit(t[i + 1])) ++i;
+            continue;
+        }
+        if (upper(c)) {
+            if (iban_at(t, i, end)) {
+                if (!on(PiiKind::iban, i, end)) return;
+            } else if (nino_at(t, i, end) && !on(PiiKind::national_id, i, end)) {
+                return;
+            }
+        }
+        if (alpha(c) && secret_at(t, i, end) && !on(PiiKind::secret, i, end)) return;
+    }
 }
 
 }  // namespace
@@ -233,31 +290,41 @@ const char* pii_kind_name(PiiKind k) {
 }
 
 uint32_t detect_pii(std::string_view text, size_t max_bytes) {
-    std::string_view t = text.substr(0, std::min(text.size(), max_bytes));
-    uint32_t found = private_key_in(t) ? bit(PiiKind::secret) : 0;
-    for (size_t i = 0; i < t.size(); ++i) {
-        char c = t[i];
-        if (c == '@') {
-            if (email_at(t, i)) found |= bit(PiiKind::email);
-            continue;
-        }
-        if (!word_start(t, i) && c != '+') continue;
-        size_t end = i;
-        if (c == '+' || c == '(' || digit(c)) {
-            if (digit(c) && card_at(t, i, end)) found |= bit(PiiKind::credit_card);
-            else if (phone_at(t, i, end)) found |= bit(PiiKind::phone);
-            else if (digit(c) && ssn_at(t, i)) found |= bit(PiiKind::national_id);
-            // skip the rest of this digit run so its inner positions are not rescanned
-            while (i + 1 < t.size() && digit(t[i + 1])) ++i;
-            continue;
-        }
-        if (upper(c)) {
-            if (iban_at(t, i, end)) found |= bit(PiiKind::iban);
-            else if (nino_at(t, i)) found |= bit(PiiKind::national_id);
-        }
-        if (alpha(c) && secret_at(t, i)) found |= bit(PiiKind::secret);
-    }
+    constexpr uint32_t kAll = (1u << 6) - 1;
+    uint32_t found = 0;
+    scan(text.substr(0, std::min(text.size(), max_bytes)), [&](PiiKind k, size_t, size_t) {
+        found |= bit(k);
+        return found != kAll;
+    });
     return found;
+}
+
+std::vector<PiiMatch> find_pii(std::string_view text, size_t max_bytes) {
+    std::vector<PiiMatch> out;
+    scan(text.substr(0, std::min(text.size(), max_bytes)), [&](PiiKind k, size_t b, size_t e) {
+        out.push_back({k, b, e});
+        return true;
+    });
+    return out;
+}
+
+std::string redact_pii(std::string_view text, uint32_t* kinds) {
+    std::vector<PiiMatch> found = find_pii(text, text.size());
+    std::sort(found.begin(), found.end(), [](const PiiMatch& a, const PiiMatch& b) { return a.begin < b.begin; });
+    std::string out;
+    out.reserve(text.size());
+    size_t pos = 0;
+    uint32_t seen = 0;
+    for (const PiiMatch& m : found) {
+        if (m.end <= pos) continue;  // inside a match already redacted
+        out.append(text.substr(pos, m.begin > pos ? m.begin - pos : 0));
+        out.append("[").append(pii_kind_name(m.kind)).append("]");
+        pos = m.end;
+        seen |= bit(m.kind);
+    }
+    out.append(text.substr(std::min(pos, text.size())));
+    if (kinds) *kinds = seen;
+    return out;
 }
 
 }  // namespace sy::policy

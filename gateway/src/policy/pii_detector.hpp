@@ -1,5 +1,5 @@
 // Kinds of personal data in a prompt, found by hand-written linear scanners (no regex engine):
-// policies use them to keep such prompts on local models.
+// policies use them to keep such prompts on local models, and logs redact them.
 //
 // Rules (word-bounded; tuned against false positives in prose and code):
 //   email        local@domain.tld, TLD of 2+ letters
@@ -15,7 +15,9 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace sy::policy {
 
@@ -25,5 +27,16 @@ const char* pii_kind_name(PiiKind k);
 
 // Bit set of the kinds found in text (bit i = PiiKind i). Scans at most max_bytes.
 uint32_t detect_pii(std::string_view text, size_t max_bytes = 256 * 1024);
+
+// Where each match is: [begin, end) in text.
+struct PiiMatch {
+    PiiKind kind;
+    size_t begin, end;
+};
+std::vector<PiiMatch> find_pii(std::string_view text, size_t max_bytes = 256 * 1024);
+
+// The text with every match replaced by its kind in brackets ("mail [email] now"); `kinds`
+// gets the bit set of what was replaced. Overlapping matches are replaced once.
+std::string redact_pii(std::string_view text, uint32_t* kinds = nullptr);
 
 }  // namespace sy::policy

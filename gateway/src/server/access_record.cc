@@ -6,6 +6,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "policy/pii_detector.hpp"
 #include "server/gateway.hpp"
 
 namespace sy::server {
@@ -107,6 +108,38 @@ void AccessRecord::finish_span_trace() const {
     if (TraceExporter* exporter = g_.tracer()) exporter->submit(*span_trace);
 }
 
+std::string AccessRecord::prompt_fields() const {
+    if (!chat) return {};
+    ChatRequest full;  // the messages as sent (the request path keeps only what routing reads)
+    if (parse_chat_request(chat->body, full, true)) return {};
+    uint32_t kinds = 0, k = 0;
+    rapidjson::StringBuffer sb;
+    JsonWriter w(sb);
+    w.StartObject();
+    w.Key("messages");
+    w.StartArray();
+    for (const MessageText& m : full.messages) {
+        w.StartObject();
+        field(w, "role", m.role);
+        field(w, "content", policy::redact_pii(m.text, &k));
+        kinds |= k;
+        w.EndObject();
+    }
+    w.EndArray();
+    field(w, "answer", policy::redact_pii(*answer, &k));
+    kinds |= k;
+    w.Key("redacted");  // the kinds replaced, never the values
+    w.StartArray();
+    for (int i = 0; i < 6; ++i)
+        if (kinds & (1u << i)) w.String(policy::pii_kind_name(static_cast<policy::PiiKind>(i)));
+    w.EndArray();
+    w.EndObject();
+    std::string out(sb.GetString(), sb.GetSize());
+    out.front() = ',';  // {..., "messages": ...}: spliced into the line without its braces
+    out.pop_back();
+    return out;
+}
+
 AccessRecord::~AccessRecord() {
     if (span_trace) finish_span_trace();
     const bool log = g_.access_log().enabled(), trace = g_.traces().enabled();
@@ -148,6 +181,10 @@ AccessRecord::~AccessRecord() {
     field(w, "error", outcome ? outcome->error : "");
     w.EndObject();
     std::string line(sb.GetString(), sb.GetSize());
+    if (log && answer) {  // prompts and answers, personal data redacted: the log line only
+        std::string extra = prompt_fields();
+        if (!extra.empty()) line.insert(line.size() - 1, extra);
+    }
     if (trace) {
         std::string full = line;
         if (decision) {

@@ -35,9 +35,11 @@ public:
     int64_t overhead_ns = -1;
     tracing::Trace* span_trace = nullptr;  // the OpenTelemetry trace of a sampled request
     std::string_view path;                 // the request path, for its root span
+    const std::string* answer = nullptr;   // the answer's text (telemetry.access_log.prompts)
 
 private:
     void finish_span_trace() const;
+    std::string prompt_fields() const;  // ,"messages":[...],"answer":...,"redacted":[...] or ""
     Gateway& g_;
     const Poco::Net::HTTPServerResponse& resp_;
     const std::string& request_id_;

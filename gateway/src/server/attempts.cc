@@ -153,16 +153,19 @@ CallOutcome call_with_retries(const routing::Runtime& rt, CallContext& ctx, rout
     int retries = 0;
     // A model that continues cut streams: the client's stream is kept here, with its text so far.
     std::optional<SseSink> sink;
-    PartialAnswer partial;
+    PartialAnswer own;
+    PartialAnswer* const given = ctx.partial;  // the access log's, when it records answers
     if (decision.model->config->continue_on_failure && ctx.request.stream) {
         sink.emplace(ctx.request_http, ctx.response);
         ctx.sink = &*sink;
-        ctx.partial = &partial;
+        if (!ctx.partial) ctx.partial = &own;
+        ctx.partial->continue_cut = true;
     }
     struct Detach {
         CallContext& c;
-        ~Detach() { c.sink = nullptr, c.partial = nullptr; }
-    } detach{ctx};
+        PartialAnswer* given;
+        ~Detach() { c.sink = nullptr, c.partial = given; }
+    } detach{ctx, given};
     // Everything cools down or is full: wait for a deployment rather than go in panic mode.
     if (cfg.queue.max_wait_ms > 0 && !routing::Runtime::is_open(*decision.deployment, routing::pick_of(decision))) {
         QueueWait w = wait_for_deployment(cfg.queue, decision, ctx.key_id, ctx.client_fd, ctx.deadline_ms);

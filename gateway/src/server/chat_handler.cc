@@ -154,11 +154,14 @@ void ChatHandler::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServe
     ChatRequest chat;
     routing::RouteDecision decision;
     CallOutcome out;
+    PartialAnswer answer;  // kept for the access log when it records prompts and answers
     AccessRecord record(gateway_, resp, request_id, started_ns);
     record.key = &key;
     record.chat = &chat;
     record.decision = &decision;
     record.span_trace = trace ? &*trace : nullptr;
+    const bool log_prompts = cfg.telemetry.log_prompts && gateway_.access_log().enabled();
+    if (log_prompts) record.answer = &answer.text;
     record.path = dialect_ == Dialect::anthropic ? "/v1/messages" : "/v1/chat/completions";
 
     if (auto err = authenticate(gateway_, *rt, req, key)) {
@@ -223,6 +226,7 @@ void ChatHandler::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServe
 
     CallContext ctx{req, resp, chat, request_id, decision, client_fd(req), kMaxUpstreamBody};
     if (key) ctx.key_id = key->id;
+    if (log_prompts) ctx.partial = &answer;
     if (req.has("x-switchyard-timeout-ms")) {
         const std::string& v = req.get("x-switchyard-timeout-ms");
         char* end = nullptr;

@@ -81,16 +81,34 @@ void collect_partial(std::string_view frames, PartialAnswer& partial) {
     }
 }
 
-// Relays frames, keeping their text when the model may continue a cut stream.
-bool relay_frames(const CallContext& ctx, SseSink& sink, std::string& frames) {
+// The message content of a whole chat.completion answer, for the access log.
+void collect_message(const std::string& body, PartialAnswer& partial) {
+    rapidjson::Document d;
+    d.Parse(body.data(), body.size());
+    if (d.HasParseError() || !d.IsObject() || !d.HasMember("choices") || !d["choices"].IsArray()) return;
+    for (const auto& choice : d["choices"].GetArray()) {
+        if (!choice.IsObject() || !choice.HasMember("message") || !choice["message"].IsObject()) continue;
+        const auto& msg = choice["message"];
+        if (msg.HasMember("content") && msg["content"].IsString())
+            partial.text.append(msg["content"].GetString(), msg["content"].GetStringLength());
+    }
+}
+
+// Keeps the text of frames about to be sent, when the answer is kept.
+void keep_text(const CallContext& ctx, std::string_view frames) {
     if (ctx.partial && ctx.partial->continuable && !frames.empty()) collect_partial(frames, *ctx.partial);
+}
+
+// Relays frames, keeping their text when the answer is kept.
+bool relay_frames(const CallContext& ctx, SseSink& sink, std::string& frames) {
+    keep_text(ctx, frames);
     return sink.write(frames);
 }
 
 // A stream cut mid-way: sends what is pending and leaves the stream open for a continuation
 // (CallOutcome::cut), when the model continues cut streams; false when it does not.
 bool leave_open(const CallContext& ctx, SseSink& sink, std::string& frames, const ApiError& failure, CallOutcome& out) {
-    if (!ctx.partial || !ctx.partial->continuable) return false;
+    if (!ctx.partial || !ctx.partial->continue_cut || !ctx.partial->continuable) return false;
     if (!relay_frames(ctx, sink, frames)) {
         out.client_gone = true;
         return true;
@@ -170,6 +188,7 @@ CallOutcome call_local(const CallContext& ctx, const plugin::ProviderInstance& p
             out.status = e.status;
             out.error = e.message;
         } else if (!defer_filtered_answer(ctx, w, out)) {
+            if (ctx.partial) collect_message(w.body, *ctx.partial);
             send_answer(ctx.request_http, ctx.response, w.body);
             mark_first_byte(out);
             out.status = 200;
@@ -212,6 +231,7 @@ CallOutcome call_local(const CallContext& ctx, const plugin::ProviderInstance& p
             mark_first_byte(out);
             if (leave_open(ctx, sink, w.sse, e, out)) break;
             append_usage_before_error(ctx, w.has_usage ? &w.usage : nullptr, sink.events(), w.sse);
+            keep_text(ctx, w.sse);
             sink.error_event(w.sse, e);
             out.stream_error = true;
             out.error = e.message;
@@ -219,7 +239,9 @@ CallOutcome call_local(const CallContext& ctx, const plugin::ProviderInstance& p
         }
         if (st == SY_DONE) {
             mark_first_byte(out);
-            sink.done(w.sse);
+            keep_text(ctx, w.sse);
+            keep_text(ctx, w.sse);
+        sink.done(w.sse);
             break;
         }
         if (!w.sse.empty()) mark_first_byte(out);
@@ -327,6 +349,7 @@ void relay_stream(const CallContext& ctx, const plugin::ProviderInstance& prov, 
         mark_first_byte(out);
         if (!leave_open(ctx, sink, w.sse, *failure, out)) {
             append_usage_before_error(ctx, w.has_usage ? &w.usage : nullptr, sink.events(), w.sse);
+            keep_text(ctx, w.sse);
             sink.error_event(w.sse, *failure);
             out.stream_error = true;
             out.error = failure->message;
@@ -390,6 +413,7 @@ CallOutcome call_remote(const CallContext& ctx, const plugin::ProviderInstance& 
         out.status = failure->status;
         out.error = failure->message;
     } else if (!defer_filtered_answer(ctx, w, out)) {
+        if (ctx.partial) collect_message(w.body, *ctx.partial);
         send_answer(ctx.request_http, ctx.response, w.body);
         mark_first_byte(out);
         out.status = 200;

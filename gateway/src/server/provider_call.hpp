@@ -32,11 +32,13 @@ struct CallOutcome {
     int64_t extra_cost_nano = 0;       // what the cut attempts before a continued answer cost
 };
 
-// The text a stream relayed so far, kept when its model may continue a cut stream
-// (models[].continue_on_failure). Tool calls cannot be continued.
+// The answer's text as relayed so far: kept when its model may continue a cut stream
+// (models[].continue_on_failure) or when the access log records answers. Tool calls cannot be
+// continued (and their arguments are not kept).
 struct PartialAnswer {
     std::string text;
     bool continuable = true;
+    bool continue_cut = false;  // a stream cut mid-way is left open for a continuation
 };
 
 // Failures another deployment may not share: rate limits, server errors, unreachable, timeouts.
@@ -58,8 +60,8 @@ struct CallContext {
     std::string_view key_id;       // the client key's id ("" without one): its share of the queue
     SseSink* sink = nullptr;       // the client's stream when the caller owns it (continuations);
                                    //   a call on a started sink defers every failure
-    PartialAnswer* partial = nullptr;  // collect the streamed text; a mid-stream failure then
-                                       //   leaves the stream open (CallOutcome::cut)
+    PartialAnswer* partial = nullptr;  // collect the answer's text (and with continue_cut, leave a
+                                       //   stream cut mid-way open: CallOutcome::cut)
 };
 
 CallOutcome call_provider(const CallContext& ctx);

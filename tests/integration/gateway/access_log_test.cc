@@ -77,6 +77,29 @@ TEST(AccessLogTest, OneLinePerRequestWithoutSecretsAndReopenedOnSighup) {
     remove_tree(dir);
 }
 
+TEST(AccessLogTest, PromptsAndAnswersOnlyWhenEnabledAndWithPersonalDataRedacted) {
+    FakeUpstream fake;
+    ASSERT_TRUE(fake.ok());
+    std::string dir = make_temp_dir();
+    std::string log = dir + "/access.log";
+    GatewayProcess gw(fake_upstream_config(fake) + "telemetry:\n  access_log: {path: \"" + log + "\", prompts: true}\n");
+    ASSERT_TRUE(gw.ok()) << gw.log();
+    const std::string text = "mail jane@example.com card 4111 1111 1111 1111";
+    ASSERT_EQ(post_chat(gw.port(), chat_body("gpt-test", text), {{"x-request-id", "p1"}}).status, 200);
+    ASSERT_EQ(post_chat(gw.port(), chat_body("gpt-test", text, true), {{"x-request-id", "p2"}}).status, 200);
+    std::vector<std::string> lines = lines_of(log, 2);
+    ASSERT_EQ(lines.size(), 2u) << read_file(log);
+    for (const std::string& l : lines) {
+        EXPECT_EQ(l.find("jane@example.com"), std::string::npos) << l;
+        EXPECT_EQ(l.find("4111"), std::string::npos) << l;
+        EXPECT_NE(l.find(R"({"role":"user","content":"mail [email] card [credit_card]"}])"), std::string::npos) << l;
+        // The fake echoes the prompt: the answer, streamed or not, is redacted the same way.
+        EXPECT_NE(l.find(R"("answer":"echo: mail [email] card [credit_card]")"), std::string::npos) << l;
+        EXPECT_NE(l.find(R"("redacted":["email","credit_card"])"), std::string::npos) << l;
+    }
+    remove_tree(dir);
+}
+
 TEST(RequestTraceTest, RecentRequestsExplainTheirRoutingThroughTheAdminApi) {
     FakeUpstream fake;
     ASSERT_TRUE(fake.ok());
