@@ -59,40 +59,34 @@ void fail(const CallContext& ctx, CallOutcome& out, const ApiError& e) {
     send_error(ctx.request_http, ctx.response, e);
 }
 
-// A whole answer the provider's content filter emptied, kept back when another model may answer.
-// Appends the content deltas of OpenAI chunk frames ("data: {...}\n\n") to the partial answer;
-// a tool call makes it one that cannot be continued.
+// Appends the content of every choice's `field` ("delta" in chunks, "message" in whole answers)
+// in an OpenAI JSON object; a tool call makes the answer one that cannot be continued.
+void append_content(std::string_view json, const char* field, PartialAnswer& partial) {
+    rapidjson::Document d;
+    d.Parse(json.data(), json.size());
+    if (d.HasParseError() || !d.IsObject() || !d.HasMember("choices") || !d["choices"].IsArray()) return;
+    for (const auto& choice : d["choices"].GetArray()) {
+        if (!choice.IsObject() || !choice.HasMember(field) || !choice[field].IsObject()) continue;
+        const auto& part = choice[field];
+        if (part.HasMember("tool_calls")) partial.continuable = false;
+        if (part.HasMember("content") && part["content"].IsString())
+            partial.text.append(part["content"].GetString(), part["content"].GetStringLength());
+    }
+}
+
+// The content deltas of OpenAI chunk frames ("data: {...}\n\n").
 void collect_partial(std::string_view frames, PartialAnswer& partial) {
     size_t pos = 0;
     while (partial.continuable && (pos = frames.find("data: ", pos)) != std::string_view::npos) {
         size_t end = frames.find("\n\n", pos);
         std::string_view json = frames.substr(pos + 6, end == std::string_view::npos ? end : end - pos - 6);
         pos = end == std::string_view::npos ? frames.size() : end;
-        rapidjson::Document d;
-        d.Parse(json.data(), json.size());
-        if (d.HasParseError() || !d.IsObject() || !d.HasMember("choices") || !d["choices"].IsArray()) continue;
-        for (const auto& choice : d["choices"].GetArray()) {
-            if (!choice.IsObject() || !choice.HasMember("delta") || !choice["delta"].IsObject()) continue;
-            const auto& delta = choice["delta"];
-            if (delta.HasMember("tool_calls")) partial.continuable = false;
-            if (delta.HasMember("content") && delta["content"].IsString())
-                partial.text.append(delta["content"].GetString(), delta["content"].GetStringLength());
-        }
+        append_content(json, "delta", partial);
     }
 }
 
 // The message content of a whole chat.completion answer, for the access log.
-void collect_message(const std::string& body, PartialAnswer& partial) {
-    rapidjson::Document d;
-    d.Parse(body.data(), body.size());
-    if (d.HasParseError() || !d.IsObject() || !d.HasMember("choices") || !d["choices"].IsArray()) return;
-    for (const auto& choice : d["choices"].GetArray()) {
-        if (!choice.IsObject() || !choice.HasMember("message") || !choice["message"].IsObject()) continue;
-        const auto& msg = choice["message"];
-        if (msg.HasMember("content") && msg["content"].IsString())
-            partial.text.append(msg["content"].GetString(), msg["content"].GetStringLength());
-    }
-}
+void collect_message(const std::string& body, PartialAnswer& partial) { append_content(body, "message", partial); }
 
 // Keeps the text of frames about to be sent, when the answer is kept.
 void keep_text(const CallContext& ctx, std::string_view frames) {
@@ -119,6 +113,7 @@ bool leave_open(const CallContext& ctx, SseSink& sink, std::string& frames, cons
     return true;
 }
 
+// A whole answer the provider's content filter emptied, kept back when another model may answer.
 bool defer_filtered_answer(const CallContext& ctx, const sy_response_writer& w, CallOutcome& out) {
     if (!ctx.defer_content_filter || w.finish_reason != "content_filter") return false;
     fail(ctx, out, ApiError{400, "invalid_request_error", "content_filter",
@@ -230,8 +225,8 @@ CallOutcome call_local(const CallContext& ctx, const plugin::ProviderInstance& p
                                         : error_from_status(st, "provider '" + prov.config().name + "': " + eb.str());
             mark_first_byte(out);
             if (leave_open(ctx, sink, w.sse, e, out)) break;
-            append_usage_before_error(ctx, w.has_usage ? &w.usage : nullptr, sink.events(), w.sse);
             keep_text(ctx, w.sse);
+            append_usage_before_error(ctx, w.has_usage ? &w.usage : nullptr, sink.events(), w.sse);
             sink.error_event(w.sse, e);
             out.stream_error = true;
             out.error = e.message;
@@ -240,8 +235,7 @@ CallOutcome call_local(const CallContext& ctx, const plugin::ProviderInstance& p
         if (st == SY_DONE) {
             mark_first_byte(out);
             keep_text(ctx, w.sse);
-            keep_text(ctx, w.sse);
-        sink.done(w.sse);
+            sink.done(w.sse);
             break;
         }
         if (!w.sse.empty()) mark_first_byte(out);
@@ -348,14 +342,15 @@ void relay_stream(const CallContext& ctx, const plugin::ProviderInstance& prov, 
         ex.abort();
         mark_first_byte(out);
         if (!leave_open(ctx, sink, w.sse, *failure, out)) {
-            append_usage_before_error(ctx, w.has_usage ? &w.usage : nullptr, sink.events(), w.sse);
             keep_text(ctx, w.sse);
+            append_usage_before_error(ctx, w.has_usage ? &w.usage : nullptr, sink.events(), w.sse);
             sink.error_event(w.sse, *failure);
             out.stream_error = true;
             out.error = failure->message;
         }
     } else {
         mark_first_byte(out);
+        keep_text(ctx, w.sse);
         sink.done(w.sse);
     }
     finish_outcome(out, w);
