@@ -272,6 +272,8 @@ struct TelemetryConfig {
     int request_traces = 1000;  // telemetry.request_traces: recent requests kept for /admin/requests
     TracingConfig tracing;      // telemetry.tracing
     int budget_refresh_ms = 15000;  // telemetry.metrics.budget_refresh_ms: how often switchyard_budget_used_ratio is read
+    std::string metrics_host;       // telemetry.metrics.listen: a second listener serving only /metrics
+    uint16_t metrics_port = 0;      //   (and /healthz); "" = none
 };
 
 // Router names are [a-z0-9_]+ so that "router-<name>-<threshold>" splits unambiguously.

@@ -122,8 +122,9 @@ private:
         NodeReader path = log["path"];
         if (path.get(out.access_log) && out.access_log != "-" && !out.access_log.empty())
             out.access_log = resolve_path(out.access_log, base_dir_);
-        MapReader metrics = m["metrics"].map({"budget_refresh_ms"});
+        MapReader metrics = m["metrics"].map({"budget_refresh_ms", "listen"});
         metrics["budget_refresh_ms"].get(out.budget_refresh_ms, 100);
+        parse_listen(metrics["listen"], out.metrics_host, out.metrics_port);
         parse_tracing(m["tracing"], out.tracing);
     }
 
@@ -145,7 +146,7 @@ private:
         MapReader m = node.map({"listen", "max_threads", "max_queued", "max_body_bytes", "max_header_bytes",
                                 "max_header_count", "keep_alive_timeout_ms", "max_keep_alive_requests",
                                 "drain_timeout_ms"});
-        parse_listen(m["listen"], out);
+        parse_listen(m["listen"], out.host, out.port);
         m["max_threads"].get(out.max_threads, 1);
         m["max_queued"].get(out.max_queued, 1);
         m["max_body_bytes"].get(out.max_body_bytes, 1024);
@@ -156,7 +157,7 @@ private:
         m["drain_timeout_ms"].get(out.drain_timeout_ms, 1);
     }
 
-    static void parse_listen(const NodeReader& node, ServerConfig& out) {
+    static void parse_listen(const NodeReader& node, std::string& host, uint16_t& port) {
         std::string text;
         if (!node.get(text)) return;
         ListenAddress address;
@@ -166,8 +167,8 @@ private:
                       "localhost:8080 or [::1]:8080)");
             return;
         }
-        out.host = address.host;
-        out.port = address.port;
+        host = address.host;
+        port = address.port;
     }
 
     void parse_plugins(const NodeReader& node, PluginsConfig& out) {

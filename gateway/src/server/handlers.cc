@@ -148,4 +148,11 @@ Poco::Net::HTTPRequestHandler* HandlerFactory::createRequestHandler(const HTTPSe
     return new FnHandler<not_found>(gateway_);
 }
 
+Poco::Net::HTTPRequestHandler* MetricsHandlerFactory::createRequestHandler(const HTTPServerRequest& request) {
+    std::string_view path = path_of(request.getURI());
+    if (request.getMethod() == "GET" && path == "/metrics") return new FnHandler<metrics_text>(gateway_);
+    if (request.getMethod() == "GET" && path == "/healthz") return new FnHandler<healthz>(gateway_);
+    return new FnHandler<not_found>(gateway_);
+}
+
 }  // namespace sy::server

@@ -16,4 +16,14 @@ private:
     Gateway& gateway_;
 };
 
+// The metrics listener (telemetry.metrics.listen): GET /metrics and /healthz only.
+class MetricsHandlerFactory final : public Poco::Net::HTTPRequestHandlerFactory {
+public:
+    explicit MetricsHandlerFactory(Gateway& gateway) : gateway_(gateway) {}
+    Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest& request) override;
+
+private:
+    Gateway& gateway_;
+};
+
 }  // namespace sy::server

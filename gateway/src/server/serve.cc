@@ -9,6 +9,7 @@
 #include <mutex>
 #include <thread>
 
+#include <Poco/Net/HTTPServer.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/TCPServer.h>
 #include <Poco/Net/SSLManager.h>
@@ -147,6 +148,25 @@ int serve(const ServeOptions& options) {
                                                           sc.max_keep_alive_requests), pool,
                                     socket, params);
         server.start();
+        // An optional second listener for scrapers only (telemetry.metrics.listen).
+        std::unique_ptr<Poco::Net::HTTPServer> metrics_server;
+        if (const config::TelemetryConfig& tc = gateway.runtime()->config().telemetry; !tc.metrics_host.empty()) {
+            Poco::Net::ServerSocket metrics_socket;
+            try {
+                metrics_socket.bind(Poco::Net::SocketAddress(tc.metrics_host, tc.metrics_port), true);
+                metrics_socket.listen(64);
+            } catch (const Poco::Exception& e) {
+                log::error("serve", "telemetry.metrics.listen: cannot listen on " + tc.metrics_host + ":" +
+                                        std::to_string(tc.metrics_port) + ": " + e.displayText());
+                return 1;
+            }
+            Poco::Net::HTTPServerParams::Ptr mp = new Poco::Net::HTTPServerParams;
+            mp->setMaxThreads(4);
+            mp->setKeepAlive(false);  // a scrape is one request; idle connections would hold the threads
+            metrics_server = std::make_unique<Poco::Net::HTTPServer>(new MetricsHandlerFactory(gateway), metrics_socket, mp);
+            metrics_server->start();
+            log::info("serve", "metrics on " + metrics_socket.address().toString());
+        }
         FileWatcher watcher(gateway);
         log::info("serve", "listening on " + socket.address().toString() + " with config " + options.config_path);
         for (;;) {
@@ -162,6 +182,7 @@ int serve(const ServeOptions& options) {
             break;
         }
         gateway.set_draining();
+        if (metrics_server) metrics_server->stopAll(true);
         drain(gateway, server, connections, sc.drain_timeout_ms);
         pool.joinAll();
     } catch (const Poco::Exception& e) {
