@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cctype>
 #include <cstdio>
+#include <regex>
 #include <thread>
 
 #include "support/http_client.hpp"
@@ -286,6 +287,12 @@ FakeUpstream::~FakeUpstream() {
 std::string FakeUpstream::stats() const {
     HttpClient c(port_);
     return c.request("GET", "/_stats").body;
+}
+
+int FakeUpstream::requests() const {
+    std::smatch m;
+    std::string s = stats();
+    return std::regex_search(s, m, std::regex("\"requests\": (\\d+)")) ? std::stoi(m[1]) : -1;
 }
 
 GatewayProcess::GatewayProcess(const std::string& yaml) {

@@ -19,6 +19,8 @@ public:
     std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/v1"; }
     // GET /_stats as raw JSON.
     std::string stats() const;
+    // Chat requests it received (from /_stats), or -1 when it does not answer.
+    int requests() const;
     bool ok() const { return port_ > 0; }
 
 private:

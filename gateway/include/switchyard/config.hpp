@@ -131,6 +131,7 @@ struct ModelConfig {
     std::string balancing = "weighted_random";  // models[].balancing: weighted_random | round_robin |
                                                 //   least_inflight | lowest_latency | lowest_cost | priority | affinity
     TimeoutOverrides timeouts;           // models[].timeouts: over each provider's timeouts
+    bool cache = true;                   // models[].cache: answers of this model may be cached (with cache.backend)
     bool continue_on_failure = false;    // models[].continue_on_failure: a stream cut mid-way continues on
                                          //   another deployment (or a fallback) from the partial answer
     std::vector<std::string> fallbacks;  // models[].fallbacks: models tried in order when every
@@ -239,6 +240,19 @@ struct RoutingConfig {
     } queue;
 };
 
+// The exact response cache (cache): identical requests to the same served model are answered
+// from a stored answer.
+struct CacheConfig {
+    std::string backend = "off";     // cache.backend: off | memory | redis (redis: the state store's server)
+    int ttl_s = 3600;                 // cache.ttl_s: how long an answer is kept
+    int64_t max_bytes = 64 << 20;     // cache.max_bytes: memory backend size bound (LRU)
+    int64_t max_entry_bytes = 1 << 20;  // cache.max_entry_bytes: larger answers are not kept
+    bool deterministic_only = true;   // cache.deterministic_only: only requests with temperature 0 or a seed
+    std::string scope = "key";        // cache.scope: key | team | global (who shares answers)
+    int stampede_wait_ms = 10000;     // cache.stampede_wait_ms: identical requests wait this long for
+                                      //   the first one's answer instead of asking upstream too
+};
+
 // One Lua routing policy file (policies[]), evaluated in order.
 struct PolicyConfig {
     std::string name;                   // policies[].name (default: the file name without .lua)
@@ -292,6 +306,7 @@ struct Config {
     StateConfig state;
     TelemetryConfig telemetry;
     std::vector<PolicyConfig> policies;
+    CacheConfig cache;
     std::string source_path;     // file the config came from (for relative paths)
 
     const ModelConfig* find_model(std::string_view name) const;   // by name or alias

@@ -128,7 +128,7 @@ struct Gateway {
     HistogramFamily& router_duration;  // switchyard_router_decision_seconds{router}
     Family& fallbacks;          // switchyard_fallbacks_total{reason}
     Family& retries;            // switchyard_retries_total{provider} (retries arrive with deployments)
-    Family& cache_hits;         // switchyard_cache_hits_total{cache} (caching arrives with its issue)
+    Family& cache_hits;         // switchyard_cache_hits_total{cache}
     Family& team_spend;         // switchyard_team_spend_usd_total{team}: teams[] names, "other", "none"
     Family& feedback;           // switchyard_feedback_total{router, model, outcome}
     Family& cascade_attempts;   // switchyard_cascade_attempts_total{router, model, outcome}
@@ -141,6 +141,7 @@ struct Gateway {
     HistogramFamily& queue_wait;  // switchyard_queue_wait_seconds: time a queued request waited
     Family& budget_used;        // switchyard_budget_used_ratio{level, name}: spent + reserved over the budget
     Family& trace_spans;        // switchyard_trace_spans_total{outcome}: exported, dropped_queue_full, dropped_export_failed
+    Family& cache_misses;       // switchyard_cache_misses_total{cache}
     Family& provider_check_up;  // switchyard_provider_health_check_up{provider}: 1 passing, 0 failing
     static Gateway& get();
 };

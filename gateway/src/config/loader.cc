@@ -20,9 +20,10 @@ namespace {
 
 // Sections the loader validates, in the order it reads them: providers before the models that name
 // them, models before the routers and routing that name models.
-constexpr std::array<std::string_view, 12> kSections = {"server", "plugins",   "providers", "embedders",
+constexpr std::array<std::string_view, 13> kSections = {"server", "plugins",   "providers", "embedders",
                                                         "models", "routers",   "routing",   "state",
-                                                        "teams",  "auth",      "policies",  "telemetry"};
+                                                        "teams",  "auth",      "policies",  "telemetry",
+                                                        "cache"};
 
 constexpr Bounds kNonNegative{.min = 0};
 constexpr Bounds kPositive{.min = 0, .min_exclusive = true};
@@ -111,9 +112,28 @@ public:
         for (const NodeReader& item : top["policies"].list("a list of policies ({name, file, on_error, ...})"))
             parse_policy(item, cfg_.policies.emplace_back());
         parse_telemetry(top["telemetry"], cfg_.telemetry);
+        parse_cache(top["cache"], cfg_.cache);
     }
 
 private:
+    void parse_cache(const NodeReader& node, CacheConfig& out) {
+        MapReader m = node.map({"backend", "ttl_s", "max_bytes", "max_entry_bytes", "deterministic_only", "scope",
+                                "stampede_wait_ms"});
+        NodeReader backend = m["backend"];
+        if (backend.get(out.backend) && out.backend != "off" && out.backend != "memory" && out.backend != "redis")
+            backend.fail("must be off, memory or redis, got '" + out.backend + "'");
+        if (out.backend == "redis" && cfg_.state.backend != "redis")
+            backend.fail("redis needs state.backend: redis (the cache uses the state store's server)");
+        m["ttl_s"].get(out.ttl_s, 1);
+        m["max_bytes"].get(out.max_bytes, 1024);
+        m["max_entry_bytes"].get(out.max_entry_bytes, 64);
+        m["deterministic_only"].get(out.deterministic_only);
+        NodeReader scope = m["scope"];
+        if (scope.get(out.scope) && out.scope != "key" && out.scope != "team" && out.scope != "global")
+            scope.fail("must be key, team or global, got '" + out.scope + "'");
+        m["stampede_wait_ms"].get(out.stampede_wait_ms, 0);
+    }
+
     void parse_telemetry(const NodeReader& node, TelemetryConfig& out) {
         MapReader m = node.map({"access_log", "request_traces", "tracing", "metrics"});
         m["request_traces"].get(out.request_traces, 0);
@@ -272,8 +292,9 @@ private:
     void parse_model(const NodeReader& node, ModelConfig& out) {
         MapReader m = node.map({"name", "input_price_per_mtok", "output_price_per_mtok", "cached_input_price_per_mtok",
                                 "max_output_tokens", "context_window", "limits", "aliases", "deployments", "fallbacks",
-                                "balancing", "timeouts", "continue_on_failure"});
+                                "balancing", "timeouts", "continue_on_failure", "cache"});
         m["continue_on_failure"].get(out.continue_on_failure);
+        m["cache"].get(out.cache);
         NodeReader balancing = m["balancing"];
         static constexpr std::string_view kBalancing[] = {"weighted_random", "round_robin", "least_inflight",
                                                           "lowest_latency",  "lowest_cost", "priority", "affinity"};

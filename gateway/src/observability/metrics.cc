@@ -224,7 +224,7 @@ Gateway& Gateway::get() {
                                      "Attempts retried on another deployment after this provider failed before the first byte",
                                      {"provider"}),
         Registry::instance().counter("switchyard_cache_hits_total",
-                                     "Answers served from a cache (none yet: caching arrives with its issue)",
+                                     "Answers served from a cache (cache: exact)",
                                      {"cache"}),
         Registry::instance().counter("switchyard_team_spend_usd_total",
                                      "Spend by team: a name from teams[], \"other\" for teams only admin keys name, "
@@ -269,6 +269,8 @@ Gateway& Gateway::get() {
                                      "Spans of sampled requests by what became of them: exported, dropped_queue_full "
                                      "(the export queue was full), dropped_export_failed (the collector failed)",
                                      {"outcome"}),
+        Registry::instance().counter("switchyard_cache_misses_total",
+                                     "Cacheable requests the cache could not answer (cache: exact)", {"cache"}),
         Registry::instance().gauge("switchyard_provider_health_check_up",
                                    "1 while a provider's active health check passes, 0 while it fails",
                                    {"provider"}),

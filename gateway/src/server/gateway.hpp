@@ -10,6 +10,7 @@
 #include <switchyard/access_log.hpp>
 #include <switchyard/metrics.hpp>
 
+#include "cache/response_cache.hpp"
 #include "routing/health_checker.hpp"
 #include "routing/health_sync.hpp"
 #include "routing/runtime.hpp"
@@ -54,6 +55,8 @@ public:
     RequestTraces& traces() { return *traces_; }
     // OpenTelemetry export (telemetry.tracing); null when tracing is off. Set at start.
     TraceExporter* tracer() { return tracer_.get(); }
+    // The exact response cache (cache.backend); null when off. Set at start.
+    cache::ResponseCache* cache() { return cache_.get(); }
 
     bool draining() const { return draining_.load(std::memory_order_relaxed); }
     void set_draining() { draining_.store(true); }
@@ -94,6 +97,7 @@ private:
     std::unique_ptr<state::KeyStore> keys_;
     std::unique_ptr<plugin::StateBackend> plugin_state_;  // the store as routers that learn see it
     std::unique_ptr<TraceExporter> tracer_;
+    std::unique_ptr<cache::ResponseCache> cache_;
     // Declared last: their threads stop before the store and runtime they use go.
     std::unique_ptr<routing::HealthSync> health_sync_;        // with a redis store and outlier_detection.shared
     std::unique_ptr<routing::HealthChecker> health_checker_;  // providers[].health_check

@@ -155,6 +155,7 @@ void mark_first_byte(CallOutcome& out) {
 
 void finish_outcome(CallOutcome& out, const sy_response_writer& w) {
     if (w.has_usage) out.usage = w.usage;
+    out.finish_reason = w.finish_reason;
 }
 
 // ---------------------------------------------------------------- local providers
@@ -184,6 +185,7 @@ CallOutcome call_local(const CallContext& ctx, const plugin::ProviderInstance& p
             out.error = e.message;
         } else if (!defer_filtered_answer(ctx, w, out)) {
             if (ctx.partial) collect_message(w.body, *ctx.partial);
+            if (ctx.capture_body) *ctx.capture_body = w.body;
             send_answer(ctx.request_http, ctx.response, w.body);
             mark_first_byte(out);
             out.status = 200;
@@ -409,6 +411,7 @@ CallOutcome call_remote(const CallContext& ctx, const plugin::ProviderInstance& 
         out.error = failure->message;
     } else if (!defer_filtered_answer(ctx, w, out)) {
         if (ctx.partial) collect_message(w.body, *ctx.partial);
+        if (ctx.capture_body) *ctx.capture_body = w.body;
         send_answer(ctx.request_http, ctx.response, w.body);
         mark_first_byte(out);
         out.status = 200;

@@ -30,6 +30,7 @@ struct CallOutcome {
     std::optional<ApiError> deferred;  // a retryable failure kept unsent (CallContext::defer_errors)
     std::optional<ApiError> cut;       // a stream cut mid-way and left open for a continuation
     int64_t extra_cost_nano = 0;       // what the cut attempts before a continued answer cost
+    std::string finish_reason;         // of the answer relayed (OpenAI's: stop, length, tool_calls, ...)
 };
 
 // The answer's text as relayed so far: kept when its model may continue a cut stream
@@ -60,6 +61,7 @@ struct CallContext {
     std::string_view key_id;       // the client key's id ("" without one): its share of the queue
     SseSink* sink = nullptr;       // the client's stream when the caller owns it (continuations);
                                    //   a call on a started sink defers every failure
+    std::string* capture_body = nullptr;  // a whole (non-streamed) answer sent is also copied here
     PartialAnswer* partial = nullptr;  // collect the answer's text (and with continue_cut, leave a
                                        //   stream cut mid-way open: CallOutcome::cut)
 };

@@ -11,11 +11,7 @@
 
 namespace sy::test {
 
-inline int requests_of(const FakeUpstream& f) {
-    std::smatch m;
-    std::string s = f.stats();
-    return std::regex_search(s, m, std::regex("\"requests\": (\\d+)")) ? std::stoi(m[1]) : -1;
-}
+inline int requests_of(const FakeUpstream& f) { return f.requests(); }
 
 inline std::string provider(const std::string& name, int port, int first_byte_ms = 5000) {
     return "  - {name: " + name + ", plugin: openai, base_url: \"http://127.0.0.1:" + std::to_string(port) +

@@ -43,7 +43,7 @@ TEST(ConfigValidationTest, RefusesDuplicateKeys) {
 TEST(ConfigValidationTest, RefusesAnUnknownTopLevelKeyListingTheKnownOnes) {
     EXPECT_EQ(load_error("modles: []\n"),
               "modles: unknown key (expected one of: server, plugins, providers, embedders, models, routers, routing, state, "
-              "teams, auth, policies, telemetry) (line 1, column 1)");
+              "teams, auth, policies, telemetry, cache) (line 1, column 1)");
 }
 
 TEST(ConfigValidationTest, RefusesUnknownNestedKeysAtEveryLevel) {
@@ -118,6 +118,14 @@ providers: [{name: p, plugin: openai, base_url: "http://127.0.0.1:1/v1", health_
 models: [{name: a, deployments: [{provider: p}]}]
 )"),
                 StartsWith("providers[0].health_check.interval_ms:"));
+}
+
+TEST(ConfigValidationTest, RefusesABadCacheSection) {
+    EXPECT_THAT(load_error("cache: {backend: disk}"), StartsWith("cache.backend: must be off, memory or redis, got 'disk'"));
+    EXPECT_THAT(load_error("cache: {backend: redis}"),
+                StartsWith("cache.backend: redis needs state.backend: redis (the cache uses the state store's server)"));
+    EXPECT_THAT(load_error("cache: {scope: user}"), StartsWith("cache.scope: must be key, team or global, got 'user'"));
+    EXPECT_THAT(load_error("cache: {ttl_s: 0}"), StartsWith("cache.ttl_s:"));
 }
 
 // --- types and ranges ------------------------------------------------------------------------------------
