@@ -158,7 +158,7 @@ void push_budget(lua_State* L, const PolicyInput& in) {
 void push_pii(lua_State* L, uint32_t kinds) {
     lua_createtable(L, 2, 2);
     lua_Integer i = 1;
-    for (uint8_t k = 0; k <= static_cast<uint8_t>(PiiKind::national_id); ++k) {
+    for (uint8_t k = 0; k < kPiiKinds; ++k) {
         if (!(kinds & (1u << k))) continue;
         const char* name = pii_kind_name(static_cast<PiiKind>(k));
         lua_pushstring(L, name);

@@ -80,12 +80,16 @@ bool luhn(const std::string& d) {
     return sum % 10 == 0;
 }
 
+// A known issuer's prefix with that issuer's length: Visa 13/16/19, Mastercard 16, Amex 15,
+// Discover 16-19.
 bool card_prefix(const std::string& d) {
     auto pre = [&](int n) { return std::stoi(d.substr(0, static_cast<size_t>(n))); };
-    if (d[0] == '4') return true;
+    const size_t n = d.size();
+    if (d[0] == '4') return n == 13 || n == 16 || n == 19;
     int two = pre(2), four = pre(4);
-    return (two >= 51 && two <= 55) || (four >= 2221 && four <= 2720) || two == 34 || two == 37 || four == 6011 ||
-           two == 65;
+    if ((two >= 51 && two <= 55) || (four >= 2221 && four <= 2720)) return n == 16;
+    if (two == 34 || two == 37) return n == 15;
+    return (four == 6011 || two == 65) && n >= 16;
 }
 
 bool card_at(std::string_view t, size_t i, size_t& end) {
@@ -165,7 +169,11 @@ size_t token_len(std::string_view t, size_t i, const char* extra) {
 }
 
 bool secret_at(std::string_view t, size_t i, size_t& end) {
-    if (!std::strchr("srgAx", t[i])) return false;  // first letters of every known prefix
+    // First two letters of every known prefix: most words fail here, before any comparison.
+    const char a = t[i], b = i + 1 < t.size() ? t[i + 1] : '\0';
+    const bool maybe = ((a == 's' || a == 'r') && b == 'k') || (a == 'g' && (b == 'h' || b == 'i')) ||
+                       (a == 'A' && (b == 'K' || b == 'I')) || (a == 'x' && b == 'o');
+    if (!maybe) return false;
     std::string_view rest = t.substr(i);
     struct Prefix {
         const char* p;
@@ -208,6 +216,69 @@ bool private_key_in(std::string_view t, size_t& begin, size_t& end) {
     size_t close = t.find("-----END ", marker);
     size_t close_end = close == std::string_view::npos ? std::string_view::npos : t.find("-----", close + 9);
     end = close_end == std::string_view::npos ? t.size() : close_end + 5;
+    return true;
+}
+
+// ---------------------------------------------------------------- IP addresses
+bool hex_digit(char c) { return digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+
+// Dotted quad with octets 0..255 (no leading zeros), not part of a longer dotted run such as a
+// version number "1.2.3.4.5".
+bool ipv4_at(std::string_view t, size_t i, size_t& end) {
+    if (i > 0 && t[i - 1] == '.') return false;
+    size_t j = i;
+    for (int part = 0; part < 4; ++part) {
+        if (part > 0) {
+            if (j >= t.size() || t[j] != '.') return false;
+            ++j;
+        }
+        size_t start = j;
+        int value = 0;
+        while (j < t.size() && digit(t[j]) && j - start < 4) value = value * 10 + (t[j++] - '0');
+        size_t len = j - start;
+        if (len == 0 || len > 3 || value > 255 || (len > 1 && t[start] == '0')) return false;
+    }
+    if (j < t.size() && (alnum(t[j]) || (t[j] == '.' && j + 1 < t.size() && digit(t[j + 1])))) return false;
+    end = j;
+    return true;
+}
+
+// Hex groups of 1-4 digits joined by ':' (with at most one "::"): 8 groups, or fewer around a
+// "::"; with a decimal digit somewhere (C++ names such as ab::cd have none). Six 2-digit groups
+// are a MAC address, not an IP.
+bool ipv6_at(std::string_view t, size_t i, size_t& end) {
+    if (i > 0 && t[i - 1] == ':') return false;  // inside a longer colon run (C++ a::b::c)
+    size_t k = i;  // most words fail here: no ':' after their first hex digits
+    while (k < t.size() && k - i < 5 && hex_digit(t[k])) ++k;
+    if (k >= t.size() || t[k] != ':') return false;
+    size_t j = i, groups = 0, colons = 0;
+    bool compressed = false, all_two = true, decimal = false;
+    while (j < t.size()) {
+        size_t start = j;
+        for (; j < t.size() && hex_digit(t[j]) && j - start < 5; ++j)
+            if (digit(t[j])) decimal = true;
+        size_t len = j - start;
+        if (len > 4) return false;
+        if (len > 0) {
+            ++groups;
+            all_two = all_two && len == 2;
+        }
+        if (j + 1 < t.size() && t[j] == ':' && t[j + 1] == ':') {
+            if (compressed) return false;
+            compressed = true;
+            colons += 2;
+            j += 2;
+        } else if (j + 1 < t.size() && t[j] == ':' && hex_digit(t[j + 1]) && len > 0) {
+            ++colons;
+            ++j;
+        } else {
+            break;
+        }
+    }
+    if (groups == 0 || groups > 8 || (!compressed && (groups != 8 || colons != 7)) || colons < 2 || !decimal) return false;
+    if (!compressed && all_two && groups == 6) return false;
+    if (j < t.size() && (alnum(t[j]) || t[j] == ':')) return false;
+    end = j;
     return true;
 }
 
@@ -257,6 +328,8 @@ void scan(std::string_view t, OnMatch on) {
         if (c == '+' || c == '(' || digit(c)) {
             bool more = true;
             if (digit(c) && card_at(t, i, end)) more = on(PiiKind::credit_card, i, end);
+            else if (digit(c) && ipv4_at(t, i, end)) more = on(PiiKind::ip_address, i, end);
+            else if (digit(c) && ipv6_at(t, i, end)) more = on(PiiKind::ip_address, i, end);
             else if (phone_at(t, i, end)) more = on(PiiKind::phone, i, end);
             else if (digit(c) && ssn_at(t, i)) more = on(PiiKind::national_id, i, i + 11);
             if (!more) return;
@@ -271,7 +344,14 @@ void scan(std::string_view t, OnMatch on) {
                 return;
             }
         }
-        if (alpha(c) && secret_at(t, i, end) && !on(PiiKind::secret, i, end)) return;
+        if (alpha(c) && secret_at(t, i, end)) {
+            if (!on(PiiKind::secret, i, end)) return;
+        } else if (hex_digit(c) && ipv6_at(t, i, end) && !on(PiiKind::ip_address, i, end)) {
+            return;
+        }
+        // Nothing starts inside a word: skip the rest of it ('@' and '+' are not in words).
+        if (alnum(c))
+            while (i + 1 < t.size() && alnum(t[i + 1])) ++i;
     }
 }
 
@@ -285,12 +365,13 @@ const char* pii_kind_name(PiiKind k) {
         case PiiKind::iban: return "iban";
         case PiiKind::secret: return "secret";
         case PiiKind::national_id: return "national_id";
+        case PiiKind::ip_address: return "ip_address";
     }
     return "unknown";
 }
 
 uint32_t detect_pii(std::string_view text, size_t max_bytes) {
-    constexpr uint32_t kAll = (1u << 6) - 1;
+    constexpr uint32_t kAll = (1u << kPiiKinds) - 1;
     uint32_t found = 0;
     scan(text.substr(0, std::min(text.size(), max_bytes)), [&](PiiKind k, size_t, size_t) {
         found |= bit(k);

@@ -12,6 +12,8 @@
 //   secret       sk-/sk_live_/sk_test_/rk_live_, AKIA (AWS), ghp_/gho_/ghs_/github_pat_,
 //                xox[abpr]- (Slack), AIza (Google) tokens, and PEM private keys
 //   national_id  US SSN ddd-dd-dddd (valid area/group/serial), UK National Insurance numbers
+//   ip_address   IPv4 dotted quads (octets 0..255, not inside a longer dotted run) and IPv6
+//                (hex groups, 8 of them or compressed with "::"; MAC addresses excluded)
 #pragma once
 
 #include <cstdint>
@@ -21,7 +23,8 @@
 
 namespace sy::policy {
 
-enum class PiiKind : uint8_t { email, phone, credit_card, iban, secret, national_id };
+enum class PiiKind : uint8_t { email, phone, credit_card, iban, secret, national_id, ip_address };
+constexpr int kPiiKinds = 7;
 
 const char* pii_kind_name(PiiKind k);
 

@@ -130,7 +130,7 @@ std::string AccessRecord::prompt_fields() const {
     kinds |= k;
     w.Key("redacted");  // the kinds replaced, never the values
     w.StartArray();
-    for (int i = 0; i < 6; ++i)
+    for (int i = 0; i < policy::kPiiKinds; ++i)
         if (kinds & (1u << i)) w.String(policy::pii_kind_name(static_cast<policy::PiiKind>(i)));
     w.EndArray();
     w.EndObject();

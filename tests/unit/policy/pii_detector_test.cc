@@ -2,6 +2,9 @@
 // only look similar left alone, and redaction that replaces exactly the matches.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
+#include "pii_corpus.hpp"
 #include "policy/pii_detector.hpp"
 
 namespace sy::policy {
@@ -53,6 +56,29 @@ TEST(PiiDetectorTest, RedactsEveryMatchAndReportsTheKinds) {
     EXPECT_EQ(kinds, bit(PiiKind::email) | bit(PiiKind::phone) | bit(PiiKind::credit_card));
     EXPECT_EQ(redact_pii("nothing here"), "nothing here");
     EXPECT_EQ(redact_pii(""), "");
+}
+
+TEST(PiiDetectorTest, TheCorpusIsClassifiedWithoutAMistake) {
+    const char* root = std::getenv("SY_SOURCE_DIR");
+    std::vector<CorpusLine> corpus = read_corpus(std::string(root ? root : SY_TEST_SOURCE_DIR) + "/tests/fixtures/pii/corpus.tsv");
+    ASSERT_GE(corpus.size(), 70u);
+    std::vector<std::string> misses;
+    auto scores = score(corpus, &misses);
+    for (int k = 0; k < kPiiKinds; ++k) {
+        EXPECT_GE(scores[k].true_positives, 4) << pii_kind_name(static_cast<PiiKind>(k)) << ": the corpus covers every kind";
+        EXPECT_GE(scores[k].clean, 5) << pii_kind_name(static_cast<PiiKind>(k)) << ": and near-misses for it";
+    }
+    EXPECT_TRUE(misses.empty()) << misses.size() << " mistakes, first: " << misses.front();
+}
+
+TEST(PiiDetectorTest, FindsIpAddressesButNotVersionsTimesOrMacs) {
+    EXPECT_EQ(detect_pii("from 10.1.2.3 and 2001:db8::1"), bit(PiiKind::ip_address));
+    std::vector<PiiMatch> m = find_pii("v6 fe80::1ff:fe23:4567:890a here");
+    ASSERT_EQ(m.size(), 1u);
+    EXPECT_EQ(std::string_view("v6 fe80::1ff:fe23:4567:890a here").substr(m[0].begin, m[0].end - m[0].begin),
+              "fe80::1ff:fe23:4567:890a");
+    for (const char* text : {"1.2.3.4.5", "256.0.0.1", "01.2.3.4", "00:1a:2b:3c:4d:5e", "12:30:45", "a::b::c"})
+        EXPECT_EQ(detect_pii(text), 0u) << text;
 }
 
 }  // namespace
