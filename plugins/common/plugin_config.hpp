@@ -8,6 +8,8 @@
 #include <initializer_list>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include <switchyard/sdk.hpp>
 
@@ -47,6 +49,20 @@ public:
         double d = v->GetDouble();
         if (d < min || d > max) fail(key, "must be between " + trim(min) + " and " + trim(max) + ", got " + trim(d));
         return d;
+    }
+    // A map of strings (e.g. extra headers), in the config's order; absent = empty. `noun` names
+    // the map's keys in errors.
+    std::vector<std::pair<std::string, std::string>> string_map(const char* key, const char* noun = "header") const {
+        std::vector<std::pair<std::string, std::string>> out;
+        const rapidjson::Value* v = find(key);
+        if (!v) return out;
+        if (!v->IsObject()) fail(key, std::string("must be a map of ") + noun + " names to values");
+        for (const auto& m : v->GetObject()) {
+            std::string name(m.name.GetString(), m.name.GetStringLength());
+            if (!m.value.IsString()) fail(std::string(key) + "." + name, "must be a string");
+            out.emplace_back(std::move(name), std::string(m.value.GetString(), m.value.GetStringLength()));
+        }
+        return out;
     }
     [[noreturn]] void fail(const std::string& key, const std::string& why) const {
         std::string msg = std::string(plugin_) + ": ";

@@ -12,13 +12,7 @@ Config Config::parse(std::string_view json) {
     out.messages_path = cfg.string("messages_path", out.messages_path);
     if (out.messages_path.empty() || out.messages_path[0] != '/') cfg.fail("messages_path", "must start with '/'");
     out.default_max_tokens = static_cast<int64_t>(cfg.number("default_max_tokens", 4096, 1, 1e9));
-    if (const rapidjson::Value* h = cfg.find("headers")) {
-        if (!h->IsObject()) cfg.fail("headers", "must be a map of header names to values");
-        for (const auto& m : h->GetObject()) {
-            if (!m.value.IsString()) cfg.fail(std::string("headers.").append(sv(m.name)), "must be a string");
-            out.headers.emplace_back(std::string(sv(m.name)), std::string(sv(m.value)));
-        }
-    }
+    out.headers = cfg.string_map("headers");
     return out;
 }
 

@@ -16,13 +16,7 @@ Config Config::parse(std::string_view json) {
         else if (k->IsInt64()) out.keep_alive = std::to_string(k->GetInt64());
         else cfg.fail("keep_alive", "must be a duration string (\"5m\") or seconds");
     }
-    if (const rapidjson::Value* h = cfg.find("headers")) {
-        if (!h->IsObject()) cfg.fail("headers", "must be a map of header names to values");
-        for (const auto& m : h->GetObject()) {
-            if (!m.value.IsString()) cfg.fail(std::string("headers.").append(sv(m.name)), "must be a string");
-            out.headers.emplace_back(std::string(sv(m.name)), std::string(sv(m.value)));
-        }
-    }
+    out.headers = cfg.string_map("headers");
     return out;
 }
 

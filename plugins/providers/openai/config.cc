@@ -13,13 +13,7 @@ Config Config::parse(std::string_view json) {
     if (out.chat_path.empty() || out.chat_path[0] != '/') cfg.fail("chat_path", "must start with '/'");
     out.embeddings_path = cfg.string("embeddings_path", out.embeddings_path);
     if (out.embeddings_path.empty() || out.embeddings_path[0] != '/') cfg.fail("embeddings_path", "must start with '/'");
-    if (const rapidjson::Value* h = cfg.find("headers")) {
-        if (!h->IsObject()) cfg.fail("headers", "must be a map of header names to values");
-        for (const auto& m : h->GetObject()) {
-            if (!m.value.IsString()) cfg.fail("headers." + std::string(sv(m.name)), "must be a string");
-            out.headers.emplace_back(std::string(sv(m.name)), std::string(sv(m.value)));
-        }
-    }
+    out.headers = cfg.string_map("headers");
     return out;
 }
 
