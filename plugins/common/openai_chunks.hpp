@@ -1,5 +1,5 @@
-// Writing OpenAI chat.completion.chunk events and usage objects, shared by the providers that
-// translate another stream format (anthropic, gemini, ollama).
+// Writing OpenAI chat.completion answers, chat.completion.chunk events and usage objects, shared
+// by the providers that translate another format (anthropic, gemini, ollama) and the mock.
 #pragma once
 
 #include <rapidjson/stringbuffer.h>
@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <ctime>
 #include <string>
+#include <string_view>
 
 #include <switchyard/sdk.hpp>
 
@@ -37,6 +38,31 @@ inline void write_usage(JsonWriter& w, int64_t prompt, int64_t completion, int64
         w.EndObject();
     }
     w.EndObject();
+}
+
+// Opens a chat.completion with one assistant choice: {"id", "object", "created", "model",
+// "choices": [{"index": 0, "message": {"role": "assistant", and leaves the writer inside the
+// message, for the caller to write "content" and tool calls, then close message, choice,
+// choices (with finish_reason and usage between) and the object.
+inline void begin_completion(JsonWriter& w, std::string_view id, int64_t created, std::string_view model) {
+    w.StartObject();
+    w.Key("id");
+    w.String(id.data(), static_cast<rapidjson::SizeType>(id.size()));
+    w.Key("object");
+    w.String("chat.completion");
+    w.Key("created");
+    w.Int64(created);
+    w.Key("model");
+    w.String(model.data(), static_cast<rapidjson::SizeType>(model.size()));
+    w.Key("choices");
+    w.StartArray();
+    w.StartObject();
+    w.Key("index");
+    w.Int(0);
+    w.Key("message");
+    w.StartObject();
+    w.Key("role");
+    w.String("assistant");
 }
 
 class ChunkWriter {

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <ctime>
 
+#include "common/openai_chunks.hpp"
 #include "common/plugin_config.hpp"
 
 namespace sy_plugins::mock {
@@ -160,24 +161,7 @@ Answer make_answer(const Config& config, const switchyard::ProviderRequest& req)
 std::string completion_json(const Answer& a) {
     rapidjson::StringBuffer sb;
     Writer w(sb);
-    w.StartObject();
-    w.Key("id");
-    str(w, a.id);
-    w.Key("object");
-    w.String("chat.completion");
-    w.Key("created");
-    w.Int64(static_cast<int64_t>(std::time(nullptr)));
-    w.Key("model");
-    str(w, a.model);
-    w.Key("choices");
-    w.StartArray();
-    w.StartObject();
-    w.Key("index");
-    w.Int(0);
-    w.Key("message");
-    w.StartObject();
-    w.Key("role");
-    w.String("assistant");
+    sy_plugins::begin_completion(w, a.id, static_cast<int64_t>(std::time(nullptr)), a.model);
     w.Key("content");
     if (!a.tool_name.empty()) {
         w.Null();
