@@ -7,13 +7,10 @@
 #include <switchyard/log.hpp>
 #include <switchyard/metrics.hpp>
 
+#include "core/clock.hpp"
+
 namespace sy::cache {
 namespace {
-
-int64_t now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-}
 
 }  // namespace
 
@@ -23,7 +20,7 @@ std::optional<std::string> MemoryBackend::get(const std::string& key) {
     std::lock_guard lock(mu_);
     auto it = index_.find(key);
     if (it == index_.end()) return std::nullopt;
-    if (it->second->expires_ms <= now_ms()) {
+    if (it->second->expires_ms <= clock::steady_ms()) {
         bytes_ -= static_cast<int64_t>(it->second->key.size() + it->second->value.size());
         lru_.erase(it->second);
         index_.erase(it);
@@ -40,7 +37,7 @@ void MemoryBackend::put(const std::string& key, const std::string& value, int tt
         lru_.erase(it->second);
         index_.erase(it);
     }
-    lru_.push_front({key, value, now_ms() + static_cast<int64_t>(ttl_s) * 1000});
+    lru_.push_front({key, value, clock::steady_ms() + static_cast<int64_t>(ttl_s) * 1000});
     index_[key] = lru_.begin();
     bytes_ += static_cast<int64_t>(key.size() + value.size());
     while (bytes_ > max_bytes_ && !lru_.empty()) {  // evict the least recently used
@@ -102,9 +99,9 @@ ResponseCache::Ticket ResponseCache::lookup(const std::string& key, int client_f
         flight = it->second;
     }
     // Another request is filling: wait for its answer, checking now and then that our client stays.
-    const int64_t until = now_ms() + cfg_.stampede_wait_ms;
+    const int64_t until = clock::steady_ms() + cfg_.stampede_wait_ms;
     std::unique_lock lock(flight->mu);
-    while (!flight->done && now_ms() < until) {
+    while (!flight->done && clock::steady_ms() < until) {
         flight->done_cv.wait_for(lock, std::chrono::milliseconds(50));
         if (client_fd >= 0) {
             char c;

@@ -4,6 +4,8 @@
 #include <random>
 #include <utility>
 
+#include "core/clock.hpp"
+
 namespace sy::tracing {
 namespace {
 
@@ -76,10 +78,7 @@ std::string format_traceparent(const TraceId& trace, const SpanId& span, bool sa
     return "00-" + hex(trace.data(), trace.size()) + "-" + hex(span.data(), span.size()) + (sampled ? "-01" : "-00");
 }
 
-int64_t unix_now_ns() {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
+int64_t unix_now_ns() { return clock::unix_ns(); }
 
 Trace::Trace(const std::optional<Parent>& remote) {
     if (remote) id_ = remote->trace;

@@ -9,12 +9,11 @@
 #include <switchyard/log.hpp>
 #include <switchyard/metrics.hpp>
 
+#include "core/clock.hpp"
+
 namespace sy::routing {
 
-int64_t steady_now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-}
+int64_t steady_now_ms() { return clock::steady_ms(); }
 
 void MinuteWindow::roll(int64_t minute) {
     int64_t seen = minute_.load(std::memory_order_acquire);
@@ -76,11 +75,6 @@ void LatencyEwma::forget() {
 }
 
 namespace {
-
-int64_t unix_now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 // Events for health_sync; off (and never filled) without a shared store.
 struct EventQueue {
@@ -148,7 +142,7 @@ void DeploymentHealth::record_failure(const config::RoutingConfig::Outliers& cfg
     consecutive_.store(0, std::memory_order_relaxed);
     metrics::Gateway::get().deployment_ejections.with({provider_, model_}).inc();
     metrics::Gateway::get().deployment_ejected.with({provider_, model_}).set(1);
-    event_queue().push(provider_, model_, unix_now_ms() + cooldown);
+    event_queue().push(provider_, model_, clock::unix_ms() + cooldown);
     log::warn("health", "deployment " + provider_ + "/" + model_ + " ejected for " + std::to_string(cooldown) + " ms (" +
                             (retry_after_ms > 0 ? "Retry-After" : probe_failed ? "its probe failed" : std::to_string(failures) + " failures in a row") + ")");
 }

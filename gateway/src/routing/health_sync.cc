@@ -6,15 +6,11 @@
 #include <switchyard/log.hpp>
 #include <switchyard/metrics.hpp>
 
+#include "core/clock.hpp"
 #include "routing/deployment_health.hpp"
 
 namespace sy::routing {
 namespace {
-
-int64_t unix_now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 }  // namespace
 
@@ -56,7 +52,7 @@ void HealthSync::apply() {
         metrics::Gateway::get().store_errors.with({std::string(store_->kind()), "health"}).inc();
         return;
     }
-    const int64_t unix_now = unix_now_ms();
+    const int64_t unix_now = clock::unix_ms();
     const int64_t steady_now = steady_now_ms();
     std::set<DeploymentHealth*> listed;
     for (size_t i = 0; i + 1 < r.elements.size(); i += 2) {

@@ -6,6 +6,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "core/clock.hpp"
 #include "policy/pii_detector.hpp"
 #include "server/gateway.hpp"
 
@@ -36,11 +37,6 @@ std::string utc_now() {
     char out[40];
     std::snprintf(out, sizeof out, "%s.%03dZ", buf, ms);
     return out;
-}
-
-int64_t steady_ns() {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-        .count();
 }
 
 // Routing details for the request trace: router scores, policy labels and fallbacks.
@@ -173,7 +169,7 @@ AccessRecord::~AccessRecord() {
     w.Key("cost_usd");
     if (cost_nano < 0) w.Null();
     else w.Double(static_cast<double>(cost_nano) / 1e9);
-    field_ms(w, "latency_ms", steady_ns() - started_ns_);
+    field_ms(w, "latency_ms", clock::steady_ns() - started_ns_);
     field_ms(w, "ttft_ms", outcome && outcome->first_byte_ns > 0 ? outcome->first_byte_ns - started_ns_ : -1);
     field_ms(w, "overhead_ms", overhead_ns);
     w.Key("client_gone");

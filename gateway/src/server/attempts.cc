@@ -7,6 +7,7 @@
 #include <switchyard/log.hpp>
 #include <switchyard/metrics.hpp>
 
+#include "core/clock.hpp"
 #include "routing/deployment_health.hpp"
 #include "server/attempt_span.hpp"
 #include "server/continuation.hpp"
@@ -76,11 +77,6 @@ void set_route_headers(Poco::Net::HTTPServerResponse& resp, const routing::Route
     resp.set("x-switchyard-route", d.reason);
 }
 
-int64_t now_ns() {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-}
-
 // Counts an attempt against the deployment's per-minute capacity (rpm, and tpm by the prompt).
 void note_attempt(const routing::Deployment& dep, const routing::RouteDecision& d, int64_t now_ms) {
     dep.health->requests_per_minute.add(1, now_ms);
@@ -96,7 +92,7 @@ void note_answer(const routing::Deployment& dep, const ChatRequest& req, const C
                                                       : out.relayed_bytes / 4;
     if (tokens > 0) dep.health->tokens_per_minute.add(tokens, now_ms);
     if (out.status != 200 || out.stream_error || out.client_gone || out.first_byte_ns <= 0) return;
-    int64_t end_ns = now_ns();
+    int64_t end_ns = clock::steady_ns();
     dep.health->latency.record((out.first_byte_ns - started_ns) / 1000, (end_ns - out.first_byte_ns) / 1000, tokens,
                                req.stream);
 }
@@ -186,7 +182,7 @@ CallOutcome call_with_retries(const routing::Runtime& rt, CallContext& ctx, rout
         ctx.defer_errors = retries < cfg.retries.attempts || next_fallback < fallbacks.size();
         ctx.defer_content_filter = next_fallback < fallbacks.size();
         const routing::Deployment& dep = *decision.deployment;
-        const int64_t started_ns = now_ns();
+        const int64_t started_ns = clock::steady_ns();
         note_attempt(dep, decision, routing::steady_now_ms());
         dep.health->inflight.fetch_add(1, std::memory_order_relaxed);
         AttemptSpan span(dep, decision.attempts + 1, hop);

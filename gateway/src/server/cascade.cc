@@ -8,15 +8,11 @@
 
 #include <switchyard/log.hpp>
 
+#include "core/clock.hpp"
 #include "server/http_util.hpp"
 
 namespace sy::server {
 namespace {
-
-int64_t now_ns() {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-}
 
 CallOutcome outcome_of(const Captured& c, int64_t first_byte_ns) {
     CallOutcome o;
@@ -80,7 +76,7 @@ void send_kept(const CallContext& ctx, const Captured& c, CallOutcome& out) {
         send_error(ctx.request_http, ctx.response, *c.error);
         return;
     }
-    out.first_byte_ns = now_ns();
+    out.first_byte_ns = clock::steady_ns();
     if (!ctx.request.stream) {
         server::send_answer(ctx.request_http, ctx.response, c.body);
         return;
@@ -113,7 +109,7 @@ Captured ask_judge(const routing::Runtime& rt, const CallContext& ctx, const std
         return c;
     }
     c = capture_completion(judge, ctx.request_id, *dep, ctx.client_fd, ctx.max_upstream_body);
-    record = {m, dep, outcome_of(c, now_ns()), "judge"};
+    record = {m, dep, outcome_of(c, clock::steady_ns()), "judge"};
     return c;
 }
 
@@ -138,7 +134,7 @@ CascadeResult run_cascade(const routing::Runtime& rt, const CallContext& ctx) {
         if (!dep) continue;
         const bool last = i + 1 == order.size();
         Captured c = capture_completion(ctx.request, ctx.request_id, *dep, ctx.client_fd, ctx.max_upstream_body);
-        CascadeAttempt attempt{model, dep, outcome_of(c, now_ns()), ""};
+        CascadeAttempt attempt{model, dep, outcome_of(c, clock::steady_ns()), ""};
         if (c.client_gone) {
             r.outcome.client_gone = true;
             r.model = model;

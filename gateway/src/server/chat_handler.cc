@@ -1,4 +1,5 @@
 #include "server/chat_handler.hpp"
+#include "core/clock.hpp"
 #include "server/anthropic_messages.hpp"
 #include "server/attempts.hpp"
 #include "server/cascade.hpp"
@@ -46,11 +47,6 @@ std::string labels_text(const routing::RouteDecision& d) {
     return out;
 }
 
-int64_t now_ns() {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-}
-
 // Requests, tokens, cost and latencies of one answered request. Usage the upstream did not
 // report is estimated for the input (the gateway's estimate) and left out for the output.
 // What one cascade attempt cost (its reported usage, else the prompt estimate).
@@ -84,7 +80,7 @@ void record_metrics(const routing::Model& model, const routing::Deployment& dep,
         m.cost->inc(static_cast<double>(cost_nano_usd(dep.config->prices, input, out.usage.cached_prompt_tokens, output)) / 1e9);
     else
         metrics::Gateway::get().unpriced.with({model.config->name}).inc();
-    int64_t end = now_ns();
+    int64_t end = clock::steady_ns();
     m.duration->observe(static_cast<double>(end - started_ns) / 1e9);
     if (out.first_byte_ns > 0) m.ttft->observe(static_cast<double>(out.first_byte_ns - started_ns) / 1e9);
 }
@@ -158,7 +154,7 @@ void ChatHandler::handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HT
 
 void ChatHandler::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) {
     Gateway::InflightGuard inflight(gateway_);
-    const int64_t started_ns = now_ns();
+    const int64_t started_ns = clock::steady_ns();
     const std::string request_id = request_id_for(req);
     resp.set("x-request-id", request_id);
     if (gateway_.draining()) resp.setKeepAlive(false);
@@ -286,7 +282,7 @@ void ChatHandler::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServe
                                                                "x-switchyard-timeout-ms"));
         ctx.deadline_ms = routing::steady_now_ms() + ms;
     }
-    const int64_t call_ns = now_ns();
+    const int64_t call_ns = clock::steady_ns();
     int64_t other_attempts_cost = 0;  // a cascade's rejected answers and judges: paid for too
     if (is_cascade(*rt, decision)) {
         CascadeResult cascade = run_cascade(*rt, ctx);
@@ -306,7 +302,7 @@ void ChatHandler::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServe
         out = call_with_retries(*rt, ctx, decision);
         other_attempts_cost += out.extra_cost_nano;  // stream attempts cut before a continuation
     }
-    const int64_t answered_ns = now_ns();
+    const int64_t answered_ns = clock::steady_ns();
     if (ticket)
         if (auto completion = completion_to_cache(chat, out, captured, answer, request_id, decision.model->config->name))
             ticket->fill(*completion);
@@ -334,7 +330,7 @@ void ChatHandler::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServe
     }
     log_outcome(request_id, chat, decision, out);
     static metrics::Histogram& overhead = metrics::Gateway::get().overhead.with({});
-    record.overhead_ns = (call_ns - started_ns) + (now_ns() - answered_ns);
+    record.overhead_ns = (call_ns - started_ns) + (clock::steady_ns() - answered_ns);
     overhead.observe(static_cast<double>(record.overhead_ns) / 1e9);
 }
 

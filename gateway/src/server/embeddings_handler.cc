@@ -10,6 +10,7 @@
 #include <switchyard/chat_request.hpp>
 #include <switchyard/metrics.hpp>
 
+#include "core/clock.hpp"
 #include "server/admission.hpp"
 #include "server/http_util.hpp"
 #include "upstream/http_exchange.hpp"
@@ -18,11 +19,6 @@ namespace sy::server {
 namespace {
 
 constexpr size_t kMaxUpstreamBody = 256u << 20;  // 2,048 inputs × 3,072 floats as JSON fit
-
-int64_t now_ns() {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-}
 
 // Validates the body and estimates its input tokens.
 std::optional<ApiError> parse_embeddings(const std::string& body, std::string& model, int64_t& tokens) {
@@ -122,14 +118,14 @@ void record(const routing::Model& model, const routing::Deployment& dep, const A
     if (a.error) return;
     m.tokens[0][a.usage.prompt_tokens >= 0 ? 0 : 1]->inc(static_cast<double>(input));
     if (model.config->priced) m.cost->inc(static_cast<double>(cost) / 1e9);
-    m.duration->observe(static_cast<double>(now_ns() - started_ns) / 1e9);
+    m.duration->observe(static_cast<double>(clock::steady_ns() - started_ns) / 1e9);
 }
 
 }  // namespace
 
 void embeddings(Gateway& g, Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) {
     Gateway::InflightGuard inflight(g);
-    const int64_t started_ns = now_ns();
+    const int64_t started_ns = clock::steady_ns();
     const std::string request_id = request_id_for(req);
     resp.set("x-request-id", request_id);
     std::shared_ptr<const routing::Runtime> rt = g.runtime();

@@ -19,6 +19,8 @@
 #include <Poco/Net/SecureStreamSocket.h>
 #include <Poco/Net/SocketAddress.h>
 
+#include "core/clock.hpp"
+
 namespace sy::upstream {
 namespace {
 
@@ -181,10 +183,7 @@ const char* io_status_name(IoStatus s) {
     return "?";
 }
 
-int64_t now_ms() {
-    using namespace std::chrono;
-    return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
-}
+int64_t now_ms() { return clock::steady_ms(); }
 
 std::unique_ptr<Transport> connect_transport(const Endpoint& ep, int timeout_ms, bool tls_verify,
                                              std::string& error) {
