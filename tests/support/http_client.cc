@@ -8,7 +8,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <cstdlib>
+#include <thread>
 
 namespace sy::test {
 
@@ -172,6 +174,18 @@ double metric_value(const std::string& body, const std::string& series) {
         pos += series.size();
     }
     return -1;
+}
+
+double await_metric(int port, const std::string& series, double expected, int timeout_ms) {
+    auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    double value = -1;
+    do {
+        HttpClient c(port);
+        value = metric_value(c.request("GET", "/metrics").body, series);
+        if (value == expected) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    } while (std::chrono::steady_clock::now() < until);
+    return value;
 }
 
 std::vector<std::string> sse_data(const std::string& body) {

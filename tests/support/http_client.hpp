@@ -58,6 +58,10 @@ HttpResponse post_chat(int port, const std::string& body,
 // Value of one series in a Prometheus text body (`name{labels}` exactly as rendered), or -1.
 double metric_value(const std::string& body, const std::string& series);
 
+// The series' value from the gateway's /metrics once it equals `expected` (counters of a request
+// are updated after its answer is sent), or its last value after `timeout_ms`.
+double await_metric(int port, const std::string& series, double expected, int timeout_ms = 3000);
+
 // SSE `data:` payloads in a stream body, in order.
 std::vector<std::string> sse_data(const std::string& body);
 

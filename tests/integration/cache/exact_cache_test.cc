@@ -82,11 +82,9 @@ TEST(ExactCacheTest, HitsMissesStreamsAndCost) {
         << "no-cache asks upstream (and stores the fresh answer)";
     EXPECT_EQ(fake.requests(), 9);
 
-    HttpClient c(gw.port());
-    std::string metrics = c.request("GET", "/metrics").body;
-    EXPECT_EQ(metric_value(metrics, R"(switchyard_cache_hits_total{cache="exact"})"), 3);
+    EXPECT_EQ(await_metric(gw.port(), R"(switchyard_cache_hits_total{cache="exact"})", 3), 3);
     // Hits never reach a provider: only the 7 upstream answers of model m count.
-    EXPECT_EQ(metric_value(metrics, R"(switchyard_requests_total{model="m",provider="up",status_class="2xx"})"), 7);
+    EXPECT_EQ(await_metric(gw.port(), R"(switchyard_requests_total{model="m",provider="up",status_class="2xx"})", 7), 7);
 }
 
 TEST(ExactCacheTest, EntriesExpireAfterTheirTtl) {

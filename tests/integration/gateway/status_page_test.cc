@@ -35,6 +35,8 @@ TEST(StatusPageTest, RendersLiveDataInHeadlessChromium) {
         ASSERT_EQ(r.status, 200);
         last_id = r.header("x-request-id");
     }
+    // The page reads counters, which a request updates after its answer: wait for the last one.
+    ASSERT_EQ(await_metric(gw.port(), R"(switchyard_requests_total{model="beta",provider="box",status_class="2xx"})", 2), 2);
     const std::string url = "http://127.0.0.1:" + std::to_string(gw.port()) + "/ui";
     const std::string chrome = "timeout 60 chromium --headless --no-sandbox --disable-gpu --no-first-run "
                                "--user-data-dir=" + gw.dir() + "/chrome --virtual-time-budget=4000 ";

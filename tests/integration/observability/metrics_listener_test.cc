@@ -2,9 +2,6 @@
 // else, so scrapers can reach metrics on a port that clients never see.
 #include <gtest/gtest.h>
 
-#include <chrono>
-#include <thread>
-
 #include "support/http_client.hpp"
 #include "support/process.hpp"
 #include "support/servers.hpp"
@@ -19,17 +16,12 @@ TEST(MetricsListenerTest, ServesMetricsAndHealthOnlyOnItsOwnPort) {
                       "telemetry: {metrics: {listen: \"127.0.0.1:" + std::to_string(metrics_port) + "\"}}\n");
     ASSERT_TRUE(gw.ok()) << gw.log();
     ASSERT_EQ(post_chat(gw.port(), R"({"model": "a", "messages": [{"role": "user", "content": "hi"}]})").status, 200);
-    // The request is counted after its answer is sent: poll for it (bounded).
-    const std::string series = R"(switchyard_requests_total{model="a",provider="m",status_class="2xx"} 1)";
-    HttpResponse m;
-    for (int i = 0; i < 100; ++i) {
-        HttpClient scrape(metrics_port);  // no keep-alive on this listener
-        m = scrape.request("GET", "/metrics");
-        if (m.body.find(series) != std::string::npos) break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
+    // The request is counted after its answer is sent: wait for it on the main listener first.
+    ASSERT_EQ(await_metric(gw.port(), R"(switchyard_requests_total{model="a",provider="m",status_class="2xx"})", 1), 1);
+    HttpClient scrape(metrics_port);
+    HttpResponse m = scrape.request("GET", "/metrics");
     EXPECT_EQ(m.status, 200);
-    EXPECT_NE(m.body.find(series), std::string::npos) << m.body;
+    EXPECT_NE(m.body.find(R"(switchyard_requests_total{model="a",provider="m",status_class="2xx"} 1)"), std::string::npos) << m.body;
     HttpClient health(metrics_port);
     EXPECT_EQ(health.request("GET", "/healthz").status, 200);
     HttpClient other(metrics_port);

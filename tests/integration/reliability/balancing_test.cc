@@ -82,6 +82,8 @@ TEST(BalancingTest, LowestCostSendsToTheCheapestDeploymentAndChargesItsPrices) {
     for (int i = 0; i < 10; ++i) ASSERT_EQ(post_chat(gw.port(), chat("m")).header("x-switchyard-provider"), "box");
     EXPECT_EQ(requests_of(paid), 0) << "weight does not outweigh price";
     ASSERT_EQ(post_chat(gw.port(), chat("n")).status, 200);
+    // Counters of a request are updated after its answer: wait for the last one's.
+    ASSERT_EQ(await_metric(gw.port(), R"(switchyard_requests_total{model="n",provider="box",status_class="2xx"})", 1), 1);
     EXPECT_EQ(metric(gw.port(), R"(switchyard_cost_usd_total{model="m",provider="box"})"), 0);
     // The fake answers every request with usage; at 1 USD/Mtok both ways the cost is tokens / 1e6.
     double cost_n = metric(gw.port(), R"(switchyard_cost_usd_total{model="n",provider="box"})");
