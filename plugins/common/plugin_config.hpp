@@ -64,6 +64,18 @@ public:
         }
         return out;
     }
+    // A list of strings; absent = empty.
+    std::vector<std::string> string_list(const char* key) const {
+        std::vector<std::string> out;
+        const rapidjson::Value* v = find(key);
+        if (!v) return out;
+        if (!v->IsArray()) fail(key, "must be a list of strings");
+        for (const auto& item : v->GetArray()) {
+            if (!item.IsString()) fail(std::string(key) + "[" + std::to_string(out.size()) + "]", "must be a string");
+            out.emplace_back(item.GetString(), item.GetStringLength());
+        }
+        return out;
+    }
     [[noreturn]] void fail(const std::string& key, const std::string& why) const {
         std::string msg = std::string(plugin_) + ": ";
         if (!key.empty()) msg += "config." + key + ": ";

@@ -150,6 +150,18 @@ struct RouterConfig {
     std::string plugin_config_json = "{}"; // routers[].config as JSON
 };
 
+// An instance of a guardrail plugin: third-party checks on every chat request and its answer.
+struct GuardrailConfig {
+    std::string name;                      // guardrails[].name (unique, [a-z0-9_]+)
+    std::string plugin;                    // guardrails[].plugin: a loaded guardrail plugin's name
+    bool on_request = true;                // guardrails[].on: request | response | both (default both;
+    bool on_response = true;               //   a stage the plugin does not check is skipped)
+    int64_t timeout_ms = 200;              // guardrails[].timeout_ms: wait for one check at most this long
+    bool deny_on_error = false;            // guardrails[].on_error: allow (fail-open, default) | deny
+                                           //   (fail-closed) when a check times out or fails
+    std::string plugin_config_json = "{}"; // guardrails[].config as JSON
+};
+
 struct PluginsConfig {
     std::vector<std::string> search_paths;  // plugins.search_paths: dirs scanned for *.so
                                             //   (default: <binary dir>/../lib/switchyard/plugins)
@@ -324,6 +336,7 @@ struct Config {
     std::vector<EmbedderConfig> embedders;
     std::vector<ModelConfig> models;
     std::vector<RouterConfig> routers;
+    std::vector<GuardrailConfig> guardrails;
     RoutingConfig routing;
     AuthConfig auth;
     std::vector<TeamConfig> teams;

@@ -12,6 +12,7 @@
 #include "config/listen_address.hpp"
 #include "config/key_record.hpp"
 #include "config/node_reader.hpp"
+#include "config/guardrail_section.hpp"
 #include "config/privacy_section.hpp"
 #include "config/state_section.hpp"
 #include "config/yaml_json.hpp"
@@ -21,10 +22,10 @@ namespace {
 
 // Sections the loader validates, in the order it reads them: providers before the models that name
 // them, models before the routers and routing that name models.
-constexpr std::array<std::string_view, 14> kSections = {"server", "plugins",   "providers", "embedders",
+constexpr std::array<std::string_view, 15> kSections = {"server", "plugins",   "providers", "embedders",
                                                         "models", "routers",   "routing",   "state",
                                                         "teams",  "auth",      "policies",  "telemetry",
-                                                        "cache",  "privacy"};
+                                                        "cache",  "privacy",   "guardrails"};
 
 constexpr Bounds kNonNegative{.min = 0};
 constexpr Bounds kPositive{.min = 0, .min_exclusive = true};
@@ -115,6 +116,7 @@ public:
         parse_telemetry(top["telemetry"], cfg_.telemetry);
         parse_cache(top["cache"], cfg_.cache);
         parse_privacy(top["privacy"], cfg_, cfg_.privacy);
+        parse_guardrails(top["guardrails"], cfg_.guardrails);
     }
 
 private:
@@ -216,7 +218,7 @@ private:
         parse_timeouts(m["timeouts"], out.timeouts);
         m["max_connections"].get(out.max_connections, 1);
         m["tls_verify"].get(out.tls_verify);
-        parse_plugin_config(m["config"], out.plugin_config_json);
+        read_plugin_config(m["config"], out.plugin_config_json);
         parse_health_check(m["health_check"], out);
     }
 
@@ -280,15 +282,6 @@ private:
             int v = 0;
             if (m[key].get(v, 1)) *field = v;
         }
-    }
-
-    static void parse_plugin_config(const NodeReader& node, std::string& out) {
-        if (!node.has_value()) return;  // absent or null: "{}"
-        if (!node.node().IsMap()) {
-            node.fail("expected a map of plugin settings, got " + describe(node.node()));
-            return;
-        }
-        yaml_to_json(node, out);
     }
 
     void parse_model(const NodeReader& node, ModelConfig& out) {
@@ -381,7 +374,7 @@ private:
         m["plugin"].get(out.plugin, Text::required);
         parse_candidates(m["candidates"], out.candidates);
         m["threshold"].get(out.threshold, kUnitInterval);
-        parse_plugin_config(m["config"], out.plugin_config_json);
+        read_plugin_config(m["config"], out.plugin_config_json);
     }
 
     void parse_candidates(const NodeReader& node, std::vector<std::string>& out) {

@@ -77,4 +77,13 @@ bool yaml_to_json(const NodeReader& node, std::string& out) {
     return true;
 }
 
+void read_plugin_config(const NodeReader& node, std::string& out) {
+    if (!node.has_value()) return;
+    if (!node.node().IsMap()) {
+        node.fail("expected a map of plugin settings, got " + describe(node.node()));
+        return;
+    }
+    yaml_to_json(node, out);
+}
+
 }  // namespace sy::config

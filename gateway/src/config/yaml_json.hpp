@@ -13,4 +13,7 @@ namespace sy::config {
 // 64 levels, more than 100000 values) go to the node's LoadContext; returns false on error.
 bool yaml_to_json(const NodeReader& node, std::string& out);
 
+// A plugin's `config:` map as JSON; absent or null leaves `out` ("{}"), anything but a map is an error.
+void read_plugin_config(const NodeReader& node, std::string& out);
+
 }  // namespace sy::config

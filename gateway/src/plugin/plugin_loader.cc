@@ -12,6 +12,7 @@ constexpr size_t kMinDescriptorSize = offsetof(sy_plugin_descriptor, vtable_size
 constexpr size_t kMinRouterVtableSize = offsetof(sy_router_vtable, route) + sizeof(void*);
 constexpr size_t kMinProviderVtableSize =
     offsetof(sy_provider_vtable, local_stream_close) + sizeof(void*);
+constexpr size_t kMinGuardrailVtableSize = offsetof(sy_guardrail_vtable, check_response) + sizeof(void*);
 
 std::string check_router(const sy_plugin_descriptor& d) {
     if (d.vtable_size < kMinRouterVtableSize)
@@ -39,6 +40,18 @@ std::string check_provider(const sy_plugin_descriptor& d) {
     return {};
 }
 
+// Guardrails arrived in 1.2; a guardrail that checks nothing is a mistake worth refusing.
+std::string check_guardrail(const sy_plugin_descriptor& d) {
+    if (d.abi_minor < 2) return "guardrail plugins need ABI 1.2, the plugin says 1." + std::to_string(d.abi_minor);
+    if (d.vtable_size < kMinGuardrailVtableSize)
+        return "guardrail table is " + std::to_string(d.vtable_size) + " bytes, at least " +
+               std::to_string(kMinGuardrailVtableSize) + " expected";
+    auto* vt = static_cast<const sy_guardrail_vtable*>(d.vtable);
+    if (!vt->create || !vt->destroy) return "guardrail table lacks create or destroy";
+    if (!vt->check_request && !vt->check_response) return "guardrail table has neither check_request nor check_response";
+    return {};
+}
+
 // Returns an empty string when the descriptor is acceptable.
 std::string check_descriptor(const sy_plugin_descriptor* d) {
     if (!d) return "entry symbol returned no descriptor";
@@ -60,6 +73,7 @@ std::string check_descriptor(const sy_plugin_descriptor* d) {
     switch (d->kind) {
         case SY_KIND_ROUTER: return check_router(*d);
         case SY_KIND_PROVIDER: return check_provider(*d);
+        case SY_KIND_GUARDRAIL: return check_guardrail(*d);
         default: return "unknown plugin kind " + std::to_string(d->kind);
     }
 }
@@ -81,6 +95,10 @@ const sy_router_vtable* LoadedPlugin::router() const {
 const sy_provider_vtable* LoadedPlugin::provider() const {
     return kind() == SY_KIND_PROVIDER ? static_cast<const sy_provider_vtable*>(descriptor_->vtable)
                                       : nullptr;
+}
+
+const sy_guardrail_vtable* LoadedPlugin::guardrail() const {
+    return kind() == SY_KIND_GUARDRAIL ? static_cast<const sy_guardrail_vtable*>(descriptor_->vtable) : nullptr;
 }
 
 LoadOutcome load_plugin(const std::string& path) {
@@ -113,6 +131,7 @@ const char* kind_name(sy_plugin_kind kind) {
     switch (kind) {
         case SY_KIND_ROUTER: return "router";
         case SY_KIND_PROVIDER: return "provider";
+        case SY_KIND_GUARDRAIL: return "guardrail";
     }
     return "unknown";
 }

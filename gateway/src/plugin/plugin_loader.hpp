@@ -24,6 +24,7 @@ public:
     sy_plugin_kind kind() const { return static_cast<sy_plugin_kind>(descriptor_->kind); }
     const sy_router_vtable* router() const;      // nullptr unless kind is router
     const sy_provider_vtable* provider() const;  // nullptr unless kind is provider
+    const sy_guardrail_vtable* guardrail() const;  // nullptr unless kind is guardrail
 
 private:
     std::string path_;

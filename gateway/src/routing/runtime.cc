@@ -90,6 +90,9 @@ std::unique_ptr<Runtime> Runtime::build(const config::Config& cfg,
         !rt->build_routers(error) ||
         !rt->build_policies(error))
         return nullptr;
+    // Guardrails get the static host table: a check may outlive this runtime (see GuardrailSet).
+    rt->guardrails_ = plugin::GuardrailSet::build(rt->config_, *rt->registry_, rt->registry_, plugin::host_api(), error);
+    if (!rt->guardrails_) return nullptr;
     for (const auto& k : rt->config_.auth.keys) {
         auto record = std::make_shared<config::ApiKeyConfig>(k);
         record->key.clear();  // the record travels (policies, admin listings); the secret does not

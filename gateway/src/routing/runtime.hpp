@@ -19,6 +19,7 @@
 #include <switchyard/embedder.hpp>
 #include <switchyard/metrics.hpp>
 
+#include "plugin/guardrail_set.hpp"
 #include "plugin/instances.hpp"
 #include "policy/pii_plan.hpp"
 #include "policy/policy_set.hpp"
@@ -141,6 +142,8 @@ public:
     // True when requests are scanned for personal data (policies, or privacy actions).
     bool scans_pii() const { return has_policies() || config_.privacy.any(); }
     const policy::PolicySet* policies() const { return policies_.get(); }
+    // The guardrails every chat request goes through (maybe none).
+    const plugin::GuardrailSet& guardrails() const { return *guardrails_; }
 
     const Model* find_model(std::string_view name) const;
     // A deployment of the model to send a request to, by its balancing among those neither cooling
@@ -194,6 +197,7 @@ private:
     sy_host_api router_host_{};                       // host_api_for(&embedders_)
     std::map<std::string, Router, std::less<>> routers_;
     std::unique_ptr<policy::PolicySet> policies_;
+    std::unique_ptr<plugin::GuardrailSet> guardrails_;
     std::unordered_map<std::string, std::shared_ptr<const config::ApiKeyConfig>> config_keys_;  // by SHA-256
 };
 

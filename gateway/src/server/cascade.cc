@@ -76,6 +76,7 @@ void send_kept(const CallContext& ctx, const Captured& c, CallOutcome& out) {
         send_error(ctx.request_http, ctx.response, *c.error);
         return;
     }
+    if (refuse_answer(ctx, c.body, out)) return;  // held whole even for a stream: still checkable
     out.first_byte_ns = clock::steady_ns();
     if (!ctx.request.stream) {
         server::send_answer(ctx.request_http, ctx.response, c.body);

@@ -4,6 +4,7 @@
 #include "server/attempts.hpp"
 #include "server/cascade.hpp"
 #include "server/feedback.hpp"
+#include "server/guardrails.hpp"
 
 #include <cctype>
 #include <chrono>
@@ -252,6 +253,7 @@ void ChatHandler::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServe
     resp.set("x-switchyard-model", decision.model->config->name);
     resp.set("x-switchyard-provider", decision.deployment->provider->config().name);
     resp.set("x-switchyard-route", decision.reason);
+    if (auto err = check_request_guardrails(*rt, chat, request_id, resp, decision)) return send_error(req, resp, *err);
     // The exact cache: a hit answers at once, costs nothing and touches no budget or limit.
     // (Not a redacted request: its stored answer would hold the values put back.)
     std::optional<cache::ResponseCache::Ticket> ticket;
@@ -287,7 +289,9 @@ void ChatHandler::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServe
 
     CallContext ctx{req, resp, chat, request_id, decision, client_fd(req), kMaxUpstreamBody};
     if (key) ctx.key_id = key->id;
-    if (log_prompts || ticket) ctx.partial = &answer;  // the answer's text (stored from a stream)
+    ResponseGuard guard(*rt, chat, request_id, resp, decision);
+    ctx.check_answer = guard.check();
+    if (log_prompts || ticket || guard.wants_stream_text()) ctx.partial = &answer;  // the answer's text (stored from a stream)
     if (ticket) ctx.capture_body = &captured;
     if (req.has("x-switchyard-timeout-ms")) {
         const std::string& v = req.get("x-switchyard-timeout-ms");
@@ -320,6 +324,7 @@ void ChatHandler::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServe
         other_attempts_cost += out.extra_cost_nano;  // stream attempts cut before a continuation
     }
     const int64_t answered_ns = clock::steady_ns();
+    if (guard.stream_denied(out, answer.text)) ticket.reset();  // recorded, and not cached
     if (ticket)
         if (auto completion = completion_to_cache(chat, out, captured, answer, request_id, decision.model->config->name))
             ticket->fill(*completion);

@@ -158,6 +158,18 @@ void finish_outcome(CallOutcome& out, const sy_response_writer& w) {
     out.finish_reason = w.finish_reason;
 }
 
+// Sends a whole answer, unless the answer check (response guardrails) refuses it: its error then
+// goes out instead, and the answer is neither cached nor kept for the access log.
+void deliver_answer(const CallContext& ctx, const sy_response_writer& w, CallOutcome& out) {
+    out.relayed_bytes = static_cast<int64_t>(w.body.size());
+    if (refuse_answer(ctx, w.body, out)) return;
+    if (ctx.partial) collect_message(w.body, *ctx.partial);
+    if (ctx.capture_body) *ctx.capture_body = w.body;
+    send_answer(ctx.request_http, ctx.response, w.body);
+    mark_first_byte(out);
+    out.status = 200;
+}
+
 // ---------------------------------------------------------------- local providers
 
 CallOutcome call_local(const CallContext& ctx, const plugin::ProviderInstance& prov, const sy_provider_request& preq) {
@@ -184,12 +196,7 @@ CallOutcome call_local(const CallContext& ctx, const plugin::ProviderInstance& p
             out.status = e.status;
             out.error = e.message;
         } else if (!defer_filtered_answer(ctx, w, out)) {
-            if (ctx.partial) collect_message(w.body, *ctx.partial);
-            if (ctx.capture_body) *ctx.capture_body = w.body;
-            send_answer(ctx.request_http, ctx.response, w.body);
-            mark_first_byte(out);
-            out.status = 200;
-            out.relayed_bytes = static_cast<int64_t>(w.body.size());
+            deliver_answer(ctx, w, out);
         }
         return out;
     }
@@ -410,17 +417,24 @@ CallOutcome call_remote(const CallContext& ctx, const plugin::ProviderInstance& 
         out.status = failure->status;
         out.error = failure->message;
     } else if (!defer_filtered_answer(ctx, w, out)) {
-        if (ctx.partial) collect_message(w.body, *ctx.partial);
-        if (ctx.capture_body) *ctx.capture_body = w.body;
-        send_answer(ctx.request_http, ctx.response, w.body);
-        mark_first_byte(out);
-        out.status = 200;
-        out.relayed_bytes = static_cast<int64_t>(w.body.size());
+        deliver_answer(ctx, w, out);
     }
     return out;
 }
 
 }  // namespace
+
+bool refuse_answer(const CallContext& ctx, const std::string& body, CallOutcome& out) {
+    if (!ctx.check_answer) return false;
+    PartialAnswer text;
+    collect_message(body, text);
+    std::optional<ApiError> refused = (*ctx.check_answer)(body, text.text);
+    if (!refused) return false;
+    send_error(ctx.request_http, ctx.response, *refused);
+    out.status = refused->status;
+    out.error = refused->message;
+    return true;
+}
 
 void end_stream_with_error(const CallContext& ctx, SseSink& sink, const ApiError& e) {
     std::string frames;

@@ -3,6 +3,7 @@
 // (in-process) providers are paced by the delays they ask for. Both stop when the client leaves.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,7 +27,8 @@ struct CallOutcome {
     std::string error;             // why it failed, for the log
     int64_t first_byte_ns = 0;     // steady clock when the first byte of the answer was sent
     int64_t relayed_events = 0;    // SSE data events sent to the client
-    int64_t relayed_bytes = 0;     // JSON answer bytes sent to the client
+    int64_t relayed_bytes = 0;     // JSON answer bytes sent to the client (or withheld by a response
+                                   //   guardrail: the upstream was paid for them all the same)
     std::optional<ApiError> deferred;  // a retryable failure kept unsent (CallContext::defer_errors)
     std::optional<ApiError> cut;       // a stream cut mid-way and left open for a continuation
     int64_t extra_cost_nano = 0;       // what the cut attempts before a continued answer cost
@@ -46,6 +48,10 @@ struct PartialAnswer {
 // (A content filter's refusal is shared by the model's deployments: only another model helps.)
 inline bool is_retryable(int status) { return status == 429 || status == 500 || (status >= 502 && status <= 504); }
 
+// Checks a whole answer before it is sent (response guardrails): an error it returns is sent in
+// the answer's place. Gets the chat.completion body and its text.
+using AnswerCheck = std::function<std::optional<ApiError>(const std::string& body, const std::string& text)>;
+
 struct CallContext {
     Poco::Net::HTTPServerRequest& request_http;
     Poco::Net::HTTPServerResponse& response;
@@ -64,9 +70,14 @@ struct CallContext {
     std::string* capture_body = nullptr;  // a whole (non-streamed) answer sent is also copied here
     PartialAnswer* partial = nullptr;  // collect the answer's text (and with continue_cut, leave a
                                        //   stream cut mid-way open: CallOutcome::cut)
+    const AnswerCheck* check_answer = nullptr;  // a whole answer passes this before it is sent
 };
 
 CallOutcome call_provider(const CallContext& ctx);
+
+// Runs ctx.check_answer on a whole answer before it is sent; when it refuses, sends its error,
+// notes it in `out` and returns true.
+bool refuse_answer(const CallContext& ctx, const std::string& body, CallOutcome& out);
 
 // Ends a started stream with the usage (when asked for) and an error event.
 void end_stream_with_error(const CallContext& ctx, SseSink& sink, const ApiError& e);

@@ -38,7 +38,7 @@ extern "C" {
 
 #define SY_PLUGIN_MAGIC 0x53595047u /* "SYPG" */
 #define SY_ABI_MAJOR 1
-#define SY_ABI_MINOR 1
+#define SY_ABI_MINOR 2
 #define SY_PLUGIN_ENTRY_SYMBOL "switchyard_plugin_entry"
 
 #if defined(_WIN32)
@@ -73,7 +73,8 @@ typedef struct sy_error {
 
 typedef enum sy_plugin_kind {
     SY_KIND_ROUTER = 1,
-    SY_KIND_PROVIDER = 2
+    SY_KIND_PROVIDER = 2,
+    SY_KIND_GUARDRAIL = 3           /* 1.2: checks on requests and answers */
 } sy_plugin_kind;
 
 typedef enum sy_log_level {
@@ -388,6 +389,57 @@ typedef struct sy_provider_vtable {
                                   uint64_t* delay_us, sy_error* err);
 } sy_provider_vtable;
 
+/* ---------------------------------------------------------------- guardrails (1.2) */
+
+typedef enum sy_guardrail_action {
+    SY_GUARDRAIL_ALLOW = 0,
+    SY_GUARDRAIL_DENY = 1
+} sy_guardrail_action;
+
+/* What one check decided. The host zero-fills it, sets struct_size, action = SY_GUARDRAIL_ALLOW
+ * and the two host-owned buffers; the plugin sets action and, for a deny, writes the buffers. */
+typedef struct sy_guardrail_verdict {
+    uint32_t struct_size;
+    int32_t action;                 /* sy_guardrail_action; unknown values read as allow */
+    int32_t http_status;            /* deny: status hint for the client (400..599); 0 = 400 */
+    int32_t reserved0;
+    char* message;                  /* deny: NUL-terminated message for the client (host buffer) */
+    size_t message_cap;
+    char* reason;                   /* short NUL-terminated note for logs and the route header,
+                                     * e.g. "keyword"; never the client's text (host buffer) */
+    size_t reason_cap;
+} sy_guardrail_verdict;
+
+/* A whole answer to check. */
+typedef struct sy_guardrail_response {
+    uint32_t struct_size;
+    const sy_request_view* request;
+    sy_str model;                   /* the configured model that answered */
+    sy_str answer_text;             /* the text of the answer (message content of every choice) */
+    sy_str answer_json;             /* the OpenAI chat.completion body; empty for a stream */
+    int32_t streamed;               /* 1: the answer was streamed and is already with the client:
+                                     * a deny is recorded (log, metric, access log), not retracted */
+    int32_t reserved0;
+} sy_guardrail_response;
+
+/* Checks run on the host's guardrail workers, each with a timeout: the host may stop waiting for
+ * a check that is still running (it then applies the guardrail's on_error) and keeps the
+ * instance alive until the call returns. Every pointer passed in stays valid until the call
+ * returns, even after the host stopped waiting. Checks of one instance run concurrently. */
+typedef struct sy_guardrail_vtable {
+    uint32_t struct_size;
+    sy_status (*create)(const sy_host_api* host, const char* config_json, size_t config_len,
+                        void** instance, sy_error* err);
+    void (*destroy)(void* instance);
+    /* Check a request before any upstream call (request->request_id names it). NULL: the
+     * guardrail has no request check. A status other than SY_OK is an error (on_error decides). */
+    sy_status (*check_request)(void* instance, const sy_request_view* request, sy_guardrail_verdict* verdict,
+                               sy_error* err);
+    /* Check a whole answer. NULL: the guardrail has no response check. */
+    sy_status (*check_response)(void* instance, const sy_guardrail_response* response,
+                                sy_guardrail_verdict* verdict, sy_error* err);
+} sy_guardrail_vtable;
+
 /* ---------------------------------------------------------------- descriptor */
 
 typedef struct sy_plugin_descriptor {
@@ -399,7 +451,8 @@ typedef struct sy_plugin_descriptor {
     const char* name;               /* short lower-case name, static storage */
     const char* version;            /* plugin version, static storage */
     const char* description;        /* one line, static storage, may be NULL */
-    const void* vtable;             /* sy_router_vtable* or sy_provider_vtable* by kind */
+    const void* vtable;             /* sy_router_vtable*, sy_provider_vtable* or (1.2)
+                                     * sy_guardrail_vtable* by kind */
     uint32_t vtable_size;           /* sizeof the vtable as compiled by the plugin */
     uint32_t reserved0;
     void* reserved[4];              /* must be NULL */

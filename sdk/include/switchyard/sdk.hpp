@@ -1,10 +1,12 @@
 // Switchyard plugin SDK: a header-only C++17 layer over the C ABI in plugin.h.
 //
-// Write a class deriving from switchyard::Router or switchyard::Provider whose constructor
-// takes (const switchyard::Host&, std::string_view config_json), then register it once:
+// Write a class deriving from switchyard::Router, switchyard::Provider or switchyard::Guardrail
+// whose constructor takes (const switchyard::Host&, std::string_view config_json), then register
+// it once:
 //
 //     SWITCHYARD_ROUTER(MyRouter, "my_router", "1.0.0", "one-line description")
 //     SWITCHYARD_PROVIDER(MyProvider, "my_provider", "1.0.0", "one-line description")
+//     SWITCHYARD_GUARDRAIL(MyGuardrail, "my_guardrail", "1.0.0", "one-line description")
 //
 // The macros define the exported entry symbol and trampolines that catch every exception at
 // the boundary: a throw becomes a status plus the message in the host's error buffer. Throw
@@ -348,6 +350,35 @@ protected:
     }
 };
 
+// ABI 1.2: a check on requests and whole answers. Override check_request, check_response or both
+// (only the overridden ones are offered to the host). A throw is an error the host handles with
+// the guardrail's on_error, never a deny.
+class Guardrail {
+public:
+    struct Verdict {
+        bool deny = false;
+        int http_status = 0;  // deny: status hint (400..599); 0 = 400
+        std::string message;  // deny: told to the client
+        std::string reason;   // short note for logs and the route header (not the client's text)
+        static Verdict allow() { return {}; }
+        static Verdict denied(std::string message, std::string reason = {}, int http_status = 0) {
+            return Verdict{true, http_status, std::move(message), std::move(reason)};
+        }
+    };
+    // The answer to check: its text, and for a non-streamed answer its chat.completion JSON.
+    struct Answer {
+        std::string_view model;
+        std::string_view text;
+        std::string_view json;  // empty for a stream
+        bool streamed = false;  // already with the client: a deny is recorded, not retracted
+    };
+    virtual ~Guardrail() = default;
+    virtual Verdict check_request(const RequestView& /*request*/) { return Verdict::allow(); }
+    virtual Verdict check_response(const RequestView& /*request*/, const Answer& /*answer*/) {
+        return Verdict::allow();
+    }
+};
+
 // ------------------------------------------------------------------ boundary trampolines
 
 namespace detail {
@@ -602,6 +633,50 @@ struct ProviderAdapter {
     }
 };
 
+template <typename T>
+struct GuardrailAdapter {
+    static sy_status write_verdict(const Guardrail::Verdict& v, sy_guardrail_verdict* out) {
+        out->action = v.deny ? SY_GUARDRAIL_DENY : SY_GUARDRAIL_ALLOW;
+        out->http_status = v.http_status;
+        if (out->message && out->message_cap > 0) {
+            sy_error m{out->message, out->message_cap};
+            write_error(&m, v.message.c_str());
+        }
+        if (out->reason && out->reason_cap > 0) {
+            sy_error r{out->reason, out->reason_cap};
+            write_error(&r, v.reason.c_str());
+        }
+        return SY_OK;
+    }
+    static sy_status check_request(void* instance, const sy_request_view* req, sy_guardrail_verdict* out,
+                                   sy_error* err) noexcept {
+        return guarded(err, [&] {
+            return write_verdict(static_cast<Instance<T>*>(instance)->impl->check_request(RequestView(req)), out);
+        });
+    }
+    static sy_status check_response(void* instance, const sy_guardrail_response* resp, sy_guardrail_verdict* out,
+                                    sy_error* err) noexcept {
+        return guarded(err, [&] {
+            Guardrail::Answer a{view(resp->model), view(resp->answer_text), view(resp->answer_json),
+                                resp->streamed != 0};
+            return write_verdict(static_cast<Instance<T>*>(instance)->impl->check_response(RequestView(resp->request), a),
+                                 out);
+        });
+    }
+    // A slot is filled only when T overrides the check, so the host skips the others.
+    static constexpr bool on_request =
+        !std::is_same_v<decltype(&T::check_request), decltype(&Guardrail::check_request)>;
+    static constexpr bool on_response =
+        !std::is_same_v<decltype(&T::check_response), decltype(&Guardrail::check_response)>;
+
+    static const sy_guardrail_vtable* vtable() {
+        static const sy_guardrail_vtable vt = {sizeof(sy_guardrail_vtable), &create<T>, &destroy<T>,
+                                               on_request ? &check_request : nullptr,
+                                               on_response ? &check_response : nullptr};
+        return &vt;
+    }
+};
+
 // Providers declare `static constexpr bool kLocal = true;` to run in process.
 template <typename T, typename = void>
 struct is_local : std::false_type {};
@@ -634,6 +709,14 @@ inline sy_plugin_descriptor make_descriptor(sy_plugin_kind kind, const char* nam
                 ::switchyard::detail::is_local<Class>::value ? SY_PROVIDER_LOCAL : SY_PROVIDER_REMOTE),   \
             sizeof(sy_provider_vtable));                                                                   \
         return &d;                                                                                         \
+    }
+
+#define SWITCHYARD_GUARDRAIL(Class, Name, Version, Description)                                          \
+    extern "C" SY_PLUGIN_EXPORT const sy_plugin_descriptor* switchyard_plugin_entry(void) {             \
+        static const sy_plugin_descriptor d = ::switchyard::detail::make_descriptor(                    \
+            SY_KIND_GUARDRAIL, Name, Version, Description,                                               \
+            ::switchyard::detail::GuardrailAdapter<Class>::vtable(), sizeof(sy_guardrail_vtable));       \
+        return &d;                                                                                       \
     }
 
 #endif  // SWITCHYARD_SDK_HPP

@@ -118,6 +118,7 @@ public:
     const sy_plugin_descriptor& descriptor() const { return *desc_; }
     const sy_router_vtable& router() const { return *static_cast<const sy_router_vtable*>(desc_->vtable); }
     const sy_provider_vtable& provider() const { return *static_cast<const sy_provider_vtable*>(desc_->vtable); }
+    const sy_guardrail_vtable& guardrail() const { return *static_cast<const sy_guardrail_vtable*>(desc_->vtable); }
 
 private:
     void* handle_ = nullptr;
@@ -256,6 +257,62 @@ public:
 
 private:
     const sy_router_vtable& vt_;
+    void* inst_ = nullptr;
+    sy_status status_ = SY_ERR;
+    std::string error_;
+};
+
+// An instance of a guardrail plugin (ABI 1.2).
+class GuardrailUnderTest {
+public:
+    GuardrailUnderTest(const Plugin& p, const std::string& config_json) : vt_(p.guardrail()) {
+        ErrorBuf eb;
+        status_ = vt_.create(fake_host(), config_json.data(), config_json.size(), &inst_, &eb.err);
+        error_ = eb.text;
+    }
+    ~GuardrailUnderTest() {
+        if (status_ == SY_OK) vt_.destroy(inst_);
+    }
+    sy_status create_status() const { return status_; }
+    const std::string& create_error() const { return error_; }
+
+    struct Result {
+        sy_status status = SY_ERR;
+        bool deny = false;
+        int http_status = 0;
+        std::string message, reason, error;
+    };
+    // A missing hook reads as allow, as the host treats it.
+    Result check_request(const Request& r = Request()) {
+        if (!vt_.check_request) return Result{SY_OK, false, 0, {}, {}, {}};
+        sy_request_view v = r.view();
+        return call([&](sy_guardrail_verdict* out, sy_error* err) { return vt_.check_request(inst_, &v, out, err); });
+    }
+    Result check_response(const std::string& answer_text, const Request& r = Request(), bool streamed = false) {
+        if (!vt_.check_response) return Result{SY_OK, false, 0, {}, {}, {}};
+        sy_request_view v = r.view();
+        sy_guardrail_response resp{sizeof(sy_guardrail_response), &v, str(r.model), str(answer_text), {nullptr, 0},
+                                   streamed ? 1 : 0, 0};
+        return call([&](sy_guardrail_verdict* out, sy_error* err) { return vt_.check_response(inst_, &resp, out, err); });
+    }
+
+private:
+    template <typename Fn>
+    Result call(Fn&& fn) {
+        char message[512] = {0}, reason[128] = {0};
+        sy_guardrail_verdict out{sizeof(sy_guardrail_verdict), SY_GUARDRAIL_ALLOW, 0, 0, message, sizeof message,
+                                 reason, sizeof reason};
+        ErrorBuf eb;
+        Result r;
+        r.status = fn(&out, &eb.err);
+        r.deny = r.status == SY_OK && out.action == SY_GUARDRAIL_DENY;
+        r.http_status = out.http_status;
+        r.message = message;
+        r.reason = reason;
+        r.error = eb.text;
+        return r;
+    }
+    const sy_guardrail_vtable& vt_;
     void* inst_ = nullptr;
     sy_status status_ = SY_ERR;
     std::string error_;

@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 
+#include "plugin/guardrail_instance.hpp"
 #include "plugin/instances.hpp"
 #include "plugin/plugin_registry.hpp"
 
@@ -88,6 +89,50 @@ TEST(PluginLoaderTest, ProviderAsRouterIsAnError) {
     std::string error;
     EXPECT_FALSE(RouterInstance::create(*out.plugin, cfg, error));
     EXPECT_NE(error.find("not a router"), std::string::npos) << error;
+}
+
+TEST(PluginLoaderTest, LoadsARouterBuiltForAnOlderMinorAndRoutesWithIt) {
+    LoadOutcome out = load_plugin(fixture("old_minor"));
+    ASSERT_TRUE(out.plugin) << out.error;
+    EXPECT_EQ(out.plugin->descriptor().abi_minor, 0);
+    EXPECT_LT(SY_ABI_MINOR, 3) << "this test speaks of the 1.2 host";
+    config::RouterConfig cfg;
+    cfg.name = "old";
+    std::string error;
+    auto inst = RouterInstance::create(*out.plugin, cfg, error);
+    ASSERT_TRUE(inst) << error;
+    EXPECT_FALSE(inst->takes_feedback()) << "slots past its 1.0 table are never read";
+    EXPECT_FALSE(inst->checks_answers());
+    sy_request_view view{};
+    view.struct_size = sizeof view;
+    std::vector<sy_candidate> cands(2, sy_candidate{sizeof(sy_candidate), {"a", 1}, 0, 0, 0, 1, 0});
+    RouteResult r = inst->route(view, cands, 0.5);
+    EXPECT_TRUE(r.error.empty()) << r.error;
+    EXPECT_EQ(r.choices.size(), 2u);
+}
+
+TEST(PluginLoaderTest, LoadsAGuardrailAndRefusesItAsARouter) {
+    LoadOutcome out = load_plugin(bundled("keywords"));
+    ASSERT_TRUE(out.plugin) << out.error;
+    EXPECT_EQ(out.plugin->kind(), SY_KIND_GUARDRAIL);
+    EXPECT_STREQ(kind_name(out.plugin->kind()), "guardrail");
+    EXPECT_NE(out.plugin->guardrail(), nullptr);
+    config::RouterConfig cfg;
+    cfg.name = "r";
+    std::string error;
+    EXPECT_FALSE(RouterInstance::create(*out.plugin, cfg, error));
+    EXPECT_NE(error.find("is a guardrail, not a router"), std::string::npos) << error;
+    config::GuardrailConfig gc;
+    gc.name = "g";
+    gc.plugin_config_json = R"({"words": ["x"]})";
+    auto g = GuardrailInstance::create(*out.plugin, nullptr, gc, error);
+    ASSERT_TRUE(g) << error;
+    EXPECT_TRUE(g->checks_requests());
+    gc.on_request = false;
+    auto response_only = GuardrailInstance::create(*out.plugin, nullptr, gc, error);
+    ASSERT_TRUE(response_only) << error;
+    EXPECT_FALSE(response_only->checks_requests()) << "on: response skips the request check";
+    EXPECT_TRUE(response_only->checks_responses());
 }
 
 }  // namespace
