@@ -2,10 +2,12 @@
 // Every field documents its default; docs/configuration.md is the reference.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sy::config {
@@ -264,6 +266,28 @@ struct CacheConfig {
     SemanticCacheConfig semantic;     // cache.semantic
 };
 
+// Kinds of personal data the detectors find (policy/pii_detector.hpp), in PiiKind order.
+inline constexpr std::array<std::string_view, 7> kPiiKindNames = {"email",  "phone",       "credit_card", "iban",
+                                                                  "secret", "national_id", "ip_address"};
+
+// What happens to a request whose prompt holds a kind of personal data. The strictest action
+// of the kinds found wins: deny > local_only > redact > allow.
+enum class PiiAction : uint8_t { allow, redact, local_only, deny };
+inline constexpr std::array<std::string_view, 4> kPiiActionNames = {"allow", "redact", "local_only", "deny"};
+
+// The data-protection layer (privacy).
+struct PrivacyConfig {
+    std::array<PiiAction, kPiiKindNames.size()> actions{};  // privacy.actions.<kind> (default allow)
+    bool restore = true;                   // privacy.restore: redacted values are put back in the answer
+    std::vector<std::string> local_models; // privacy.local_models: tried, in order, for local_only when
+                                           //   neither the chosen model nor its fallbacks run locally
+    bool any() const {
+        for (PiiAction a : actions)
+            if (a != PiiAction::allow) return true;
+        return false;
+    }
+};
+
 // One Lua routing policy file (policies[]), evaluated in order.
 struct PolicyConfig {
     std::string name;                   // policies[].name (default: the file name without .lua)
@@ -318,6 +342,7 @@ struct Config {
     TelemetryConfig telemetry;
     std::vector<PolicyConfig> policies;
     CacheConfig cache;
+    PrivacyConfig privacy;
     std::string source_path;     // file the config came from (for relative paths)
 
     const ModelConfig* find_model(std::string_view name) const;   // by name or alias

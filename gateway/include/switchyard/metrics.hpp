@@ -143,6 +143,7 @@ struct Gateway {
     Family& trace_spans;        // switchyard_trace_spans_total{outcome}: exported, dropped_queue_full, dropped_export_failed
     Family& cache_misses;       // switchyard_cache_misses_total{cache}
     Family& provider_check_up;  // switchyard_provider_health_check_up{provider}: 1 passing, 0 failing
+    Family& pii_actions;        // switchyard_pii_actions_total{kind, action}
     static Gateway& get();
 };
 

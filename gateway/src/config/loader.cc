@@ -12,6 +12,7 @@
 #include "config/listen_address.hpp"
 #include "config/key_record.hpp"
 #include "config/node_reader.hpp"
+#include "config/privacy_section.hpp"
 #include "config/state_section.hpp"
 #include "config/yaml_json.hpp"
 
@@ -20,10 +21,10 @@ namespace {
 
 // Sections the loader validates, in the order it reads them: providers before the models that name
 // them, models before the routers and routing that name models.
-constexpr std::array<std::string_view, 13> kSections = {"server", "plugins",   "providers", "embedders",
+constexpr std::array<std::string_view, 14> kSections = {"server", "plugins",   "providers", "embedders",
                                                         "models", "routers",   "routing",   "state",
                                                         "teams",  "auth",      "policies",  "telemetry",
-                                                        "cache"};
+                                                        "cache",  "privacy"};
 
 constexpr Bounds kNonNegative{.min = 0};
 constexpr Bounds kPositive{.min = 0, .min_exclusive = true};
@@ -113,6 +114,7 @@ public:
             parse_policy(item, cfg_.policies.emplace_back());
         parse_telemetry(top["telemetry"], cfg_.telemetry);
         parse_cache(top["cache"], cfg_.cache);
+        parse_privacy(top["privacy"], cfg_, cfg_.privacy);
     }
 
 private:

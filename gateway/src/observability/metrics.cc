@@ -274,6 +274,10 @@ Gateway& Gateway::get() {
         Registry::instance().gauge("switchyard_provider_health_check_up",
                                    "1 while a provider's active health check passes, 0 while it fails",
                                    {"provider"}),
+        Registry::instance().counter("switchyard_pii_actions_total",
+                                     "Requests whose prompt held a kind of personal data, by the action the privacy "
+                                     "settings or a policy took for it (allow, redact, local_only, deny)",
+                                     {"kind", "action"}),
     };
     return g;
 }

@@ -1,5 +1,7 @@
 #include "policy/decision.hpp"
 
+#include "config/privacy_section.hpp"
+
 #include <lua5.4/lauxlib.h>
 #include <lua5.4/lua.h>
 
@@ -12,8 +14,8 @@ namespace {
 constexpr size_t kMaxLabels = 8;
 constexpr size_t kMaxLabelBytes = 64;
 
-const char* const kFields[] = {"model",  "router",   "threshold", "candidates", "fallbacks", "deny",
-                               "status", "labels",   "local_only", "continue",  "reason"};
+const char* const kFields[] = {"model",  "router", "threshold",  "candidates", "fallbacks", "deny",
+                               "status", "labels", "local_only", "continue",   "reason",    "pii"};
 
 bool known_field(const char* key) {
     for (const char* f : kFields)
@@ -105,6 +107,23 @@ public:
         return true;
     }
 
+    // pii = "allow" (every kind) or {email = "redact", iban = "local_only", ...}.
+    bool pii_actions(std::array<std::optional<config::PiiAction>, config::kPiiKindNames.size()>& out) {
+        int t = field("pii");
+        bool ok = true;
+        if (t == LUA_TSTRING) {
+            config::PiiAction a = config::PiiAction::allow;
+            if (config::pii_action_from_name(lua_tostring(L_, -1), a)) out.fill(a);
+            else ok = fail("decision.pii must be one of allow, redact, local_only, deny");
+        } else if (t == LUA_TTABLE) {
+            ok = pii_table(out);
+        } else if (t != LUA_TNIL) {
+            ok = fail("decision.pii must be an action or a table of detector kinds to actions");
+        }
+        lua_pop(L_, 1);
+        return ok;
+    }
+
     bool unknown_fields() {
         lua_pushnil(L_);
         while (lua_next(L_, index_) != 0) {
@@ -119,6 +138,30 @@ public:
     }
 
 private:
+    // The table at the top of the stack: kind name -> action name.
+    bool pii_table(std::array<std::optional<config::PiiAction>, config::kPiiKindNames.size()>& out) {
+        lua_pushnil(L_);
+        while (lua_next(L_, -2) != 0) {
+            const char* kind = lua_type(L_, -2) == LUA_TSTRING ? lua_tostring(L_, -2) : nullptr;
+            const char* action = lua_type(L_, -1) == LUA_TSTRING ? lua_tostring(L_, -1) : nullptr;
+            size_t k = 0;
+            while (kind && k < config::kPiiKindNames.size() && config::kPiiKindNames[k] != kind) ++k;
+            config::PiiAction a = config::PiiAction::allow;
+            std::string why = !kind || k == config::kPiiKindNames.size()
+                                  ? "decision.pii: unknown detector kind '" + std::string(kind ? kind : "?") + "'"
+                              : !action || !config::pii_action_from_name(action, a)
+                                  ? "decision.pii." + std::string(kind) + " must be one of allow, redact, local_only, deny"
+                                  : std::string();
+            lua_pop(L_, 1);
+            if (!why.empty()) {
+                lua_pop(L_, 1);
+                return fail(why);
+            }
+            out[k] = a;
+        }
+        return true;
+    }
+
     lua_State* L_;
     int index_;
     const Catalog& catalog_;
@@ -138,7 +181,8 @@ bool read_decision(lua_State* L, int index, const Catalog& catalog, Decision& ou
     bool has_deny = false;
     r.string("model", out.model) && r.string("router", out.router) && r.model_list("candidates", out.candidates) &&
         r.model_list("fallbacks", out.fallbacks) && r.boolean("local_only", out.local_only) &&
-        r.boolean("continue", out.continue_chain) && r.string("reason", out.reason) && r.labels(out.labels);
+        r.boolean("continue", out.continue_chain) && r.string("reason", out.reason) && r.labels(out.labels) &&
+        r.pii_actions(out.pii_actions);
     if (!r.ok()) return false;
     if (!out.model.empty() && !catalog.model(out.model)) return r.fail("decision.model: unknown model '" + out.model + "'");
     if (!out.router.empty() && !catalog.router_exists(out.router))
@@ -190,6 +234,8 @@ void merge_decision(Decision& acc, const Decision& next) {
     acc.local_only = acc.local_only || next.local_only;
     if (!next.reason.empty()) acc.reason = next.reason;
     acc.continue_chain = next.continue_chain;
+    for (size_t k = 0; k < acc.pii_actions.size(); ++k)
+        if (next.pii_actions[k]) acc.pii_actions[k] = next.pii_actions[k];
 }
 
 }  // namespace sy::policy

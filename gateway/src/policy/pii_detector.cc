@@ -358,16 +358,8 @@ void scan(std::string_view t, OnMatch on) {
 }  // namespace
 
 const char* pii_kind_name(PiiKind k) {
-    switch (k) {
-        case PiiKind::email: return "email";
-        case PiiKind::phone: return "phone";
-        case PiiKind::credit_card: return "credit_card";
-        case PiiKind::iban: return "iban";
-        case PiiKind::secret: return "secret";
-        case PiiKind::national_id: return "national_id";
-        case PiiKind::ip_address: return "ip_address";
-    }
-    return "unknown";
+    auto i = static_cast<size_t>(k);
+    return i < config::kPiiKindNames.size() ? config::kPiiKindNames[i].data() : "unknown";
 }
 
 uint32_t detect_pii(std::string_view text, size_t max_bytes) {

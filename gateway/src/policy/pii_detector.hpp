@@ -21,10 +21,13 @@
 #include <string_view>
 #include <vector>
 
+#include <switchyard/config.hpp>
+
 namespace sy::policy {
 
 enum class PiiKind : uint8_t { email, phone, credit_card, iban, secret, national_id, ip_address };
 constexpr int kPiiKinds = 7;
+static_assert(config::kPiiKindNames.size() == kPiiKinds, "config names every detector kind");
 
 const char* pii_kind_name(PiiKind k);
 

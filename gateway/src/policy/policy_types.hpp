@@ -1,6 +1,7 @@
 // What a policy sees (the input) and what it decides.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -38,8 +39,12 @@ struct Decision {
     bool local_only = false;
     bool continue_chain = false;
     std::string reason;
+    // decision.pii: per detector kind, the action that replaces privacy.actions for this request.
+    std::array<std::optional<config::PiiAction>, config::kPiiKindNames.size()> pii_actions{};
 
     bool empty() const {
+        for (const auto& a : pii_actions)
+            if (a) return false;
         return model.empty() && router.empty() && !deny && candidates.empty() && fallbacks.empty() &&
                labels.empty() && !local_only && !threshold;
     }

@@ -31,13 +31,6 @@ bool is_loopback_url(const std::string& url) {
                   ep->host.starts_with("127."));
 }
 
-// Which PII kinds appear in the prompt's messages.
-uint32_t scan_pii(const ChatRequest& req) {
-    uint32_t kinds = 0;
-    for (const auto& m : req.messages) kinds |= policy::detect_pii(m.text);
-    return kinds;
-}
-
 void attach_metrics(Deployment::Metrics& m, const std::string& model, const std::string& provider) {
     metrics::Gateway& g = metrics::Gateway::get();
     const char* classes[] = {"2xx", "4xx", "5xx", "client_gone"};
@@ -52,6 +45,12 @@ void attach_metrics(Deployment::Metrics& m, const std::string& model, const std:
 }
 
 }  // namespace
+
+uint32_t scan_pii(const ChatRequest& req) {
+    uint32_t kinds = 0;
+    for (const auto& m : req.messages) kinds |= policy::detect_pii(m.text);
+    return kinds;
+}
 
 bool parse_router_model(std::string_view model, ModelTarget& out, std::string& error) {
     constexpr std::string_view prefix = "router-";
@@ -425,7 +424,7 @@ std::optional<ApiError> Runtime::route_unmetered(const ChatRequest& req, const s
     static const std::vector<std::pair<std::string, std::string>> kNoHeaders;
     policy::PolicyInput input{req,          ctx.headers ? *ctx.headers : kNoHeaders,
                               ctx.key,      ctx.budget_spent_usd,
-                              ctx.budget_limit_usd, scan_pii(req),
+                              ctx.budget_limit_usd, ctx.pii ? *ctx.pii : scan_pii(req),
                               ctx.unix_time,  ctx.budget_source};
     tracing::SpanScope span("switchyard.policy");
     auto t0 = std::chrono::steady_clock::now();
@@ -462,24 +461,34 @@ std::optional<ApiError> Runtime::apply_policy(const policy::Outcome& outcome, co
     out.reason = std::move(reason);
     out.labels = d.labels;
     out.fallbacks = d.fallbacks;
+    out.pii_overrides = d.pii_actions;
     if (d.local_only) {
-        out.local_only = true;
-        // The privacy route: only deployments on this machine or network may serve; the
-        // fallbacks are tried in order when the chosen model has none.
-        out.deployment = pick_deployment(*out.model, pick_of(out));
-        for (size_t i = 0; !out.deployment && i < d.fallbacks.size(); ++i) {
-            out.model = find_model(d.fallbacks[i]);
-            out.deployment = pick_deployment(*out.model, pick_of(out));
-            static metrics::Series& no_local = metrics::Gateway::get().fallbacks.with({"no_local_deployment"});
-            if (out.deployment) no_local.inc();
-        }
-        if (!out.deployment)
-            return ApiError{403, "permission_error", "no_local_deployment",
-                            "Policy '" + outcome.policy + "' requires a local model and none of the chosen models "
-                            "has a local deployment", {}, {}};
+        if (auto local = restrict_to_local(out, "Policy '" + outcome.policy + "' requires")) return local;
         out.reason += " local_only";
     }
     return std::nullopt;
+}
+
+std::optional<ApiError> Runtime::restrict_to_local(RouteDecision& out, const std::string& why) const {
+    out.local_only = true;
+    out.deployment = pick_deployment(*out.model, pick_of(out));
+    if (out.deployment) return std::nullopt;
+    std::vector<std::string_view> next(out.fallbacks.begin(), out.fallbacks.end());
+    next.insert(next.end(), out.model->config->fallbacks.begin(), out.model->config->fallbacks.end());
+    next.insert(next.end(), config_.privacy.local_models.begin(), config_.privacy.local_models.end());
+    const Model* chosen = out.model;
+    for (std::string_view name : next) {
+        const Model* m = find_model(name);
+        if (!m || m == chosen) continue;
+        out.deployment = pick_deployment(*m, pick_of(out));
+        if (!out.deployment) continue;
+        out.model = m;
+        static metrics::Series& no_local = metrics::Gateway::get().fallbacks.with({"no_local_deployment"});
+        no_local.inc();
+        return std::nullopt;
+    }
+    return ApiError{403, "permission_error", "no_local_deployment",
+                    why + " a local model and none of the chosen models has a local deployment", {}, {}};
 }
 
 std::optional<ApiError> Runtime::route_by_model_name(const ChatRequest& req, const std::string& request_id,

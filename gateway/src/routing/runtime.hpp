@@ -20,6 +20,7 @@
 #include <switchyard/metrics.hpp>
 
 #include "plugin/instances.hpp"
+#include "policy/pii_plan.hpp"
 #include "policy/policy_set.hpp"
 #include "routing/deployment_health.hpp"
 #include "plugin/plugin_registry.hpp"
@@ -72,6 +73,7 @@ struct RouteDecision {
     int64_t input_tokens = 0;   // prompt estimate (capacity, lowest_cost)
     int64_t output_tokens = 0;  // expected output: max_tokens, else an assumed answer length
     int attempts = 0;           // upstream calls made for the request (retries, fallbacks, continuations)
+    policy::PiiOverrides pii_overrides{};  // decision.pii of the policies: replaces privacy.actions
 };
 
 // What choosing a deployment of a model takes into account.
@@ -98,7 +100,11 @@ struct RouteContext {
     double budget_spent_usd = 0;  // the key's budget (policy test cases set these)
     double budget_limit_usd = 0;
     const std::function<void(double&, double&)>* budget_source = nullptr;  // reads them lazily
+    std::optional<uint32_t> pii;  // kinds of personal data in the messages, when the caller scanned them
 };
+
+// Which kinds of personal data (bit set of policy::PiiKind) appear in the prompt's messages.
+uint32_t scan_pii(const ChatRequest& req);
 
 // What a requested model name means.
 struct ModelTarget {
@@ -132,6 +138,8 @@ public:
                                   RouteDecision& out) const;
     // True when requests need message details, headers and PII scanning (policies exist).
     bool has_policies() const { return policies_ && !policies_->empty(); }
+    // True when requests are scanned for personal data (policies, or privacy actions).
+    bool scans_pii() const { return has_policies() || config_.privacy.any(); }
     const policy::PolicySet* policies() const { return policies_.get(); }
 
     const Model* find_model(std::string_view name) const;
@@ -143,6 +151,10 @@ public:
     static bool is_open(const Deployment& d, const Pick& pick);
     // The models to try when every deployment of `model` failed, in order.
     std::vector<const Model*> fallbacks_of(const Model& model) const;
+    // Keeps a routed request on local deployments (the privacy route): the chosen model's, else
+    // those of the decision's fallbacks, the model's fallbacks and privacy.local_models, in order.
+    // `why` says who asked, for the error when none of them runs locally.
+    std::optional<ApiError> restrict_to_local(RouteDecision& out, const std::string& why) const;
     // The config key whose SHA-256 is `hash` (its record without the secret), or null.
     std::shared_ptr<const config::ApiKeyConfig> find_config_key(const std::string& hash) const;
     const std::map<std::string, Router, std::less<>>& routers() const { return routers_; }

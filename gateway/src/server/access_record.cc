@@ -157,6 +157,7 @@ AccessRecord::~AccessRecord() {
     field(w, "model", decision && decision->model ? decision->model->config->name : "");
     field(w, "provider", decision && decision->deployment ? decision->deployment->provider->config().name : "");
     field(w, "route", decision ? decision->reason : "");
+    if (pii && !pii->empty()) field(w, "pii", *pii);
     w.Key("attempts");
     w.Int(decision ? decision->attempts : 0);
     w.Key("tokens_in");

@@ -36,6 +36,7 @@ public:
     tracing::Trace* span_trace = nullptr;  // the OpenTelemetry trace of a sampled request
     std::string_view path;                 // the request path, for its root span
     const std::string* answer = nullptr;   // the answer's text (telemetry.access_log.prompts)
+    const std::string* pii = nullptr;      // kinds of personal data found and their actions ("email:redact")
 
 private:
     void finish_span_trace() const;

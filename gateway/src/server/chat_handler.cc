@@ -21,7 +21,9 @@
 #include "server/cache_step.hpp"
 #include "server/cached_answer.hpp"
 #include "server/http_util.hpp"
+#include "server/privacy_step.hpp"
 #include "server/provider_call.hpp"
+#include "server/restoring_translator.hpp"
 
 namespace sy::server {
 namespace {
@@ -152,11 +154,13 @@ void ChatHandler::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServe
     routing::RouteDecision decision;
     CallOutcome out;
     PartialAnswer answer;  // kept for the access log when it records prompts and answers
+    PrivacyResult privacy;
     AccessRecord record(gateway_, resp, request_id, started_ns);
     record.key = &key;
     record.chat = &chat;
     record.decision = &decision;
     record.span_trace = trace ? &*trace : nullptr;
+    record.pii = &privacy.summary;
     const bool log_prompts = cfg.telemetry.log_prompts && gateway_.access_log().enabled();
     if (log_prompts) record.answer = &answer.text;
     record.path = dialect_ == Dialect::anthropic ? "/v1/messages" : "/v1/chat/completions";
@@ -176,7 +180,7 @@ void ChatHandler::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServe
         body.swap(chat_body);
     }
     const bool policies = rt->has_policies();
-    if (auto err = parse_chat_request(std::move(body), chat, policies)) return send_error(req, resp, *err);
+    if (auto err = parse_chat_request(std::move(body), chat, rt->scans_pii())) return send_error(req, resp, *err);
     if (key)
         if (auto err = check_model_allowed(*key, chat.model)) return send_error(req, resp, *err);
 
@@ -191,6 +195,8 @@ void ChatHandler::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServe
             route_ctx.budget_source = &budget;
         }
     }
+    std::optional<uint32_t> pii;  // kinds of personal data in the prompt
+    if (rt->scans_pii()) route_ctx.pii = pii = routing::scan_pii(chat);
     // Affinity balancing keeps a session on one deployment: by x-session-id, else by `user`.
     decision.affinity = req.get("x-session-id", chat.user);
     {
@@ -203,6 +209,15 @@ void ChatHandler::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServe
         span.set("switchyard.route", decision.reason);
         span.set("switchyard.model", decision.model->config->name);
     }
+    if (pii)
+        if (auto err = apply_privacy(*rt, *pii, request_id, chat, decision, privacy)) return send_error(req, resp, *err);
+    // Redacted values come back in the answer: ahead of any other translator of this request.
+    std::optional<RestoringTranslator> restorer;
+    std::optional<TranslatorScope> restoring;
+    if (privacy.redacted && cfg.privacy.restore) {
+        restorer.emplace(privacy.placeholders, current_translator());
+        restoring.emplace(&*restorer);
+    }
     note_request_for_retry_budget();
     if (decision.deployment)
         if (auto err = fit_context_window(*rt, chat, decision)) return send_error(req, resp, *err);
@@ -214,7 +229,9 @@ void ChatHandler::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServe
     resp.set("x-switchyard-provider", decision.deployment->provider->config().name);
     resp.set("x-switchyard-route", decision.reason);
     // The response caches: a hit answers at once, costs nothing and touches no budget or limit.
-    std::optional<CacheStep> cache = CacheStep::begin(gateway_, *rt, req, chat, decision, key.get());
+    // (Not a redacted request: its stored answer would hold the values put back.)
+    std::optional<CacheStep> cache;
+    if (!privacy.redacted) cache = CacheStep::begin(gateway_, *rt, req, chat, decision, key.get());
     if (cache && cache->answer(req, resp, chat, decision.reason)) {
         out.status = 200;
         record.outcome = &out;

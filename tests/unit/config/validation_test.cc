@@ -43,7 +43,7 @@ TEST(ConfigValidationTest, RefusesDuplicateKeys) {
 TEST(ConfigValidationTest, RefusesAnUnknownTopLevelKeyListingTheKnownOnes) {
     EXPECT_EQ(load_error("modles: []\n"),
               "modles: unknown key (expected one of: server, plugins, providers, embedders, models, routers, routing, state, "
-              "teams, auth, policies, telemetry, cache) (line 1, column 1)");
+              "teams, auth, policies, telemetry, cache, privacy) (line 1, column 1)");
 }
 
 TEST(ConfigValidationTest, RefusesUnknownNestedKeysAtEveryLevel) {
@@ -140,6 +140,26 @@ TEST(ConfigValidationTest, RefusesABadSemanticCache) {
     EXPECT_THAT(load_error("cache: {backend: memory, semantic: {max_bucket_entries: 0}}"),
                 StartsWith("cache.semantic.max_bucket_entries:"));
     EXPECT_THAT(load_error("cache: {backend: memory, semantic: {treshold: 0.9}}"), StartsWith("cache.semantic.treshold:"));
+}
+
+TEST(ConfigValidationTest, ReadsAndChecksThePrivacySection) {
+    Config c = load_ok(R"(
+models: [{name: cloud, deployments: [{provider: p}]}, {name: home, deployments: [{provider: p}]}]
+providers: [{name: p, plugin: openai, base_url: "http://127.0.0.1:1/v1"}]
+privacy: {actions: {email: redact, iban: local_only, credit_card: deny}, restore: false, local_models: [home]}
+)");
+    EXPECT_EQ(c.privacy.actions[0], PiiAction::redact);
+    EXPECT_EQ(c.privacy.actions[3], PiiAction::local_only);
+    EXPECT_EQ(c.privacy.actions[2], PiiAction::deny);
+    EXPECT_EQ(c.privacy.actions[1], PiiAction::allow) << "phone: not listed";
+    EXPECT_FALSE(c.privacy.restore);
+    EXPECT_EQ(c.privacy.local_models, std::vector<std::string>{"home"});
+    EXPECT_TRUE(c.privacy.any());
+    EXPECT_FALSE(load_ok("privacy: {}").privacy.any());
+    EXPECT_THAT(load_error("privacy: {actions: {email: hide}}"),
+                StartsWith("privacy.actions.email: expected allow, redact, local_only, deny, got 'hide'"));
+    EXPECT_THAT(load_error("privacy: {actions: {passport: deny}}"), StartsWith("privacy.actions.passport: unknown key"));
+    EXPECT_THAT(load_error("privacy: {local_models: [ghost]}"), StartsWith("privacy.local_models[0]: unknown model 'ghost'"));
 }
 
 // --- types and ranges ------------------------------------------------------------------------------------

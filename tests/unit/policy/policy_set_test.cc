@@ -88,6 +88,18 @@ TEST_F(PolicySetTest, FirstDecisionWinsUnlessItContinues) {
     EXPECT_EQ(o.policy, "b");
 }
 
+TEST_F(PolicySetTest, PiiActionsReplaceThePrivacySettingsKindByKind) {
+    auto a = files_.write("a", "function route(req) return {pii = 'redact', continue = true} end");
+    auto b = files_.write("b", "function route(req) return {pii = {iban = 'allow', credit_card = 'deny'}} end");
+    Outcome o = evaluate({a, b}, body("x"));
+    ASSERT_TRUE(o.decision);
+    const auto& actions = o.decision->pii_actions;
+    EXPECT_EQ(actions[static_cast<size_t>(PiiKind::email)], config::PiiAction::redact);
+    EXPECT_EQ(actions[static_cast<size_t>(PiiKind::iban)], config::PiiAction::allow);
+    EXPECT_EQ(actions[static_cast<size_t>(PiiKind::credit_card)], config::PiiAction::deny);
+    EXPECT_FALSE(o.decision->empty()) << "a decision about personal data only is still a decision";
+}
+
 TEST_F(PolicySetTest, NilMeansNoOpinion) {
     auto a = files_.write("a", "function route(req) return nil end");
     auto b = files_.write("b", "function route(req) return {router = 'r1', threshold = 0.3, candidates = {'strong', 'weak'}} end");
@@ -110,6 +122,10 @@ TEST_F(PolicySetTest, InvalidDecisionsAreErrorsNamingTheField) {
         {"return {modle = 'strong'}", "decision has an unknown field 'modle'"},
         {"return {fallbacks = {'strong', 'x'}}", "decision.fallbacks: unknown model 'x'"},
         {"return 'strong'", "must return nil or a table"},
+        {"return {pii = 'forget'}", "decision.pii must be one of allow, redact, local_only, deny"},
+        {"return {pii = {mail = 'allow'}}", "decision.pii: unknown detector kind 'mail'"},
+        {"return {pii = {email = 'hide'}}", "decision.pii.email must be one of allow, redact, local_only, deny"},
+        {"return {pii = 3}", "decision.pii must be an action or a table of detector kinds to actions"},
     };
     for (const auto& c : cases) {
         auto p = files_.write("bad", std::string("function route(req) ") + c.lua + " end");
