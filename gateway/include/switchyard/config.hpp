@@ -256,6 +256,16 @@ struct RoutingConfig {
 
 // The exact response cache (cache): identical requests to the same served model are answered
 // from a stored answer.
+// cache.semantic: answers for requests that differ from a stored one only in the wording of the
+// last user turn, by the cosine similarity of its embedding.
+struct SemanticCacheConfig {
+    bool enabled = false;             // cache.semantic.enabled
+    double threshold = 0.95;          // cache.semantic.threshold: least cosine similarity of a hit, in (0, 1]
+    std::string embedder;             // cache.semantic.embedder: "" (built-in) or a name from embedders[]
+    int max_entries = 10000;          // cache.semantic.max_entries: memory backend bound (LRU)
+    int max_bucket_entries = 256;     // cache.semantic.max_bucket_entries: entries compared per lookup
+};
+
 struct CacheConfig {
     std::string backend = "off";     // cache.backend: off | memory | redis (redis: the state store's server)
     int ttl_s = 3600;                 // cache.ttl_s: how long an answer is kept
@@ -265,6 +275,7 @@ struct CacheConfig {
     std::string scope = "key";        // cache.scope: key | team | global (who shares answers)
     int stampede_wait_ms = 10000;     // cache.stampede_wait_ms: identical requests wait this long for
                                       //   the first one's answer instead of asking upstream too
+    SemanticCacheConfig semantic;     // cache.semantic
 };
 
 // Kinds of personal data the detectors find (policy/pii_detector.hpp), in PiiKind order.

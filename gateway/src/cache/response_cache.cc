@@ -2,15 +2,47 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <random>
+#include <thread>
 
 #include <switchyard/log.hpp>
 #include <switchyard/metrics.hpp>
 
+#include "cache/semantic_memory.hpp"
+#include "cache/semantic_store.hpp"
 #include "core/clock.hpp"
 
 namespace sy::cache {
 namespace {
+
+// How often a filler polls while another instance fills: short against an upstream call.
+constexpr int kPollMs = 20;
+
+bool client_left(int client_fd) {
+    char c;
+    return client_fd >= 0 && ::recv(client_fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
+}
+
+// Unique across instances and requests: a lock holder deletes only its own lock.
+std::string random_token() {
+    thread_local std::mt19937_64 rng(std::random_device{}());
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(rng()),
+                  static_cast<unsigned long long>(rng()));
+    return buf;
+}
+
+// Deletes KEYS[1] when it still holds ARGV[1].
+const state::Script& unlock_script() {
+    static const state::Script s("cache_unlock", R"(
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+)");
+    return s;
+}
 
 }  // namespace
 
@@ -55,19 +87,33 @@ int64_t MemoryBackend::bytes() const {
 
 // ---------------------------------------------------------------- redis
 
+bool StoreBackend::ok(const state::Reply& r) {
+    if (r.ok()) return true;
+    metrics::Gateway::get().store_errors.with({std::string(store_->kind()), "cache"}).inc();
+    return false;
+}
+
 std::optional<std::string> StoreBackend::get(const std::string& key) {
     state::Reply r = store_->command(std::vector<std::string>{"GET", prefix_ + key});
-    if (!r.ok()) {
-        metrics::Gateway::get().store_errors.with({std::string(store_->kind()), "cache"}).inc();
-        return std::nullopt;  // a store that does not answer is a miss, never an error
-    }
+    if (!ok(r)) return std::nullopt;  // a store that does not answer is a miss, never an error
     if (r.type != state::Reply::Type::string) return std::nullopt;
     return std::move(r.str);
 }
 
 void StoreBackend::put(const std::string& key, const std::string& value, int ttl_s) {
-    state::Reply r = store_->command(std::vector<std::string>{"SET", prefix_ + key, value, "EX", std::to_string(ttl_s)});
-    if (!r.ok()) metrics::Gateway::get().store_errors.with({std::string(store_->kind()), "cache"}).inc();
+    ok(store_->command(std::vector<std::string>{"SET", prefix_ + key, value, "EX", std::to_string(ttl_s)}));
+}
+
+Backend::Lock StoreBackend::lock_fill(const std::string& key, const std::string& token, int ms) {
+    state::Reply r = store_->command(
+        std::vector<std::string>{"SET", prefix_ + key + ":fill", token, "NX", "PX", std::to_string(std::max(ms, 1))});
+    if (!ok(r)) return Lock::taken;  // no store, no lock: fill rather than wait for nothing
+    return r.type == state::Reply::Type::nil ? Lock::held_elsewhere : Lock::taken;
+}
+
+void StoreBackend::unlock_fill(const std::string& key, const std::string& token) {
+    std::vector<std::string> keys{prefix_ + key + ":fill"}, args{token};
+    ok(store_->eval(unlock_script(), keys, args));
 }
 
 // ---------------------------------------------------------------- flights
@@ -79,8 +125,9 @@ struct ResponseCache::Ticket::Flight {
     std::optional<std::string> answer;
 };
 
-ResponseCache::ResponseCache(const config::CacheConfig& cfg, std::unique_ptr<Backend> backend)
-    : cfg_(cfg), backend_(std::move(backend)) {}
+ResponseCache::ResponseCache(const config::CacheConfig& cfg, std::unique_ptr<Backend> backend,
+                             std::unique_ptr<SemanticBackend> semantic)
+    : cfg_(cfg), backend_(std::move(backend)), semantic_(std::move(semantic)) {}
 
 ResponseCache::Ticket ResponseCache::lookup(const std::string& key, int client_fd) {
     Ticket t;
@@ -94,22 +141,39 @@ ResponseCache::Ticket ResponseCache::lookup(const std::string& key, int client_f
         if (first) {
             it->second = std::make_shared<Ticket::Flight>();
             t.flight_ = it->second;  // this request fills
-            return t;
+        } else {
+            flight = it->second;
         }
-        flight = it->second;
+    }
+    if (t.flight_) {
+        await_other_instance(t, client_fd);
+        return t;
     }
     // Another request is filling: wait for its answer, checking now and then that our client stays.
     const int64_t until = clock::steady_ms() + cfg_.stampede_wait_ms;
     std::unique_lock lock(flight->mu);
     while (!flight->done && clock::steady_ms() < until) {
         flight->done_cv.wait_for(lock, std::chrono::milliseconds(50));
-        if (client_fd >= 0) {
-            char c;
-            if (::recv(client_fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0) break;  // the client closed
-        }
+        if (client_left(client_fd)) break;
     }
     if (flight->done) t.hit = flight->answer;
     return t;  // no answer: ask upstream without filling (the filler's answer, if any, is stored)
+}
+
+void ResponseCache::await_other_instance(Ticket& t, int client_fd) {
+    const std::string token = random_token();
+    const int64_t until = clock::steady_ms() + cfg_.stampede_wait_ms;
+    // Each round tries the lock again: when its holder failed (and deleted it) or it expired,
+    // this instance takes over instead of waiting for an answer that will not come.
+    while (backend_->lock_fill(t.key_, token, cfg_.stampede_wait_ms) == Backend::Lock::held_elsewhere) {
+        if (clock::steady_ms() >= until || client_left(client_fd)) return;  // fill, without the lock
+        std::this_thread::sleep_for(std::chrono::milliseconds(kPollMs));
+        if ((t.hit = backend_->get(t.key_))) {
+            finish(t, &*t.hit, false);  // this process's waiters get the other instance's answer
+            return;
+        }
+    }
+    t.lock_token_ = token;
 }
 
 ResponseCache::Ticket ResponseCache::store_only(const std::string& key) {
@@ -119,30 +183,51 @@ ResponseCache::Ticket ResponseCache::store_only(const std::string& key) {
     return t;
 }
 
-void ResponseCache::finish(const std::string& key, const std::shared_ptr<Ticket::Flight>& flight,
-                           const std::string* answer) {
-    if (answer && static_cast<int64_t>(answer->size()) <= cfg_.max_entry_bytes) backend_->put(key, *answer, cfg_.ttl_s);
+void ResponseCache::finish(Ticket& t, const std::string* answer, bool store) {
+    const bool keep = answer && static_cast<int64_t>(answer->size()) <= cfg_.max_entry_bytes;
+    if (keep && store) backend_->put(t.key_, *answer, cfg_.ttl_s);
+    if (!t.lock_token_.empty()) backend_->unlock_fill(t.key_, t.lock_token_);  // after the put: pollers find it
+    t.lock_token_.clear();
     {
         std::lock_guard lock(mu_);
-        flights_.erase(key);
+        flights_.erase(t.key_);
     }
+    std::shared_ptr<Ticket::Flight> flight = std::move(t.flight_);
     std::lock_guard lock(flight->mu);
     flight->done = true;
-    if (answer && static_cast<int64_t>(answer->size()) <= cfg_.max_entry_bytes) flight->answer = *answer;
+    if (keep) flight->answer = *answer;
     flight->done_cv.notify_all();
 }
 
 void ResponseCache::Ticket::fill(const std::string& answer) {
-    if (flight_) {
-        cache_->finish(key_, flight_, &answer);
-        flight_.reset();
-    } else if (cache_ && !hit && static_cast<int64_t>(answer.size()) <= cache_->cfg_.max_entry_bytes) {
+    if (flight_) cache_->finish(*this, &answer, true);
+    else if (cache_ && !hit && static_cast<int64_t>(answer.size()) <= cache_->cfg_.max_entry_bytes)
         cache_->backend_->put(key_, answer, cache_->cfg_.ttl_s);
-    }
+}
+
+void ResponseCache::Ticket::share(const std::string& answer) {
+    if (flight_) cache_->finish(*this, &answer, false);
 }
 
 ResponseCache::Ticket::~Ticket() {
-    if (flight_) cache_->finish(key_, flight_, nullptr);
+    if (flight_) cache_->finish(*this, nullptr, false);
+}
+
+std::unique_ptr<ResponseCache> make_response_cache(const config::Config& cfg, std::shared_ptr<state::Store> store) {
+    const config::CacheConfig& cc = cfg.cache;
+    if (cc.backend == "off") return nullptr;
+    std::unique_ptr<Backend> backend;
+    std::unique_ptr<SemanticBackend> semantic;
+    const auto bucket_cap = static_cast<size_t>(cc.semantic.max_bucket_entries);
+    if (cc.backend == "redis") {
+        backend = std::make_unique<StoreBackend>(store, cfg.state.key_prefix);
+        if (cc.semantic.enabled) semantic = std::make_unique<SemanticStore>(store, cfg.state.key_prefix, bucket_cap);
+    } else {
+        backend = std::make_unique<MemoryBackend>(cc.max_bytes);
+        if (cc.semantic.enabled)
+            semantic = std::make_unique<SemanticMemory>(static_cast<size_t>(cc.semantic.max_entries), bucket_cap);
+    }
+    return std::make_unique<ResponseCache>(cc, std::move(backend), std::move(semantic));
 }
 
 }  // namespace sy::cache

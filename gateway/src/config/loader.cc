@@ -122,7 +122,7 @@ public:
 private:
     void parse_cache(const NodeReader& node, CacheConfig& out) {
         MapReader m = node.map({"backend", "ttl_s", "max_bytes", "max_entry_bytes", "deterministic_only", "scope",
-                                "stampede_wait_ms"});
+                                "stampede_wait_ms", "semantic"});
         NodeReader backend = m["backend"];
         if (backend.get(out.backend) && out.backend != "off" && out.backend != "memory" && out.backend != "redis")
             backend.fail("must be off, memory or redis, got '" + out.backend + "'");
@@ -136,6 +136,22 @@ private:
         if (scope.get(out.scope) && out.scope != "key" && out.scope != "team" && out.scope != "global")
             scope.fail("must be key, team or global, got '" + out.scope + "'");
         m["stampede_wait_ms"].get(out.stampede_wait_ms, 0);
+        parse_semantic_cache(m["semantic"], out.backend, out.semantic);
+    }
+
+    void parse_semantic_cache(const NodeReader& node, const std::string& backend, SemanticCacheConfig& out) {
+        MapReader m = node.map({"enabled", "threshold", "embedder", "max_entries", "max_bucket_entries"});
+        NodeReader enabled = m["enabled"];
+        if (enabled.get(out.enabled) && out.enabled && backend == "off")
+            enabled.fail("needs cache.backend memory or redis (the semantic cache keeps its entries there)");
+        m["threshold"].get(out.threshold, Bounds{.min = 0, .max = 1, .min_exclusive = true});
+        NodeReader embedder = m["embedder"];
+        if (embedder.get(out.embedder) && !out.embedder.empty() && out.embedder != "builtin" &&
+            std::none_of(cfg_.embedders.begin(), cfg_.embedders.end(),
+                         [&](const EmbedderConfig& e) { return e.name == out.embedder; }))
+            embedder.fail("no embedder named '" + out.embedder + "' in embedders[] (\"\" or builtin: the built-in one)");
+        m["max_entries"].get(out.max_entries, 1);
+        m["max_bucket_entries"].get(out.max_bucket_entries, 1);
     }
 
     void parse_telemetry(const NodeReader& node, TelemetryConfig& out) {

@@ -162,6 +162,8 @@ public:
     std::shared_ptr<const config::ApiKeyConfig> find_config_key(const std::string& hash) const;
     const std::map<std::string, Router, std::less<>>& routers() const { return routers_; }
     const std::vector<std::unique_ptr<Model>>& models() const { return models_; }
+    // The built-in embedder and those of embedders[] (routers, the semantic cache).
+    const embed::EmbedderSet& embedders() const { return embedders_; }
     // The connection pool of a remote provider instance, or null.
     upstream::ConnectionPool* pool_of(std::string_view provider) const {
         auto it = pools_.find(provider);

@@ -19,8 +19,8 @@
 
 #include "server/access_record.hpp"
 #include "server/admission.hpp"
+#include "server/cache_step.hpp"
 #include "server/cached_answer.hpp"
-#include "cache/cache_key.hpp"
 #include "server/http_util.hpp"
 #include "server/privacy_step.hpp"
 #include "server/provider_call.hpp"
@@ -120,30 +120,6 @@ std::function<void(double&, double&)> budget_reader(state::Limiter& limiter, con
             return;
         }
     };
-}
-
-
-// The cache's part in a request: none when the cache is off, the model opts out, the client
-// says Cache-Control: no-store, or the request is not deterministic (cache.deterministic_only).
-// Cache-Control: no-cache skips the lookup but stores the fresh answer.
-std::optional<cache::ResponseCache::Ticket> cache_ticket(Gateway& g, Poco::Net::HTTPServerRequest& req,
-                                                         const ChatRequest& chat, const routing::RouteDecision& d,
-                                                         const config::ApiKeyConfig* key) {
-    cache::ResponseCache* rc = g.cache();
-    if (!rc || !d.model->config->cache) return std::nullopt;
-    const std::string& control = req.get("Cache-Control", Poco::Net::HTTPMessage::EMPTY);
-    if (control.find("no-store") != std::string::npos) return std::nullopt;
-    const std::string& scope_kind = rc->config().scope;
-    std::string scope = scope_kind == "global"                    ? std::string("*")
-                        : scope_kind == "team" && key && !key->team.empty() ? "t:" + key->team
-                                                                  : "k:" + (key ? key->id : std::string());
-    auto k = cache::cache_key(chat, d.model->config->name, scope);
-    if (!k || (!k->deterministic && rc->config().deterministic_only)) return std::nullopt;
-    tracing::SpanScope span("switchyard.cache");
-    if (control.find("no-cache") != std::string::npos) return rc->store_only(k->key);
-    cache::ResponseCache::Ticket t = rc->lookup(k->key, client_fd(req));
-    span.set("switchyard.cache.result", t.hit ? "hit" : "miss");
-    return t;
 }
 
 }  // namespace
@@ -254,31 +230,18 @@ void ChatHandler::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServe
     resp.set("x-switchyard-provider", decision.deployment->provider->config().name);
     resp.set("x-switchyard-route", decision.reason);
     if (auto err = check_request_guardrails(*rt, chat, request_id, resp, decision)) return send_error(req, resp, *err);
-    // The exact cache: a hit answers at once, costs nothing and touches no budget or limit.
+    // The response caches: a hit answers at once, costs nothing and touches no budget or limit.
     // (Not a redacted request: its stored answer would hold the values put back.)
-    std::optional<cache::ResponseCache::Ticket> ticket;
-    if (!privacy.redacted) ticket = cache_ticket(gateway_, req, chat, decision, key.get());
-    if (ticket && ticket->hit) {
-        resp.set("x-switchyard-cache", "hit");
-        resp.set("x-switchyard-route", decision.reason + "; cache hit");
-        if (send_cached(req, resp, chat, *ticket->hit)) {
-            decision.reason += "; cache hit";
-            static metrics::Series& hits = metrics::Gateway::get().cache_hits.with({"exact"});
-            hits.inc();
-            out.status = 200;
-            record.outcome = &out;
-            record.cost_nano = 0;
-            return;
-        }
-        ticket.reset();  // an entry that is not usable JSON: answered afresh, not stored
-        resp.set("x-switchyard-route", decision.reason);
+    std::optional<CacheStep> cache;
+    if (!privacy.redacted) cache = CacheStep::begin(gateway_, *rt, req, chat, decision, key.get());
+    if (cache && cache->answer(req, resp, chat, decision.reason)) {
+        out.status = 200;
+        record.outcome = &out;
+        record.cost_nano = 0;
+        return;
     }
+    if (cache && !cache->fills()) cache.reset();
     std::string captured;  // a whole answer to store
-    if (ticket) {
-        static metrics::Series& misses = metrics::Gateway::get().cache_misses.with({"exact"});
-        misses.inc();
-        resp.set("x-switchyard-cache", "miss");
-    }
     remember_for_feedback(gateway_, *rt, request_id, decision);
     const config::ModelConfig& model = *decision.model->config;
 
@@ -291,8 +254,8 @@ void ChatHandler::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServe
     if (key) ctx.key_id = key->id;
     ResponseGuard guard(*rt, chat, request_id, resp, decision);
     ctx.check_answer = guard.check();
-    if (log_prompts || ticket || guard.wants_stream_text()) ctx.partial = &answer;  // the answer's text (stored from a stream)
-    if (ticket) ctx.capture_body = &captured;
+    if (log_prompts || cache || guard.wants_stream_text()) ctx.partial = &answer;  // the answer's text (stored from a stream)
+    if (cache) ctx.capture_body = &captured;
     if (req.has("x-switchyard-timeout-ms")) {
         const std::string& v = req.get("x-switchyard-timeout-ms");
         char* end = nullptr;
@@ -324,10 +287,10 @@ void ChatHandler::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServe
         other_attempts_cost += out.extra_cost_nano;  // stream attempts cut before a continuation
     }
     const int64_t answered_ns = clock::steady_ns();
-    if (guard.stream_denied(out, answer.text)) ticket.reset();  // recorded, and not cached
-    if (ticket)
+    if (guard.stream_denied(out, answer.text)) cache.reset();  // recorded, and not cached
+    if (cache)
         if (auto completion = completion_to_cache(chat, out, captured, answer, request_id, decision.model->config->name))
-            ticket->fill(*completion);
+            cache->fill(*completion);
     record.outcome = &out;
     const config::ModelConfig& served = *decision.model->config;
     Usage used = usage_of(chat, out);

@@ -163,12 +163,10 @@ bool Gateway::load(std::string& error) {
     }
     start_state(rt->config());
     plugin_state_ = plugin_state_over(store_);
-    if (const config::CacheConfig& cc = rt->config().cache; cc.backend != "off") {
-        std::unique_ptr<cache::Backend> backend;
-        if (cc.backend == "redis") backend = std::make_unique<cache::StoreBackend>(store_, rt->config().state.key_prefix);
-        else backend = std::make_unique<cache::MemoryBackend>(cc.max_bytes);
-        cache_ = std::make_unique<cache::ResponseCache>(cc, std::move(backend));
-        log::info("cache", "exact response cache in " + cc.backend + ", answers kept " + std::to_string(cc.ttl_s) + " s");
+    if ((cache_ = cache::make_response_cache(rt->config(), store_))) {
+        const config::CacheConfig& cc = rt->config().cache;
+        log::info("cache", std::string(cc.semantic.enabled ? "exact and semantic" : "exact") + " response cache in " +
+                               cc.backend + ", answers kept " + std::to_string(cc.ttl_s) + " s");
     }
     plugin::set_state_backend(plugin_state_.get(), rt->config().state.key_prefix);
     traces_ = std::make_unique<RequestTraces>(static_cast<size_t>(rt->config().telemetry.request_traces));

@@ -214,6 +214,13 @@ Reply Keyspace::hashes(std::string_view cmd, std::span<const std::string> a) {
             }
         return array(std::move(out));
     }
+    if (cmd == "HKEYS") {
+        std::vector<Reply> out;
+        if (h)
+            for (const auto& kv : *h) out.push_back(bulk(kv.first));
+        return array(std::move(out));
+    }
+    if (cmd == "HLEN") return integer(h ? static_cast<int64_t>(h->size()) : 0);
     if (cmd == "HDEL") {
         int64_t n = 0;
         for (size_t i = 1; h && i < a.size(); ++i) n += static_cast<int64_t>(h->erase(a[i]));

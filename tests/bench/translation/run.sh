@@ -30,9 +30,8 @@ models:
   - {name: gemini, deployments: [{provider: g, model: m}]}
   - {name: ollama, deployments: [{provider: l, model: m}]}
 YAML
-"$root/build/bin/switchyard" serve --config "$work/gw.yaml" --listen "127.0.0.1:$gw" --log-level warn > "$work/gw.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$gw/readyz" > /dev/null && break; sleep 0.05; done
+. "$root/tests/bench/serve.sh"
+serve_gateway "$root" "$work/gw.yaml" "$gw" "$work/gw.log"
 {
     echo "## Streaming translation (time to the first event)"
     echo

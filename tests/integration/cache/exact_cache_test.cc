@@ -1,15 +1,14 @@
 // The exact response cache over real sockets: a deterministic request is answered once by the
 // upstream and then from the cache (JSON, and as a replayed stream), at no cost; misses for
 // other prompts, models, tenants and non-deterministic requests; Cache-Control; TTL expiry;
-// stampede protection (50 identical requests at once, one upstream call); and a Redis cache
-// shared by two instances.
+// stampede protection (50 identical requests at once, one upstream call, within one instance and
+// across two sharing Redis); and a Redis cache shared by two instances.
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <chrono>
 #include <thread>
-#include <vector>
 
+#include "cache_test_util.hpp"
 #include "support/http_client.hpp"
 #include "support/process.hpp"
 #include "support/servers.hpp"
@@ -105,36 +104,43 @@ TEST(ExactCacheTest, FiftyIdenticalRequestsAtOnceMakeOneUpstreamCall) {
     GatewayProcess gw(cached_config(fake, "{backend: memory, scope: team}"));
     ASSERT_TRUE(gw.ok()) << gw.log();
     const std::string body = chat("m", "stampede #fake:delay_ms=500");
-    std::atomic<int> ok{0}, hits{0};
-    std::vector<std::thread> clients;
-    for (int i = 0; i < 50; ++i)
-        clients.emplace_back([&, i] {
-            HttpResponse r = post_chat(gw.port(), body, as(i % 2 ? "sk-a" : "sk-b"));  // one team: scope team shares
-            ok += r.status == 200;
-            hits += r.header("x-switchyard-cache") == "hit";
-        });
-    for (auto& t : clients) t.join();
-    EXPECT_EQ(ok.load(), 50);
-    EXPECT_EQ(hits.load(), 49) << "one filled, the others waited for its answer";
+    Burst burst = at_once(50, [&](int i) { return post_chat(gw.port(), body, as(i % 2 ? "sk-a" : "sk-b")); });  // one team
+    EXPECT_EQ(burst.ok, 50);
+    EXPECT_EQ(burst.hits, 49) << "one filled, the others waited for its answer";
     EXPECT_EQ(fake.requests(), 1);
 }
 
 TEST(ExactCacheTest, ARedisCacheIsSharedByTwoInstances) {
-    RedisServer redis;
     FakeUpstream fake;
-    ASSERT_TRUE(redis.ok() && fake.ok());
-    std::string yaml = cached_config(fake, "{backend: redis}",
-                                     "state: {backend: redis, redis: {address: \"" + redis.address() + "\"}}\n");
-    GatewayProcess one(yaml), two(yaml);
-    ASSERT_TRUE(one.ok()) << one.log();
-    ASSERT_TRUE(two.ok()) << two.log();
+    TwoInstances gw;
+    std::string why;
+    ASSERT_TRUE(fake.ok() && gw.start(cached_config(fake, "{backend: redis}"), why)) << why;
+    GatewayProcess &one = *gw.one, &two = *gw.two;
     HttpResponse filled = post_chat(one.port(), chat("m", "shared"), as("sk-a"));
     EXPECT_EQ(filled.header("x-switchyard-cache"), "miss");
     HttpResponse served = post_chat(two.port(), chat("m", "shared"), as("sk-a"));
     EXPECT_EQ(served.header("x-switchyard-cache"), "hit");
     EXPECT_EQ(served.body, filled.body);
     EXPECT_EQ(fake.requests(), 1);
-    EXPECT_NE(redis.cli("KEYS 'sy:cache:*'").find("sy:cache:"), std::string::npos);
+    EXPECT_NE(gw.redis.cli("KEYS 'sy:cache:*'").find("sy:cache:"), std::string::npos);
+}
+
+
+// Across instances: the first to take the Redis fill lock asks upstream; the other instance's
+// requests poll Redis for its answer instead of asking upstream too.
+TEST(ExactCacheTest, FiftyIdenticalRequestsAcrossTwoInstancesMakeOneUpstreamCall) {
+    FakeUpstream fake;
+    TwoInstances gw;
+    std::string why;
+    ASSERT_TRUE(fake.ok() && gw.start(cached_config(fake, "{backend: redis, scope: team}"), why, ", pool_size: 64")) << why;
+    const std::string body = chat("m", "cross-instance stampede #fake:delay_ms=1000");
+    Burst burst = at_once(50, [&](int i) {
+        return post_chat((i % 2 ? gw.one : gw.two)->port(), body, as(i % 4 < 2 ? "sk-a" : "sk-b"));
+    });
+    EXPECT_EQ(burst.ok, 50);
+    EXPECT_EQ(burst.hits, 49) << "one filled, the others got its answer";
+    EXPECT_EQ(fake.requests(), 1);
+    EXPECT_EQ(gw.redis.cli("--scan --pattern 'sy:cache:*:fill'"), "") << "the filler released its lock";
 }
 
 }  // namespace

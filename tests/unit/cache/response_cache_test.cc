@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "cache/response_cache.hpp"
+#include "state/memory_store.hpp"
 
 namespace sy::cache {
 namespace {
@@ -63,6 +64,49 @@ TEST(ResponseCacheTest, KeepsNoAnswerAboveTheEntryLimit) {
     ResponseCache cache(cfg, std::make_unique<MemoryBackend>(1 << 20));
     cache.lookup("k", -1).fill(std::string(11, 'x'));
     EXPECT_FALSE(cache.lookup("k", -1).hit);
+}
+
+
+// Two instances sharing one store: the second's filler finds the first's fill lock and polls
+// for its answer; when the first fails and releases the lock, the second takes it over.
+TEST(ResponseCacheTest, AnInstanceWaitsForTheFillOfAnotherSharingTheStore) {
+    config::CacheConfig cfg;
+    cfg.stampede_wait_ms = 5000;
+    auto store = std::make_shared<state::MemoryStore>();
+    ResponseCache one(cfg, std::make_unique<StoreBackend>(store, "sy")), two(cfg, std::make_unique<StoreBackend>(store, "sy"));
+    auto filler = std::make_unique<ResponseCache::Ticket>(one.lookup("k", -1));
+    ASSERT_FALSE(filler->hit);
+    EXPECT_EQ(store->command(std::vector<std::string>{"EXISTS", "sy:cache:k:fill"}).integer, 1);
+    std::optional<std::string> waited;
+    std::thread other([&] { waited = two.lookup("k", -1).hit; });
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    filler->fill("answer");
+    other.join();
+    EXPECT_EQ(waited, "answer");
+    EXPECT_EQ(store->command(std::vector<std::string>{"EXISTS", "sy:cache:k:fill"}).integer, 0) << "released";
+
+    auto failing = std::make_unique<ResponseCache::Ticket>(one.lookup("k2", -1));
+    std::unique_ptr<ResponseCache::Ticket> taken_over;
+    std::thread second([&] { taken_over = std::make_unique<ResponseCache::Ticket>(two.lookup("k2", -1)); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    failing.reset();  // the first instance's upstream call failed
+    second.join();
+    EXPECT_FALSE(taken_over->hit) << "no answer: the second instance fills";
+    EXPECT_EQ(store->command(std::vector<std::string>{"EXISTS", "sy:cache:k2:fill"}).integer, 1) << "under its lock";
+    taken_over->fill("second");
+    EXPECT_EQ(one.lookup("k2", -1).hit, "second");
+}
+
+TEST(StoreBackendTest, OnlyTheHolderOfTheFillLockReleasesIt) {
+    auto store = std::make_shared<state::MemoryStore>();
+    StoreBackend b(store, "sy");
+    EXPECT_EQ(b.lock_fill("k", "mine", 5000), Backend::Lock::taken);
+    EXPECT_EQ(b.lock_fill("k", "theirs", 5000), Backend::Lock::held_elsewhere);
+    b.unlock_fill("k", "theirs");
+    EXPECT_EQ(b.lock_fill("k", "theirs", 5000), Backend::Lock::held_elsewhere) << "not its lock to release";
+    b.unlock_fill("k", "mine");
+    EXPECT_EQ(b.lock_fill("k", "theirs", 5000), Backend::Lock::taken);
+    EXPECT_GT(store->command(std::vector<std::string>{"PTTL", "sy:cache:k:fill"}).integer, 4000) << "bounded by the wait";
 }
 
 }  // namespace

@@ -128,6 +128,20 @@ TEST(ConfigValidationTest, RefusesABadCacheSection) {
     EXPECT_THAT(load_error("cache: {ttl_s: 0}"), StartsWith("cache.ttl_s:"));
 }
 
+TEST(ConfigValidationTest, RefusesABadSemanticCache) {
+    EXPECT_THAT(load_error("cache: {semantic: {enabled: true}}"),
+                StartsWith("cache.semantic.enabled: needs cache.backend memory or redis"));
+    EXPECT_THAT(load_error("cache: {backend: memory, semantic: {enabled: true, threshold: 0}}"),
+                StartsWith("cache.semantic.threshold:"));
+    EXPECT_THAT(load_error("cache: {backend: memory, semantic: {threshold: 1.5}}"), StartsWith("cache.semantic.threshold:"));
+    EXPECT_THAT(load_error("cache: {backend: memory, semantic: {enabled: true, embedder: nope}}"),
+                StartsWith("cache.semantic.embedder: no embedder named 'nope' in embedders[]"));
+    EXPECT_THAT(load_error("cache: {backend: memory, semantic: {max_entries: 0}}"), StartsWith("cache.semantic.max_entries:"));
+    EXPECT_THAT(load_error("cache: {backend: memory, semantic: {max_bucket_entries: 0}}"),
+                StartsWith("cache.semantic.max_bucket_entries:"));
+    EXPECT_THAT(load_error("cache: {backend: memory, semantic: {treshold: 0.9}}"), StartsWith("cache.semantic.treshold:"));
+}
+
 TEST(ConfigValidationTest, ReadsAndChecksThePrivacySection) {
     Config c = load_ok(R"(
 models: [{name: cloud, deployments: [{provider: p}]}, {name: home, deployments: [{provider: p}]}]

@@ -53,6 +53,13 @@ TEST(KeyspaceTest, HashesKeepFieldsAndCount) {
     EXPECT_EQ(m.elements[1].type, Reply::Type::nil);
     EXPECT_EQ(m.elements[2].str, "2");
     EXPECT_EQ(run(ks, {"HGETALL", "h"}).elements.size(), 4u);
+    Reply names = run(ks, {"HKEYS", "h"});
+    ASSERT_EQ(names.elements.size(), 2u);
+    EXPECT_EQ(names.elements[0].str, "a");
+    EXPECT_EQ(names.elements[1].str, "b");
+    EXPECT_EQ(run(ks, {"HLEN", "h"}).integer, 2);
+    EXPECT_EQ(run(ks, {"HLEN", "missing"}).integer, 0);
+    EXPECT_EQ(run(ks, {"HKEYS", "missing"}).elements.size(), 0u);
 }
 
 TEST(KeyspaceTest, KeysExpireOnTheStoreClock) {
