@@ -2,41 +2,13 @@
 // instances behind the load balancer, and `stop` leaves no process behind.
 #include <gtest/gtest.h>
 
-#include <map>
-
 #include "support/http_client.hpp"
 #include "support/process.hpp"
 #include "support/servers.hpp"
+#include "cluster_support.hpp"
 
 namespace sy::test {
 namespace {
-
-std::string run(const std::string& cmd) { return capture(cmd); }
-
-std::map<std::string, std::string> env_file(const std::string& path) {
-    std::map<std::string, std::string> out;
-    std::string text = read_file(path);
-    size_t pos = 0;
-    while (pos < text.size()) {
-        size_t nl = text.find('\n', pos);
-        std::string line = text.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
-        if (size_t eq = line.find('='); eq != std::string::npos) {
-            std::string v = line.substr(eq + 1);
-            if (v.size() >= 2 && v.front() == '"') v = v.substr(1, v.size() - 2);
-            out[line.substr(0, eq)] = v;
-        }
-        if (nl == std::string::npos) break;
-        pos = nl + 1;
-    }
-    return out;
-}
-
-// Running and not a zombie (the script's processes are adopted by whoever reaps orphans).
-bool alive(int pid) {
-    std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
-    size_t paren = stat.rfind(')');
-    return paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] != 'Z';
-}
 
 class LocalClusterTest : public ::testing::Test {
 protected:
@@ -69,15 +41,11 @@ TEST_F(LocalClusterTest, RateLimitHoldsAcrossInstancesBehindNginx) {
     EXPECT_EQ(ok, 30) << "30 requests per minute for the key, over all three instances";
     EXPECT_EQ(limited, 15);
     // nginx spread them: every instance answered some.
-    std::string ports = env_["GATEWAY_PORTS"];
-    for (size_t pos = 0; pos < ports.size();) {
-        size_t sp = ports.find(' ', pos);
-        int port = std::stoi(ports.substr(pos, sp - pos));
+    for (int port : port_list(env_["GATEWAY_PORTS"])) {
         HttpClient c(port);
         std::string metrics = c.request("GET", "/metrics").body;
         EXPECT_GT(metric_value(metrics, R"(switchyard_requests_total{model="weak",provider="local-mock",status_class="2xx"})"), 0)
             << "instance on " << port;
-        pos = sp == std::string::npos ? ports.size() : sp + 1;
     }
     std::string status = run(script_ + " status --dir " + dir_);
     EXPECT_NE(status.find("gateway-3: running"), std::string::npos) << status;
