@@ -14,6 +14,7 @@ PACKAGES=(
   redis-server nginx-light wrk python3 curl jq procps openssl libre2-dev
   prometheus   # promtool: the suite checks the /metrics exposition and the alert rules with it
   chromium     # the status page is rendered headless in the suite
+  systemd python3-yaml  # the suite verifies the systemd unit and checks the deployment manifests
 )
 
 missing=()
