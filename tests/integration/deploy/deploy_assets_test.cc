@@ -74,6 +74,22 @@ TEST_F(DeployAssetsTest, TheInstalledLayoutServesTheExampleConfig) {
     EXPECT_NE(read_file(log_dir + "/access.log").find("\"route\""), std::string::npos);
 }
 
+TEST_F(DeployAssetsTest, EveryConfigOfTheBackendsPageLoads) {
+    const std::string page = read_file(source_dir() + "/docs/backends.md");
+    const std::string env = "OPENAI_API_KEY=k ANTHROPIC_API_KEY=k GEMINI_API_KEY=k SWITCHYARD_SHARE=" + *prefix_ +
+                            "/share/switchyard ";
+    int blocks = 0;
+    for (size_t at = page.find("```yaml\n"); at != std::string::npos; at = page.find("```yaml\n", at + 1)) {
+        size_t end = page.find("```", at + 8);
+        ASSERT_NE(end, std::string::npos);
+        const std::string path = *prefix_ + "/backend-" + std::to_string(++blocks) + ".yaml";
+        write_file(path, page.substr(at + 8, end - at - 8));
+        Ran r = run_command(env + gateway_binary() + " config check " + path);
+        EXPECT_TRUE(r.ok) << "block " << blocks << ": " << r.out;
+    }
+    EXPECT_EQ(blocks, 7);
+}
+
 TEST_F(DeployAssetsTest, TheSystemdUnitVerifies) {
     const std::string unit = *prefix_ + "/lib/systemd/system/switchyard.service";
     EXPECT_NE(read_file(unit).find("ExecStart=" + *prefix_ + "/bin/switchyard serve"), std::string::npos);
