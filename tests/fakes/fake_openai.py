@@ -28,6 +28,7 @@ defaults):
                       non-streaming: promise more bytes than sent, send half, close
     malformed=1       non-streaming: invalid JSON body; streaming: one bad event, then [DONE]
     words=N           answer with exactly N words after "echo:"
+    (--answer TEXT answers every chat request with TEXT instead: a judge with a fixed verdict)
 
 Content filter (--filter-word W): a chat request whose last user message contains W is refused
 as OpenAI's moderation does, HTTP 400 with code content_policy_violation; with
@@ -110,6 +111,7 @@ class ClientGone(Exception):
 
 
 FILTER = {"word": None, "as_answer": False}
+ANSWER = {"text": None}  # --answer: a fixed chat answer (a judge that always says the same)
 
 
 def message_text(content):
@@ -396,6 +398,8 @@ class Handler(BaseHTTPRequestHandler):
             tool_name = (tools[0].get("function") or {}).get("name", "tool")
         text = "echo: " + (" ".join(f"w{i + 1}" for i in range(d["words"])) if "words" in d else
                            DIRECTIVE.sub("", last_user).strip())
+        if ANSWER["text"] is not None:
+            text = ANSWER["text"]
         chars = sum(len(message_text(m.get("content"))) for m in messages if isinstance(m, dict))
         usage = {"prompt_tokens": chars // 4 + 1, "completion_tokens": len(text.split()) if not tool_name else 8}
         usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
@@ -519,7 +523,9 @@ def main():
     ap.add_argument("--filter-word", help="refuse chat requests mentioning this word (content filter)")
     ap.add_argument("--filter-as-answer", action="store_true",
                     help="filter with a 200 answer (finish_reason content_filter) instead of a 400")
+    ap.add_argument("--answer", help="answer every chat request with this text instead of the echo")
     args = ap.parse_args()
+    ANSWER["text"] = args.answer
     FILTER["word"], FILTER["as_answer"] = args.filter_word, args.filter_as_answer
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         sys.exit("fake_openai: listens on loopback only")

@@ -141,6 +141,20 @@ struct ModelConfig {
                                          //   or its content filter refused
 };
 
+// routers[].shadow: a sample of the requests the router sent to another model than the baseline
+// is also asked of the baseline, in the background, and the two answers compared (docs/quality.md).
+struct ShadowConfig {
+    bool enabled = false;          // the key is present
+    double sample = 0.1;           // shadow.sample: share of weak-routed requests shadowed (0..1]
+    std::string baseline;          // shadow.baseline: a model (default: the router's first candidate)
+    double budget_usd = 5;         // shadow.budget_usd: spend on shadows and judges per period
+    int64_t period_s = 86400;      // shadow.period: hourly | daily (UTC)
+    std::string judge_model;       // shadow.judge.model: asked which answer is better
+    bool randomize_order = true;   // shadow.judge.randomize_order: show the answers in random order
+    std::string compare;           // shadow.compare: exact | similarity (instead of a judge)
+    double min_similarity = 0.9;   // shadow.min_similarity: similarity at or above it is a tie
+};
+
 // An instance of a router plugin.
 struct RouterConfig {
     std::string name;                      // routers[].name (unique, [a-z0-9_]+, no '-')
@@ -148,6 +162,7 @@ struct RouterConfig {
     std::vector<std::string> candidates;   // routers[].candidates: model names, strong first
     std::optional<double> threshold;       // routers[].threshold: default for `auto`
     std::string plugin_config_json = "{}"; // routers[].config as JSON
+    ShadowConfig shadow;                   // routers[].shadow
 };
 
 // An instance of a guardrail plugin: third-party checks on every chat request and its answer.

@@ -13,6 +13,7 @@
 #include "config/key_record.hpp"
 #include "config/node_reader.hpp"
 #include "config/guardrail_section.hpp"
+#include "config/shadow_section.hpp"
 #include "config/privacy_section.hpp"
 #include "config/state_section.hpp"
 #include "config/yaml_json.hpp"
@@ -379,7 +380,7 @@ private:
     }
 
     void parse_router(const NodeReader& node, RouterConfig& out) {
-        MapReader m = node.map({"name", "plugin", "candidates", "threshold", "config"});
+        MapReader m = node.map({"name", "plugin", "candidates", "threshold", "config", "shadow"});
         if (NodeReader name = m["name"]; name.get(out.name, Text::required)) {
             if (!is_router_name(out.name))
                 name.fail("invalid router name '" + out.name + "' (expected lower-case letters, digits and '_': " +
@@ -391,6 +392,7 @@ private:
         parse_candidates(m["candidates"], out.candidates);
         m["threshold"].get(out.threshold, kUnitInterval);
         read_plugin_config(m["config"], out.plugin_config_json);
+        parse_shadow(m["shadow"], cfg_, out);
     }
 
     void parse_candidates(const NodeReader& node, std::vector<std::string>& out) {

@@ -462,6 +462,7 @@ std::optional<ApiError> Runtime::apply_policy(const policy::Outcome& outcome, co
     }
     if (err) return err;
     out.reason = std::move(reason);
+    out.policy = outcome.policy;
     out.labels = d.labels;
     out.fallbacks = d.fallbacks;
     out.pii_overrides = d.pii_actions;

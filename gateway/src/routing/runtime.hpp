@@ -69,6 +69,7 @@ struct RouteDecision {
     std::string router;
     std::vector<std::pair<const Model*, double>> scores;
     std::string memo;  // the router's note, kept with the request for POST /v1/feedback
+    std::string policy;  // the policy whose decision routed the request ("" when none did)
     bool local_only = false;  // a policy's privacy route: retries and fallbacks stay local too
     std::string affinity;     // session key for affinity balancing (x-session-id, else `user`)
     int64_t input_tokens = 0;   // prompt estimate (capacity, lowest_cost)

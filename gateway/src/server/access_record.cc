@@ -26,18 +26,6 @@ void field_ms(JsonWriter& w, const char* name, int64_t ns) {
     else w.Double(static_cast<double>(ns / 1000) / 1000.0);
 }
 
-std::string utc_now() {
-    auto now = std::chrono::system_clock::now();
-    std::time_t t = std::chrono::system_clock::to_time_t(now);
-    int ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-    char out[40];
-    std::snprintf(out, sizeof out, "%s.%03dZ", buf, ms);
-    return out;
-}
 
 // Routing details for the request trace: router scores, policy labels and fallbacks.
 void write_routing(JsonWriter& w, const routing::RouteDecision& d) {
@@ -68,6 +56,19 @@ void write_routing(JsonWriter& w, const routing::RouteDecision& d) {
 }
 
 }  // namespace
+
+std::string utc_now() {
+    auto now = std::chrono::system_clock::now();
+    std::time_t t = std::chrono::system_clock::to_time_t(now);
+    int ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    char out[40];
+    std::snprintf(out, sizeof out, "%s.%03dZ", buf, ms);
+    return out;
+}
 
 // The root span says what the access log says, in OpenTelemetry's terms (GenAI conventions).
 void AccessRecord::finish_span_trace() const {

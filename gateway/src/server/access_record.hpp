@@ -17,6 +17,9 @@
 
 namespace sy::server {
 
+// Now, as the access log writes it: 2024-05-01T12:00:00.123Z.
+std::string utc_now();
+
 class AccessRecord {
 public:
     AccessRecord(Gateway& g, const Poco::Net::HTTPServerResponse& resp, const std::string& request_id,

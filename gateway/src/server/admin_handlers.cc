@@ -41,6 +41,8 @@ bool same_secret(std::string_view a, std::string_view b) {
     return diff == 0;
 }
 
+}  // namespace
+
 // Refuses the call unless it carries the admin key; false after answering.
 bool admin_allowed(Gateway& g, HTTPServerRequest& req, HTTPServerResponse& resp) {
     const std::string& admin_key = g.runtime()->config().auth.admin_key;
@@ -58,6 +60,8 @@ bool admin_allowed(Gateway& g, HTTPServerRequest& req, HTTPServerResponse& resp)
     }
     return true;
 }
+
+namespace {
 
 // The path and query parameters of the request URI; false (after answering 400) when malformed.
 bool parse_uri(HTTPServerRequest& req, HTTPServerResponse& resp, std::string& path,

@@ -9,6 +9,11 @@
 
 namespace sy::server {
 
+// Sends the error and returns false unless the request carries the admin key.
+bool admin_allowed(Gateway& g, Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp);
+// GET /admin/quality: feedback per router, route and model; shadow outcomes and retention per router.
+void admin_quality(Gateway& g, Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp);
+
 // True when the request carries Authorization: Bearer <auth.admin_key> (an admin key is set).
 bool carries_admin_key(Gateway& g, const Poco::Net::HTTPServerRequest& req);
 

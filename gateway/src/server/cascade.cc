@@ -14,17 +14,6 @@
 namespace sy::server {
 namespace {
 
-CallOutcome outcome_of(const Captured& c, int64_t first_byte_ns) {
-    CallOutcome o;
-    o.client_gone = c.client_gone;
-    o.status = c.error ? c.error->status : 200;
-    o.usage = c.usage;
-    o.error = c.error ? c.error->message : "";
-    o.first_byte_ns = first_byte_ns;
-    o.relayed_bytes = static_cast<int64_t>(c.body.size());
-    return o;
-}
-
 // A chat.completion replayed as chat.completion.chunk events: the message in one delta, the
 // finish reason, usage when asked for, then [DONE].
 std::string completion_as_sse(const std::string& body, bool include_usage) {

@@ -5,6 +5,7 @@
 #include "server/cascade.hpp"
 #include "server/feedback.hpp"
 #include "server/guardrails.hpp"
+#include "server/shadow.hpp"
 
 #include <cctype>
 #include <chrono>
@@ -254,7 +255,8 @@ void ChatHandler::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServe
     if (key) ctx.key_id = key->id;
     ResponseGuard guard(*rt, chat, request_id, resp, decision);
     ctx.check_answer = guard.check();
-    if (log_prompts || cache || guard.wants_stream_text()) ctx.partial = &answer;  // the answer's text (stored from a stream)
+    const bool shadow = ShadowRunner::wants(*rt, decision);  // also asked of the baseline, after the answer
+    if (log_prompts || cache || shadow || guard.wants_stream_text()) ctx.partial = &answer;  // the answer's text (stored from a stream)
     if (cache) ctx.capture_body = &captured;
     if (req.has("x-switchyard-timeout-ms")) {
         const std::string& v = req.get("x-switchyard-timeout-ms");
@@ -314,6 +316,7 @@ void ChatHandler::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServe
         metrics::Gateway::get().upstream_errors.with({decision.deployment->provider->config().name, kind}).inc();
     }
     log_outcome(request_id, chat, decision, out);
+    if (shadow) gateway_.shadow().submit(rt, chat, request_id, decision, out, answer.text);
     static metrics::Histogram& overhead = metrics::Gateway::get().overhead.with({});
     record.overhead_ns = (call_ns - started_ns) + (clock::steady_ns() - answered_ns);
     overhead.observe(static_cast<double>(record.overhead_ns) / 1e9);

@@ -5,6 +5,8 @@
 #include <rapidjson/writer.h>
 
 #include <cmath>
+#include <optional>
+#include <vector>
 
 #include <switchyard/log.hpp>
 #include <switchyard/metrics.hpp>
@@ -12,6 +14,7 @@
 #include "plugin/host_api.hpp"
 #include "server/admission.hpp"
 #include "server/http_util.hpp"
+#include "server/quality_log.hpp"
 
 namespace sy::server {
 namespace {
@@ -32,19 +35,31 @@ std::string record_key(const config::Config& cfg, std::string_view request_id) {
     return cfg.state.key_prefix + ":fb:" + std::string(request_id);
 }
 
-// router \n model \n memo
+// "#2\n" router \n model \n route \n learns (0/1) \n memo. Records written before routes were
+// kept (router \n model \n memo) came only from routers that learn, and their route is the router.
 struct Record {
-    std::string router, model, memo;
+    std::string router, model, route, memo;
+    bool learns = true;
     static bool parse(const std::string& s, Record& out) {
-        size_t a = s.find('\n');
-        size_t b = a == std::string::npos ? a : s.find('\n', a + 1);
-        if (b == std::string::npos) return false;
-        out = {s.substr(0, a), s.substr(a + 1, b - a - 1), s.substr(b + 1)};
+        std::vector<std::string> f;
+        const bool v2 = s.starts_with("#2\n");
+        const size_t fields = v2 ? 4 : 2;
+        size_t pos = v2 ? 3 : 0;
+        while (f.size() < fields) {
+            size_t nl = s.find('\n', pos);
+            if (nl == std::string::npos) return false;
+            f.push_back(s.substr(pos, nl - pos));
+            pos = nl + 1;
+        }
+        if (v2) out = {f[0], f[1], f[2], s.substr(pos), f[3] == "1"};
+        else out = {f[0], f[1], f[0], s.substr(pos), true};
         return true;
     }
+    std::string text() const { return "#2\n" + router + "\n" + model + "\n" + route + "\n" + (learns ? "1" : "0") + "\n" + memo; }
 };
 
-std::optional<ApiError> parse_feedback(const std::string& body, std::string& request_id, double& score) {
+std::optional<ApiError> parse_feedback(const std::string& body, std::string& request_id, double& score,
+                                       std::optional<bool>& thumbs) {
     rapidjson::Document d;
     d.Parse(body.data(), body.size());
     if (d.HasParseError() || !d.IsObject()) return ApiError::bad_request("the body must be a JSON object", "", "invalid_json");
@@ -54,15 +69,18 @@ std::optional<ApiError> parse_feedback(const std::string& body, std::string& req
         return ApiError::bad_request("request_id must be the x-request-id of a routed request", "request_id");
     request_id.assign(id->value.GetString(), id->value.GetStringLength());
     auto s = d.FindMember("score");
-    auto thumbs = d.FindMember("thumbs");
+    auto t = d.FindMember("thumbs");
+    if (t != d.MemberEnd()) {
+        std::string_view v = t->value.IsString() ? std::string_view(t->value.GetString(), t->value.GetStringLength()) : "";
+        if (v != "up" && v != "down") return ApiError::bad_request("thumbs must be \"up\" or \"down\"", "thumbs");
+        thumbs = v == "up";
+        score = *thumbs ? 1.0 : 0.0;  // unless a score is given too
+    }
     if (s != d.MemberEnd()) {
         if (!s->value.IsNumber() || !(s->value.GetDouble() >= 0 && s->value.GetDouble() <= 1))
             return ApiError::bad_request("score must be a number from 0 to 1", "score");
         score = s->value.GetDouble();
-    } else if (thumbs != d.MemberEnd() && thumbs->value.IsString() &&
-               (std::string_view(thumbs->value.GetString()) == "up" || std::string_view(thumbs->value.GetString()) == "down")) {
-        score = std::string_view(thumbs->value.GetString()) == "up" ? 1.0 : 0.0;
-    } else {
+    } else if (!thumbs) {
         return ApiError::bad_request("give score (0..1) or thumbs (\"up\" or \"down\")", "score");
     }
     return std::nullopt;
@@ -98,6 +116,14 @@ private:
     std::shared_ptr<state::Store> store_;
 };
 
+bool keep(Gateway& g, const config::Config& cfg, const std::string& key, const Record& rec) {
+    std::string ttl = std::to_string(static_cast<int64_t>(cfg.routing.feedback_ttl_s) * 1000);
+    std::string argv[] = {"SET", key, rec.text(), "PX", ttl};
+    if (g.store()->command(argv).ok()) return true;
+    metrics::Gateway::get().store_errors.with({std::string(g.state_backend()), "feedback"}).inc();
+    return false;
+}
+
 }  // namespace
 
 std::unique_ptr<plugin::StateBackend> plugin_state_over(std::shared_ptr<state::Store> store) {
@@ -106,19 +132,13 @@ std::unique_ptr<plugin::StateBackend> plugin_state_over(std::shared_ptr<state::S
 
 void remember_for_feedback(Gateway& g, const routing::Runtime& rt, const std::string& request_id,
                            const routing::RouteDecision& decision) {
-    if (decision.router.empty() || !g.store()) return;
-    auto it = rt.routers().find(decision.router);
-    if (it == rt.routers().end() || !it->second.instance->takes_feedback()) return;
+    if (!g.store()) return;
+    auto it = decision.router.empty() ? rt.routers().end() : rt.routers().find(decision.router);
+    const bool learns = it != rt.routers().end() && it->second.instance->takes_feedback();
     const config::Config& cfg = rt.config();
-    std::string value = decision.router + "\n" + decision.model->config->name + "\n" + decision.memo;
-    std::string key = record_key(cfg, request_id);
-    std::string ttl = std::to_string(static_cast<int64_t>(cfg.routing.feedback_ttl_s) * 1000);
-    std::string argv[] = {"SET", key, value, "PX", ttl};
-    state::Reply r = g.store()->command(argv);
-    if (!r.ok()) {
-        metrics::Gateway::get().store_errors.with({std::string(g.state_backend()), "feedback"}).inc();
-        log::warn("feedback", "cannot keep request " + request_id + " for feedback: " + r.str);
-    }
+    Record rec{decision.router, decision.model->config->name, route_of(decision), learns ? decision.memo : "", learns};
+    if (!keep(g, cfg, record_key(cfg, request_id), rec))
+        log::warn("feedback", "cannot keep request " + request_id + " for feedback");
 }
 
 void feedback(Gateway& g, Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) {
@@ -135,7 +155,8 @@ void feedback(Gateway& g, Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServ
     }
     std::string request_id;
     double score = 0;
-    if (auto err = parse_feedback(body, request_id, score)) return send_error(req, resp, *err);
+    std::optional<bool> thumbs;
+    if (auto err = parse_feedback(body, request_id, score, thumbs)) return send_error(req, resp, *err);
     std::string k = record_key(rt->config(), request_id);
     state::Reply taken = g.store() ? g.store()->eval(take_script(), std::span<const std::string>(&k, 1), {})
                                    : state::Reply::failed("no state store");
@@ -148,32 +169,33 @@ void feedback(Gateway& g, Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServ
     if (taken.type != state::Reply::Type::string || !Record::parse(taken.str, rec))
         return send_error(req, resp, ApiError{404, "invalid_request_error", "request_not_found",
                                               "no routed request '" + request_id +
-                                                  "' awaits feedback (unknown, expired, already rated, or not "
-                                                  "routed by a router that learns)",
+                                                  "' awaits feedback (unknown, expired or already rated)",
                                               "request_id", ""});
-    auto it = rt->routers().find(rec.router);
-    if (it == rt->routers().end())
-        return send_error(req, resp, ApiError{404, "invalid_request_error", "router_not_found",
-                                              "router '" + rec.router + "' of request '" + request_id +
-                                                  "' is no longer configured",
-                                              "request_id", ""});
-    sy_feedback fb{sizeof(sy_feedback), plugin::to_sy_str(request_id), plugin::to_sy_str(rec.model),
-                   plugin::to_sy_str(rec.memo), score};
-    bool unsupported = false;
-    std::string why = it->second.instance->feedback(fb, unsupported);
-    if (!why.empty()) {
-        // Put the request back so that a retry can still rate it.
-        std::string value = rec.router + "\n" + rec.model + "\n" + rec.memo;
-        std::string ttl = std::to_string(static_cast<int64_t>(rt->config().routing.feedback_ttl_s) * 1000);
-        std::string argv[] = {"SET", k, value, "PX", ttl};
-        g.store()->command(argv);
-        feedback_counter(rec.router, rec.model, "error").inc();
-        log::warn("feedback", "router '" + rec.router + "' failed on feedback for " + request_id + ": " + why);
-        return send_error(req, resp, ApiError{503, "service_unavailable", "feedback_failed",
-                                              "router '" + rec.router + "' could not record the feedback: " + why, "", "1"});
+    bool applied = false;
+    if (rec.learns) {
+        auto it = rt->routers().find(rec.router);
+        if (it == rt->routers().end())
+            return send_error(req, resp, ApiError{404, "invalid_request_error", "router_not_found",
+                                                  "router '" + rec.router + "' of request '" + request_id +
+                                                      "' is no longer configured",
+                                                  "request_id", ""});
+        sy_feedback fb{sizeof(sy_feedback), plugin::to_sy_str(request_id), plugin::to_sy_str(rec.model),
+                       plugin::to_sy_str(rec.memo), score};
+        bool unsupported = false;
+        std::string why = it->second.instance->feedback(fb, unsupported);
+        if (!why.empty()) {
+            keep(g, rt->config(), k, rec);  // put the request back so that a retry can still rate it
+            feedback_counter(rec.router, rec.model, "error").inc();
+            log::warn("feedback", "router '" + rec.router + "' failed on feedback for " + request_id + ": " + why);
+            return send_error(req, resp, ApiError{503, "service_unavailable", "feedback_failed",
+                                                  "router '" + rec.router + "' could not record the feedback: " + why, "", "1"});
+        }
+        applied = !unsupported;
+        feedback_counter(rec.router, rec.model, applied ? "applied" : "ignored").inc();
+        metrics::Gateway::get().feedback_score.with({rec.router, rec.model}).inc(score);
     }
-    feedback_counter(rec.router, rec.model, unsupported ? "ignored" : "applied").inc();
-    metrics::Gateway::get().feedback_score.with({rec.router, rec.model}).inc(score);
+    g.quality().add_feedback(rec.router, rec.route, rec.model, score, thumbs);
+    log_feedback(g, {request_id, rec.router, rec.model, rec.route, score});
     rapidjson::StringBuffer sb;
     rapidjson::Writer<rapidjson::StringBuffer> w(sb);
     w.StartObject();
@@ -183,10 +205,16 @@ void feedback(Gateway& g, Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServ
     w.String(rec.router.c_str());
     w.Key("model");
     w.String(rec.model.c_str());
+    w.Key("route");
+    w.String(rec.route.c_str());
     w.Key("score");
     w.Double(score);
+    if (thumbs) {
+        w.Key("thumbs");
+        w.String(*thumbs ? "up" : "down");
+    }
     w.Key("applied");
-    w.Bool(!unsupported);
+    w.Bool(applied);
     w.EndObject();
     send_json(req, resp, 200, std::string_view(sb.GetString(), sb.GetSize()));
 }

@@ -1,6 +1,8 @@
-// Feedback for routers that learn online: the routing of each request they rank is kept in the
-// state store for routing.feedback_ttl_s (so any instance can take the feedback), and
-// POST /v1/feedback {"request_id": "...", "score": 0..1} hands it back to the router once.
+// Feedback on answers: the routing of each request (router, model, route, and the router's memo
+// when it learns) is kept in the state store for routing.feedback_ttl_s (so any instance can take
+// the feedback), and POST /v1/feedback {"request_id": "...", "score": 0..1, "thumbs": "up"|"down"}
+// is counted once per request in the quality board and, for routers that learn, handed back to
+// the router.
 #pragma once
 
 #include <Poco/Net/HTTPServerRequest.h>
@@ -16,7 +18,7 @@
 
 namespace sy::server {
 
-// Keeps what feedback needs when the request's router takes feedback (no-op otherwise).
+// Keeps what feedback on this request needs (one store write per routed request).
 void remember_for_feedback(Gateway& g, const routing::Runtime& rt, const std::string& request_id,
                            const routing::RouteDecision& decision);
 

@@ -1,6 +1,7 @@
 #include "server/gateway.hpp"
 
 #include "server/feedback.hpp"
+#include "server/shadow.hpp"
 
 #include <unistd.h>
 
@@ -76,7 +77,10 @@ std::vector<std::string> Gateway::watched_files() const {
     return files;
 }
 
+Gateway::Gateway(std::string config_path) : config_path_(std::move(config_path)) {}
+
 Gateway::~Gateway() {
+    shadow_.reset();
     budget_gauges_.reset();
     health_checker_.reset();
     health_sync_.reset();
@@ -152,6 +156,7 @@ bool Gateway::load(std::string& error) {
         error = "telemetry.access_log.path: " + error;
         return false;
     }
+    if (!shadow_) shadow_ = std::make_unique<ShadowRunner>(*this);
     if (const config::TracingConfig& tc = rt->config().telemetry.tracing; !tc.endpoint.empty()) {
         tracer_ = TraceExporter::create(tc, error);
         if (!tracer_) {

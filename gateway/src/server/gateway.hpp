@@ -18,14 +18,17 @@
 #include "server/request_traces.hpp"
 #include "server/trace_exporter.hpp"
 #include "plugin/host_api.hpp"
+#include "quality/board.hpp"
 #include "state/key_store.hpp"
 #include "state/limiter.hpp"
 
 namespace sy::server {
 
+class ShadowRunner;
+
 class Gateway {
 public:
-    explicit Gateway(std::string config_path) : config_path_(std::move(config_path)) {}
+    explicit Gateway(std::string config_path);
     ~Gateway();
 
     // Loads the config file, its plugins and instances; on failure error names the key.
@@ -57,6 +60,11 @@ public:
     TraceExporter* tracer() { return tracer_.get(); }
     // The exact response cache (cache.backend); null when off. Set at start.
     cache::ResponseCache* cache() { return cache_.get(); }
+
+    // Feedback and shadow verdicts of this instance (GET /admin/quality); shadow mode's
+    // background runner (created by load()).
+    quality::Board& quality() { return quality_; }
+    ShadowRunner& shadow() { return *shadow_; }
 
     bool draining() const { return draining_.load(std::memory_order_relaxed); }
     void set_draining() { draining_.store(true); }
@@ -102,6 +110,8 @@ private:
     std::unique_ptr<routing::HealthSync> health_sync_;        // with a redis store and outlier_detection.shared
     std::unique_ptr<routing::HealthChecker> health_checker_;  // providers[].health_check
     std::unique_ptr<BudgetGauges> budget_gauges_;             // switchyard_budget_used_ratio
+    quality::Board quality_;
+    std::unique_ptr<ShadowRunner> shadow_;  // stops first: it uses the store, the log and the board
 };
 
 // Builds a runtime from a config file: load and validate YAML, load plugins (default search

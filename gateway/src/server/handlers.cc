@@ -134,6 +134,7 @@ Poco::Net::HTTPRequestHandler* HandlerFactory::createRequestHandler(const HTTPSe
         {"/admin/reload", "POST", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new FnHandler<admin_reload>(g); }},
         {"/admin/reload", "GET", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new FnHandler<admin_reload>(g); }},
         {"/admin/spend", "GET", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new FnHandler<admin_spend>(g); }},
+        {"/admin/quality", "GET", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new FnHandler<admin_quality>(g); }},
     };
     if (path == "/admin/keys" || path.starts_with("/admin/keys/")) return new FnHandler<admin_keys>(gateway_);
     if ((path == "/admin/requests" || path.starts_with("/admin/requests/")) && method == "GET")

@@ -496,6 +496,17 @@ Captured capture_completion(const ChatRequest& request, const std::string& reque
     return out;
 }
 
+CallOutcome outcome_of(const Captured& c, int64_t first_byte_ns) {
+    CallOutcome o;
+    o.client_gone = c.client_gone;
+    o.status = c.error ? c.error->status : 200;
+    o.usage = c.usage;
+    o.error = c.error ? c.error->message : "";
+    o.first_byte_ns = first_byte_ns;
+    o.relayed_bytes = static_cast<int64_t>(c.body.size());
+    return o;
+}
+
 CallOutcome call_provider(const CallContext& ctx) {
     const plugin::ProviderInstance& prov = *ctx.decision.deployment->provider;
     sy_request_view view = plugin::make_request_view(ctx.request, ctx.request_id);

@@ -99,4 +99,7 @@ struct Captured {
 Captured capture_completion(const ChatRequest& request, const std::string& request_id,
                             const routing::Deployment& deployment, int client_fd, size_t max_upstream_body);
 
+// A captured answer as the outcome of a call (for metrics and usage_of).
+CallOutcome outcome_of(const Captured& c, int64_t first_byte_ns);
+
 }  // namespace sy::server
