@@ -37,8 +37,8 @@ struct Families {
             r.counter("switchyard_shadow_cost_usd_total", "Spend on shadow requests and their judges, by router",
                       {"router"}),
             r.gauge("switchyard_quality_retention",
-                    "Share of shadowed requests whose routed answer was at least as good as the baseline's (ties "
-                    "half), with its 95% Wilson interval: bound estimate, lower, upper",
+                    "Share of shadowed requests whose routed answer was at least as good as the baseline's (a win "
+                    "or a tie), with its 95% Wilson interval: bound estimate, lower, upper",
                     {"router", "bound"}),
         };
         return f;
@@ -65,7 +65,7 @@ const char* outcome_name(ShadowOutcome o) {
 Board::Board() { Families::get(); }
 
 double Retention::estimate() const {
-    return judged() == 0 ? std::nan("") : (static_cast<double>(wins) + 0.5 * static_cast<double>(ties)) / static_cast<double>(judged());
+    return judged() == 0 ? std::nan("") : static_cast<double>(wins + ties) / static_cast<double>(judged());
 }
 
 void Board::add_feedback(const std::string& router, const std::string& route, const std::string& model, double score,

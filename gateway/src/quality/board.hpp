@@ -23,7 +23,7 @@ struct Retention {
     int64_t wins = 0, ties = 0, losses = 0;
     int64_t judged() const { return wins + ties + losses; }
     double estimate() const;  // (wins + ties/2) / judged; NaN before the first verdict
-    Interval interval() const { return wilson_interval(wins + 0.5 * static_cast<double>(ties), static_cast<double>(judged())); }
+    Interval interval() const { return wilson_interval(static_cast<double>(wins + ties), static_cast<double>(judged())); }
 };
 
 class Board {

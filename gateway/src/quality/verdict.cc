@@ -76,6 +76,6 @@ Verdict verdict_for_routed(Pick pick, bool routed_is_a) {
 
 const char* verdict_name(Verdict v) { return v == Verdict::win ? "win" : v == Verdict::tie ? "tie" : "loss"; }
 
-double retained(Verdict v) { return v == Verdict::win ? 1.0 : v == Verdict::tie ? 0.5 : 0.0; }
+double retained(Verdict v) { return v == Verdict::loss ? 0.0 : 1.0; }  // at least as good: a win or a tie
 
 }  // namespace sy::quality

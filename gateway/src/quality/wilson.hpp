@@ -10,7 +10,7 @@ struct Interval {
     double upper = 1;
 };
 
-// successes of n trials (successes may be fractional: a tie counts half); z = 1.96 gives 95%.
+// successes of n trials (successes may be fractional); z = 1.96 gives 95%.
 // With n <= 0 nothing is known: [0, 1].
 Interval wilson_interval(double successes, double n, double z = 1.96);
 

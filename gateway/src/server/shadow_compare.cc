@@ -20,7 +20,8 @@ constexpr size_t kMaxJudgeBody = 16 * 1024 * 1024;
 constexpr const char* kJudgeSystem =
     "You are an impartial judge. You are shown a user's request and two answers to it, A and B. Decide which "
     "answer serves the user better (correct, complete, helpful, clear); length alone is no merit, and the order "
-    "the answers are shown in must not matter. Reply with exactly one of [[A]], [[B]] or [[TIE]] and nothing else.";
+    "the answers are shown in must not matter. When neither is clearly better, say so: reply with exactly one of "
+    "[[A]], [[B]] or [[TIE]] and nothing else.";
 
 std::string trimmed(const std::string& s) {
     size_t a = s.find_first_not_of(" \t\r\n"), b = s.find_last_not_of(" \t\r\n");

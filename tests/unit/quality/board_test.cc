@@ -37,7 +37,7 @@ TEST(QualityBoardTest, AggregatesFeedbackPerRouterRouteAndModel) {
         << metrics;
 }
 
-TEST(QualityBoardTest, EstimatesRetentionWithTiesCountingHalf) {
+TEST(QualityBoardTest, EstimatesRetentionCountingTiesAsRetained) {
     Board b;
     for (int i = 0; i < 6; ++i) b.add_verdict("r1", Verdict::win);
     for (int i = 0; i < 2; ++i) b.add_verdict("r1", Verdict::tie);
@@ -45,22 +45,22 @@ TEST(QualityBoardTest, EstimatesRetentionWithTiesCountingHalf) {
     b.add_shadow("r1", ShadowOutcome::over_budget);
     Retention r = b.retention("r1");
     EXPECT_EQ(r.judged(), 10);
-    EXPECT_DOUBLE_EQ(r.estimate(), 0.7);
+    EXPECT_DOUBLE_EQ(r.estimate(), 0.8);
     Interval ci = r.interval();
-    EXPECT_LT(ci.lower, 0.7);
-    EXPECT_GT(ci.upper, 0.7);
+    EXPECT_LT(ci.lower, 0.8);
+    EXPECT_GT(ci.upper, 0.8);
     rapidjson::Document d;
     std::string json = b.to_json();
     d.Parse(json.c_str());
     const auto& s = d["shadow"][0];
-    EXPECT_DOUBLE_EQ(s["retention"].GetDouble(), 0.7);
+    EXPECT_DOUBLE_EQ(s["retention"].GetDouble(), 0.8);
     EXPECT_EQ(s["over_budget"].GetInt(), 1);
     EXPECT_DOUBLE_EQ(s["lower"].GetDouble(), ci.lower);
     std::string metrics = metrics::Registry::instance().render();
     const std::string series = R"(switchyard_quality_retention{router="r1",bound="estimate"} )";
     size_t at = metrics.find(series);
     ASSERT_NE(at, std::string::npos) << metrics;
-    EXPECT_NEAR(std::stod(metrics.substr(at + series.size())), 0.7, 1e-12);
+    EXPECT_NEAR(std::stod(metrics.substr(at + series.size())), 0.8, 1e-12);
 }
 
 }  // namespace

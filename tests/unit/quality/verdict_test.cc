@@ -46,7 +46,7 @@ TEST(VerdictParserTest, MapsThePickToTheRoutedAnswer) {
     EXPECT_EQ(verdict_for_routed(Pick::b, true), Verdict::loss);
     EXPECT_EQ(verdict_for_routed(Pick::tie, true), Verdict::tie);
     EXPECT_EQ(retained(Verdict::win), 1.0);
-    EXPECT_EQ(retained(Verdict::tie), 0.5);
+    EXPECT_EQ(retained(Verdict::tie), 1.0) << "as good as the baseline is retained";
     EXPECT_EQ(retained(Verdict::loss), 0.0);
 }
 
