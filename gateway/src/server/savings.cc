@@ -3,6 +3,7 @@
 #include <switchyard/metrics.hpp>
 
 #include "server/access_record.hpp"
+#include "server/savings_days.hpp"
 
 namespace sy::server {
 namespace {
@@ -61,9 +62,11 @@ int64_t baseline_cost_nano(const routing::Model& m, const Usage& u) {
 void account_savings(const routing::Runtime& rt, const ChatRequest& req, const routing::RouteDecision& d,
                      const Usage& used, int64_t cost_nano, AccessRecord& record) {
     const routing::Model* base = baseline_model(rt, req, d);
-    if (!base) return;
-    record.baseline_model = base->config->name;
-    record.cost_baseline_nano = baseline_cost_nano(*base, used);
+    if (base) {
+        record.baseline_model = base->config->name;
+        record.cost_baseline_nano = baseline_cost_nano(*base, used);
+    }
+    SavingsDays::instance().add_now(d.model->config->name, record.cost_baseline_nano, cost_nano);
     if (record.cost_baseline_nano < 0 || cost_nano < 0) return;
     const SavingsMetrics& m = savings_metrics();
     const std::vector<std::string> labels{d.router.empty() ? "none" : d.router, routing::decision_source(d.reason)};
