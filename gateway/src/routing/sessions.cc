@@ -85,8 +85,9 @@ void keep_session(const Runtime& rt, const ChatRequest& req, const RouteContext&
     const std::string ttl = std::to_string(cfg.routing.sessions.ttl_s);
     std::string get[] = {"GET", key};
     state::Reply r = ctx.store->command(get);
-    if (!r.ok()) {
-        log::warn("session", "state store: " + r.str + " (session " + hash + " routed as new, not remembered)");
+    if (!r.ok()) {  // counted, not logged per request: an outage would flood the log
+        metrics::Gateway::get().store_errors.with({std::string(ctx.store->kind()), "session"}).inc();
+        log::debug("session", "state store: " + r.str + " (session " + hash + " routed without it)");
         return;
     }
     if (r.type == state::Reply::Type::string) {
