@@ -8,6 +8,7 @@
 
 #include <switchyard/log.hpp>
 
+#include "cli/audit.hpp"
 #include "cli/policy_test.hpp"
 #include "cli/router_commands.hpp"
 #include "plugin/plugin_loader.hpp"
@@ -34,6 +35,8 @@ constexpr const char* kUsage =
     "                          quality vs strong share / cost, APGR, CPT(50%), CPT(80%)\n"
     "  split --data FILE.jsonl --test-percent P --train-out FILE --test-out FILE [--seed N]\n"
     "                          a deterministic held-out split of labeled data\n"
+    "  audit --log FILE [--feedback FILE] [--json] [--drift-threshold X]\n"
+    "                          savings, model shares and quality signals per day and route\n"
     "  version                 print the version and plugin ABI\n";
 
 int usage_error(const std::string& message) {
@@ -140,6 +143,8 @@ int main(int argc, char** argv) {
         rc = sy::cli::eval(rest);
     } else if (cmd == "split") {
         rc = sy::cli::split(rest);
+    } else if (cmd == "audit") {
+        rc = sy::cli::audit(rest);
     } else if (cmd == "version" || cmd == "--version") {
         std::printf("switchyard 0.1.0 (plugin ABI %d.%d)\n", SY_ABI_MAJOR, SY_ABI_MINOR);
         rc = 0;

@@ -163,6 +163,9 @@ struct RouterConfig {
     std::optional<double> threshold;       // routers[].threshold: default for `auto`
     std::string plugin_config_json = "{}"; // routers[].config as JSON
     ShadowConfig shadow;                   // routers[].shadow
+    std::string baseline = "strongest";    // routers[].baseline: strongest | requested | <model name>:
+                                           //   the model whose cost savings are measured against
+    bool sticky_sessions = false;          // routers[].sticky_sessions: a session keeps its first model
 };
 
 // An instance of a guardrail plugin: third-party checks on every chat request and its answer.
@@ -247,6 +250,12 @@ struct RoutingConfig {
     std::string default_router;  // routing.default_router: router used for `auto`
     int feedback_ttl_s = 86400;  // routing.feedback_ttl_s: how long a request awaits POST /v1/feedback
     int max_request_timeout_ms = 600000;  // routing.max_request_timeout_ms: cap of x-switchyard-timeout-ms
+    std::string savings_baseline = "requested";  // routing.savings_baseline: requested | none | <model name>:
+                                                 //   baseline of requests no router decided
+    struct Sessions {
+        int ttl_s = 3600;        // routing.sessions.ttl_s: how long a session remembers its model
+                                 //   (renewed by every turn that keeps it)
+    } sessions;
     struct Retries {
         int attempts = 2;            // routing.retries.attempts: further tries on other deployments
         int backoff_ms = 25;         // routing.retries.backoff_ms: first wait, doubled per retry, with jitter

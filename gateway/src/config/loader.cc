@@ -380,7 +380,8 @@ private:
     }
 
     void parse_router(const NodeReader& node, RouterConfig& out) {
-        MapReader m = node.map({"name", "plugin", "candidates", "threshold", "config", "shadow"});
+        MapReader m = node.map({"name", "plugin", "candidates", "threshold", "config", "shadow", "baseline",
+                                "sticky_sessions"});
         if (NodeReader name = m["name"]; name.get(out.name, Text::required)) {
             if (!is_router_name(out.name))
                 name.fail("invalid router name '" + out.name + "' (expected lower-case letters, digits and '_': " +
@@ -393,6 +394,16 @@ private:
         m["threshold"].get(out.threshold, kUnitInterval);
         read_plugin_config(m["config"], out.plugin_config_json);
         parse_shadow(m["shadow"], cfg_, out);
+        m["sticky_sessions"].get(out.sticky_sessions);
+        parse_baseline(m["baseline"], out.baseline, "strongest");
+    }
+
+    // A savings baseline: one of `keyword` and "requested", or a configured model.
+    void parse_baseline(const NodeReader& node, std::string& out, std::string_view keyword) {
+        if (!node.get(out, Text::non_empty) || out == keyword || out == "requested") return;
+        if (!cfg_.find_model(out))
+            node.fail("'" + out + "' is neither " + std::string(keyword) + ", requested nor a model (" +
+                      list_names(cfg_.models, [](const ModelConfig& mc) { return mc.name; }) + ")");
     }
 
     void parse_candidates(const NodeReader& node, std::vector<std::string>& out) {
@@ -418,7 +429,9 @@ private:
 
     void parse_routing(const NodeReader& node, RoutingConfig& out) {
         MapReader m = node.map({"default_model", "default_router", "feedback_ttl_s", "retries", "outlier_detection",
-                                "max_request_timeout_ms", "queue"});
+                                "max_request_timeout_ms", "queue", "savings_baseline", "sessions"});
+        parse_baseline(m["savings_baseline"], out.savings_baseline, "none");
+        m["sessions"].map({"ttl_s"})["ttl_s"].get(out.sessions.ttl_s, 1);
         m["feedback_ttl_s"].get(out.feedback_ttl_s, 1);
         m["max_request_timeout_ms"].get(out.max_request_timeout_ms, 1);
         MapReader r = m["retries"].map({"attempts", "backoff_ms", "max_backoff_ms", "budget", "min_per_window"});

@@ -15,7 +15,8 @@ constexpr size_t kMaxLabels = 8;
 constexpr size_t kMaxLabelBytes = 64;
 
 const char* const kFields[] = {"model",  "router", "threshold",  "candidates", "fallbacks", "deny",
-                               "status", "labels", "local_only", "continue",   "reason",    "pii"};
+                               "status", "labels", "local_only", "continue",   "reason",    "pii",
+                               "session", "sticky"};
 
 bool known_field(const char* key) {
     for (const char* f : kFields)
@@ -182,7 +183,7 @@ bool read_decision(lua_State* L, int index, const Catalog& catalog, Decision& ou
     r.string("model", out.model) && r.string("router", out.router) && r.model_list("candidates", out.candidates) &&
         r.model_list("fallbacks", out.fallbacks) && r.boolean("local_only", out.local_only) &&
         r.boolean("continue", out.continue_chain) && r.string("reason", out.reason) && r.labels(out.labels) &&
-        r.pii_actions(out.pii_actions);
+        r.pii_actions(out.pii_actions) && r.string("session", out.session) && r.boolean("sticky", out.sticky);
     if (!r.ok()) return false;
     if (!out.model.empty() && !catalog.model(out.model)) return r.fail("decision.model: unknown model '" + out.model + "'");
     if (!out.router.empty() && !catalog.router_exists(out.router))
@@ -233,6 +234,8 @@ void merge_decision(Decision& acc, const Decision& next) {
     for (const auto& l : next.labels) acc.labels.push_back(l);
     acc.local_only = acc.local_only || next.local_only;
     if (!next.reason.empty()) acc.reason = next.reason;
+    if (!next.session.empty()) acc.session = next.session;
+    acc.sticky = acc.sticky || next.sticky;
     acc.continue_chain = next.continue_chain;
     for (size_t k = 0; k < acc.pii_actions.size(); ++k)
         if (next.pii_actions[k]) acc.pii_actions[k] = next.pii_actions[k];

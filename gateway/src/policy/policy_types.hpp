@@ -39,6 +39,8 @@ struct Decision {
     bool local_only = false;
     bool continue_chain = false;
     std::string reason;
+    std::string session;  // decision.session: the conversation's key for sticky routing
+    bool sticky = false;  // decision.sticky: the session keeps the model of its first turn
     // decision.pii: per detector kind, the action that replaces privacy.actions for this request.
     std::array<std::optional<config::PiiAction>, config::kPiiKindNames.size()> pii_actions{};
 
@@ -46,7 +48,7 @@ struct Decision {
         for (const auto& a : pii_actions)
             if (a) return false;
         return model.empty() && router.empty() && !deny && candidates.empty() && fallbacks.empty() &&
-               labels.empty() && !local_only && !threshold;
+               labels.empty() && !local_only && !threshold && !sticky && session.empty();
     }
 };
 

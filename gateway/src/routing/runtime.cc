@@ -1,6 +1,7 @@
 #include "routing/runtime.hpp"
 
 #include "routing/remote_embedder.hpp"
+#include "routing/sessions.hpp"
 
 #include <charconv>
 #include <climits>
@@ -394,30 +395,37 @@ std::vector<const Model*> Runtime::fallbacks_of(const Model& model) const {
 
 namespace {
 
-// switchyard_routing_decisions_total by where the decision came from (the route header's prefix).
+// switchyard_routing_decisions_total by where the decision came from.
 void count_decision(const RouteDecision& d) {
-    static metrics::Series* model = &metrics::Gateway::get().routing_decisions.with({"model"});
-    static metrics::Series* def = &metrics::Gateway::get().routing_decisions.with({"default"});
-    static metrics::Series* router = &metrics::Gateway::get().routing_decisions.with({"router"});
-    static metrics::Series* policy = &metrics::Gateway::get().routing_decisions.with({"policy"});
-    static metrics::Series* fallback = &metrics::Gateway::get().routing_decisions.with({"fallback"});
-    const std::string& r = d.reason;
-    metrics::Series* s = r.starts_with("policy:") ? policy
-                         : r.starts_with("router:") ? router
-                         : r.starts_with("default:") ? def
-                         : r.starts_with("fallback:") ? fallback
-                                                      : model;
-    s->inc();
+    static const char* const kSources[] = {"model", "default", "router", "policy", "fallback"};
+    static const std::array<metrics::Series*, 5> series = [] {
+        std::array<metrics::Series*, 5> out{};
+        for (size_t i = 0; i < out.size(); ++i) out[i] = &metrics::Gateway::get().routing_decisions.with({kSources[i]});
+        return out;
+    }();
+    const std::string_view source = decision_source(d.reason);
+    for (size_t i = 0; i < series.size(); ++i)
+        if (source == kSources[i]) return series[i]->inc();
 }
 
 }  // namespace
+
+const char* decision_source(std::string_view r) {
+    return r.starts_with("policy:")     ? "policy"
+           : r.starts_with("router:")   ? "router"
+           : r.starts_with("default:")  ? "default"
+           : r.starts_with("fallback:") ? "fallback"
+                                        : "model";
+}
 
 std::optional<ApiError> Runtime::route(const ChatRequest& req, const std::string& request_id,
                                        const RouteContext& ctx, RouteDecision& out) const {
     out.input_tokens = req.prompt_tokens;
     out.output_tokens = req.max_tokens > 0 ? req.max_tokens : kAssumedOutputTokens;
     std::optional<ApiError> err = route_unmetered(req, request_id, ctx, out);
-    if (!err) count_decision(out);
+    if (err) return err;
+    if (out.sticky) keep_session(*this, req, ctx, out);
+    count_decision(out);
     return err;
 }
 
@@ -466,6 +474,8 @@ std::optional<ApiError> Runtime::apply_policy(const policy::Outcome& outcome, co
     out.labels = d.labels;
     out.fallbacks = d.fallbacks;
     out.pii_overrides = d.pii_actions;
+    out.sticky = out.sticky || d.sticky;
+    out.session_key = d.session;
     if (d.local_only) {
         if (auto local = restrict_to_local(out, "Policy '" + outcome.policy + "' requires")) return local;
         out.reason += " local_only";
@@ -588,6 +598,7 @@ std::optional<ApiError> Runtime::route_with_router(const Router& router, double 
         }
     }
     out.router = router.instance->config().name;
+    out.sticky = out.sticky || router.instance->config().sticky_sessions;
     out.deployment = pick_deployment(*out.model, pick_of(out));
     return std::nullopt;
 }

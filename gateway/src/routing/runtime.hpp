@@ -18,6 +18,7 @@
 #include <switchyard/config.hpp>
 #include <switchyard/embedder.hpp>
 #include <switchyard/metrics.hpp>
+#include <switchyard/state_store.hpp>
 
 #include "plugin/guardrail_set.hpp"
 #include "plugin/instances.hpp"
@@ -76,6 +77,11 @@ struct RouteDecision {
     int64_t output_tokens = 0;  // expected output: max_tokens, else an assumed answer length
     int attempts = 0;           // upstream calls made for the request (retries, fallbacks, continuations)
     policy::PiiOverrides pii_overrides{};  // decision.pii of the policies: replaces privacy.actions
+    // Sticky sessions (routing/sessions.hpp).
+    bool sticky = false;               // routers[].sticky_sessions or decision.sticky asked for it
+    std::string session_key;           // decision.session
+    std::string session;               // hash of the session when it was kept or remembered
+    const Model* session_model = nullptr;  // the remembered model a kept session was routed to
 };
 
 // What choosing a deployment of a model takes into account.
@@ -103,7 +109,13 @@ struct RouteContext {
     double budget_limit_usd = 0;
     const std::function<void(double&, double&)>* budget_source = nullptr;  // reads them lazily
     std::optional<uint32_t> pii;  // kinds of personal data in the messages, when the caller scanned them
+    state::Store* store = nullptr;  // where sticky sessions are remembered (none: not sticky)
+    std::string session_header;     // x-session-id
 };
+
+// Where a decision came from, as switchyard_routing_decisions_total{source} counts it: model,
+// default, router, policy or fallback (the route reason's prefix).
+const char* decision_source(std::string_view reason);
 
 // Which kinds of personal data (bit set of policy::PiiKind) appear in the prompt's messages.
 uint32_t scan_pii(const ChatRequest& req);

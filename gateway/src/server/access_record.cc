@@ -158,6 +158,7 @@ AccessRecord::~AccessRecord() {
     field(w, "model", decision && decision->model ? decision->model->config->name : "");
     field(w, "provider", decision && decision->deployment ? decision->deployment->provider->config().name : "");
     field(w, "route", decision ? decision->reason : "");
+    field(w, "router", decision ? decision->router : "");
     if (pii && !pii->empty()) field(w, "pii", *pii);
     w.Key("attempts");
     w.Int(decision ? decision->attempts : 0);
@@ -171,6 +172,10 @@ AccessRecord::~AccessRecord() {
     w.Key("cost_usd");
     if (cost_nano < 0) w.Null();
     else w.Double(static_cast<double>(cost_nano) / 1e9);
+    field(w, "baseline_model", baseline_model);
+    w.Key("cost_baseline_usd");
+    if (cost_baseline_nano < 0) w.Null();
+    else w.Double(static_cast<double>(cost_baseline_nano) / 1e9);
     field_ms(w, "latency_ms", clock::steady_ns() - started_ns_);
     field_ms(w, "ttft_ms", outcome && outcome->first_byte_ns > 0 ? outcome->first_byte_ns - started_ns_ : -1);
     field_ms(w, "overhead_ms", overhead_ns);

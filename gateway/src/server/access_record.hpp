@@ -40,6 +40,8 @@ public:
     std::string_view path;                 // the request path, for its root span
     const std::string* answer = nullptr;   // the answer's text (telemetry.access_log.prompts)
     const std::string* pii = nullptr;      // kinds of personal data found and their actions ("email:redact")
+    std::string_view baseline_model;       // the route's savings baseline (server/savings.hpp), "" when none
+    int64_t cost_baseline_nano = -1;       // what the answer would have cost on it; -1: unknown or unpriced
 
 private:
     void finish_span_trace() const;

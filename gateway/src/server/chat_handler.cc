@@ -26,6 +26,8 @@
 #include "server/privacy_step.hpp"
 #include "server/provider_call.hpp"
 #include "server/restoring_translator.hpp"
+#include "server/savings.hpp"
+#include "routing/sessions.hpp"
 
 namespace sy::server {
 namespace {
@@ -199,6 +201,8 @@ void ChatHandler::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServe
     }
     std::optional<uint32_t> pii;  // kinds of personal data in the prompt
     if (rt->scans_pii()) route_ctx.pii = pii = routing::scan_pii(chat);
+    route_ctx.store = gateway_.store();
+    if (req.has("x-session-id")) route_ctx.session_header = req.get("x-session-id");
     // Affinity balancing keeps a session on one deployment: by x-session-id, else by `user`.
     decision.affinity = req.get("x-session-id", chat.user);
     {
@@ -300,6 +304,8 @@ void ChatHandler::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServe
         (served.priced ? cost_nano_usd(decision.deployment->config->prices, used.input, used.cached, used.output) : 0) + other_attempts_cost;
     record.usage = used;
     record.cost_nano = served.priced || other_attempts_cost > 0 ? cost : -1;
+    account_savings(*rt, chat, decision, used, record.cost_nano, record);
+    routing::finish_session(decision);
     if (cost > 0) {  // a bounded label: only teams the config declares are named
         const std::string& team = key ? key->team : std::string();
         metrics::Gateway::get()

@@ -130,6 +130,7 @@ Poco::Net::HTTPRequestHandler* HandlerFactory::createRequestHandler(const HTTPSe
         {"/metrics", "GET", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new FnHandler<metrics_text>(g); }},
         {"/", "GET", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new FnHandler<status_page>(g); }},
         {"/ui", "GET", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new FnHandler<status_page>(g); }},
+        {"/ui/savings", "GET", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new FnHandler<status_savings>(g); }},
         {"/ui/recent", "GET", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new FnHandler<status_recent>(g); }},
         {"/admin/reload", "POST", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new FnHandler<admin_reload>(g); }},
         {"/admin/reload", "GET", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new FnHandler<admin_reload>(g); }},

@@ -2,6 +2,7 @@
 
 #include "server/admin_handlers.hpp"
 #include "server/http_util.hpp"
+#include "server/savings_days.hpp"
 
 namespace sy::server {
 
@@ -38,6 +39,11 @@ void status_recent(Gateway& g, Poco::Net::HTTPServerRequest& req, Poco::Net::HTT
     }
     body += "]}";
     send_json(req, resp, 200, body);
+}
+
+void status_savings(Gateway&, Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) {
+    close_if_body_unread(req, resp);
+    send_json(req, resp, 200, SavingsDays::instance().json());
 }
 
 }  // namespace sy::server

@@ -13,6 +13,9 @@ namespace sy::server {
 
 void status_page(Gateway& g, Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp);
 // {"object": "list", "data": [<trace of a recent request>, ...]}, newest first, at most 20.
+// GET /ui/savings: money saved per day and the models that answered (aggregates only, public as
+// /metrics is).
+void status_savings(Gateway& g, Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp);
 void status_recent(Gateway& g, Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp);
 
 }  // namespace sy::server

@@ -46,6 +46,9 @@ TEST(StatusPageTest, RendersLiveDataInHeadlessChromium) {
     EXPECT_NE(dom.find("<td>beta</td><td class=\"num\">2</td>"), std::string::npos);
     EXPECT_NE(dom.find("66.7%"), std::string::npos) << "routing split: alpha answered 4 of 6";
     EXPECT_NE(dom.find(last_id), std::string::npos) << "recent decisions list the last request";
+    // Savings per day: today's row with the models' shares (alpha is its own baseline: nothing saved).
+    EXPECT_NE(dom.find("<td>alpha 66.7% · beta 33.3%</td>"), std::string::npos) << dom;
+    EXPECT_NE(dom.find("<td class=\"num\">0.0%</td>"), std::string::npos) << dom;
     EXPECT_NE(dom.find("<span id=\"meta\">config generation 1 · up "), std::string::npos) << "the header shows live data";
 
     std::string png = gw.dir() + "/status.png";
