@@ -27,9 +27,10 @@ sy::state::Principal principal(int thread) {
     sy::config::LimitsConfig team = key;
     sy::state::Principal p;
     p.group = "t:bench";  // every thread in one team: the contended case
-    p.levels.push_back({"key:k" + std::to_string(thread), "key", "k", key});
+    // append, not "lit" + to_string(): GCC 12 reports a false -Wrestrict on the latter
+    p.levels.push_back({std::string("key:k").append(std::to_string(thread)), "key", "k", key});
     p.levels.push_back({"team:bench", "team", "bench", team});
-    p.ledger_field = "k" + std::to_string(thread) + "|model";
+    p.ledger_field = std::string("k").append(std::to_string(thread)).append("|model");
     return p;
 }
 
