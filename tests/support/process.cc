@@ -138,6 +138,23 @@ std::string read_file(const std::string& path) {
     return ss.str();
 }
 
+std::vector<std::string> await_file_lines(const std::string& path, size_t at_least, const std::string& containing,
+                                          int timeout_ms) {
+    std::vector<std::string> out;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    do {
+        out.clear();
+        std::string text = read_file(path);
+        for (size_t pos = 0, nl; (nl = text.find('\n', pos)) != std::string::npos; pos = nl + 1) {
+            std::string line = text.substr(pos, nl - pos);  // a line without its '\n' is still being written
+            if (!line.empty() && line.find(containing) != std::string::npos) out.push_back(std::move(line));
+        }
+        if (out.size() >= at_least) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    } while (std::chrono::steady_clock::now() < deadline);
+    return out;
+}
+
 std::string build_dir() {
     const char* d = std::getenv("SY_BUILD_DIR");
     return d ? d : SY_TEST_BUILD_DIR;

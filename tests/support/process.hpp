@@ -45,6 +45,11 @@ std::string make_temp_dir();
 void remove_tree(const std::string& dir);
 void write_file(const std::string& path, const std::string& content);
 std::string read_file(const std::string& path);
+// The complete, non-empty lines of a file that a process appends to (an access log), once at
+// least `at_least` of them contain `containing` (all lines when empty); gives up after
+// timeout_ms and returns what there is.
+std::vector<std::string> await_file_lines(const std::string& path, size_t at_least, const std::string& containing = "",
+                                          int timeout_ms = 10000);
 // Environment variables set by sy_test: build and source trees.
 std::string build_dir();
 std::string source_dir();

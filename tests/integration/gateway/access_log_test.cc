@@ -14,23 +14,6 @@
 namespace sy::test {
 namespace {
 
-std::vector<std::string> lines_of(const std::string& path, size_t at_least) {
-    std::vector<std::string> out;
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    do {
-        out.clear();
-        std::string text = read_file(path);
-        for (size_t pos = 0; pos < text.size();) {
-            size_t nl = text.find('\n', pos);
-            if (nl == std::string::npos) break;
-            out.push_back(text.substr(pos, nl - pos));
-            pos = nl + 1;
-        }
-        if (out.size() >= at_least) break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    } while (std::chrono::steady_clock::now() < deadline);
-    return out;
-}
 
 TEST(AccessLogTest, OneLinePerRequestWithoutSecretsAndReopenedOnSighup) {
     FakeUpstream fake;
@@ -46,7 +29,7 @@ TEST(AccessLogTest, OneLinePerRequestWithoutSecretsAndReopenedOnSighup) {
     ASSERT_EQ(post_chat(gw.port(), chat_body("gpt-test", "hello"), headers("a1")).status, 200);
     ASSERT_EQ(post_chat(gw.port(), chat_body("no-such-model", "hello"), headers("a2")).status, 404);
     ASSERT_EQ(post_chat(gw.port(), chat_body("mock-weak", "stream", true), headers("a3")).status, 200);
-    std::vector<std::string> lines = lines_of(log, 3);
+    std::vector<std::string> lines = await_file_lines(log, 3);
     ASSERT_EQ(lines.size(), 3u) << read_file(log);
     // Lines are written as handlers finish, which need not be the order the answers arrived in.
     auto line_of = [&](const std::string& id) {
@@ -72,8 +55,8 @@ TEST(AccessLogTest, OneLinePerRequestWithoutSecretsAndReopenedOnSighup) {
     ASSERT_TRUE(gw.process().signal(SIGHUP));
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     ASSERT_EQ(post_chat(gw.port(), chat_body("mock-weak", "after rotation")).status, 200);
-    EXPECT_EQ(lines_of(log, 1).size(), 1u) << "the new file gets the next line";
-    EXPECT_EQ(lines_of(log + ".1", 3).size(), 3u) << "the rotated file is left alone";
+    EXPECT_EQ(await_file_lines(log, 1).size(), 1u) << "the new file gets the next line";
+    EXPECT_EQ(await_file_lines(log + ".1", 3).size(), 3u) << "the rotated file is left alone";
     remove_tree(dir);
 }
 
@@ -87,7 +70,7 @@ TEST(AccessLogTest, PromptsAndAnswersOnlyWhenEnabledAndWithPersonalDataRedacted)
     const std::string text = "mail jane@example.com card 4111 1111 1111 1111";
     ASSERT_EQ(post_chat(gw.port(), chat_body("gpt-test", text), {{"x-request-id", "p1"}}).status, 200);
     ASSERT_EQ(post_chat(gw.port(), chat_body("gpt-test", text, true), {{"x-request-id", "p2"}}).status, 200);
-    std::vector<std::string> lines = lines_of(log, 2);
+    std::vector<std::string> lines = await_file_lines(log, 2);
     ASSERT_EQ(lines.size(), 2u) << read_file(log);
     for (const std::string& l : lines) {
         EXPECT_EQ(l.find("jane@example.com"), std::string::npos) << l;

@@ -7,7 +7,6 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
-#include <sstream>
 
 #include "support/http_client.hpp"
 #include "support/process.hpp"
@@ -41,13 +40,6 @@ std::string chat(const std::string& text, const std::string& more = "") {
 std::string upstream_requests(const FakeUpstream& fake) {
     HttpClient c(fake.port());
     return c.request("GET", "/_requests").body;
-}
-
-std::string read_file(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
 }
 
 class PrivacyTest : public ::testing::Test {

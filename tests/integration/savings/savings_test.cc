@@ -107,7 +107,7 @@ TEST_F(SavingsTest, MetricsAndAuditEqualThePriceTableSums) {
                 a.baseline, 1e-8);
 
     // Audit of the recorded log, with quality lines of the shapes the quality side appends.
-    std::vector<std::string> lines = await_lines(log_, sent_);
+    std::vector<std::string> lines = await_file_lines(log_, sent_);
     ASSERT_EQ(lines.size(), sent_);
     std::string first_id;
     {

@@ -129,7 +129,7 @@ telemetry:
     EXPECT_NE(second.header("x-switchyard-model"), kept);
     EXPECT_NE(second.header("x-switchyard-route").find("kept " + kept), std::string::npos);
     EXPECT_EQ(await_metric(gw.port(), "switchyard_session_routes_total{outcome=\"fallback\"}", 1), 1);
-    std::vector<std::string> lines = await_lines(log, 2);
+    std::vector<std::string> lines = await_file_lines(log, 2);
     ASSERT_EQ(lines.size(), 2u);
     bool recorded = false;
     for (const auto& l : lines) recorded = recorded || l.find(" fallback\"") != std::string::npos;
