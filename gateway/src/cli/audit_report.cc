@@ -80,7 +80,11 @@ void AuditBuilder::add_log_line(std::string_view line) {
         rd.baseline_usd += baseline;
         return;
     }
-    Signal s{id, day, route_group(str(d, "router"), str(d, "route")), str(d, "model"), 0, type == "shadow", false};
+    // A feedback line's "route" is already the group (router, else policy name, else "model"),
+    // not the route header that request lines carry; shadow lines have a router only.
+    std::string route = str(d, "route");
+    if (route.empty()) route = route_group(str(d, "router"), "");
+    Signal s{id, day, std::move(route), str(d, "model"), 0, type == "shadow", false};
     bool ok = type == "feedback" ? score_of(d, s.value) : type == "shadow" && num(d, "retained", s.value);
     if (!ok) return void(++report_.skipped);
     signals_.push_back(std::move(s));

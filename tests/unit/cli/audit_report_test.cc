@@ -58,6 +58,14 @@ TEST(AuditReportTest, JoinsFeedbackAndShadowLinesToTheirRequests) {
     EXPECT_EQ(r.unmatched_feedback, 1);
 }
 
+TEST(AuditReportTest, FeedbackWithoutItsRequestCountsUnderTheRouteItNames) {
+    AuditBuilder b;  // the request's line is in another (rotated) log
+    b.add_log_line(R"({"ts":"2025-03-02T00:00:01Z","type":"feedback","request_id":"gone","router":"","model":"weak","route":"short-prompt","score":1})");
+    AuditReport r = b.finish(0.1);
+    EXPECT_EQ(r.days.at("2025-03-02").at("short-prompt").feedback.at("weak").count, 1)
+        << "a policy's name, not \"model\"";
+}
+
 TEST(AuditReportTest, WarnsWhenAQualitySignalDriftsBeyondTheThreshold) {
     AuditBuilder b;
     auto shadow = [](const std::string& day, double retained) {
