@@ -3,14 +3,10 @@
 #include <cctype>
 #include <string>
 
+#include "core/ascii.hpp"
+
 namespace sy::quality {
 namespace {
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
 
 std::optional<Pick> label(std::string_view word) {
     if (word == "a") return Pick::a;
@@ -47,7 +43,7 @@ std::optional<Pick> bracketed(std::string_view s, bool& conflict) {
 }  // namespace
 
 std::optional<Pick> parse_verdict(std::string_view text) {
-    const std::string s = lower(text);
+    const std::string s = ascii_lower(text);
     bool conflict = false;
     if (auto p = bracketed(s, conflict)) return p;
     if (conflict) return std::nullopt;

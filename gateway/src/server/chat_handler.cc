@@ -1,4 +1,5 @@
 #include "server/chat_handler.hpp"
+#include "core/ascii.hpp"
 #include "core/clock.hpp"
 #include "server/anthropic_messages.hpp"
 #include "server/attempts.hpp"
@@ -7,7 +8,6 @@
 #include "server/guardrails.hpp"
 #include "server/shadow.hpp"
 
-#include <cctype>
 #include <chrono>
 #include <ctime>
 #include <istream>
@@ -39,8 +39,7 @@ std::vector<std::pair<std::string, std::string>> lower_case_headers(const Poco::
     std::vector<std::pair<std::string, std::string>> out;
     out.reserve(req.size());
     for (const auto& [name, value] : req) {
-        std::string lower = name;
-        for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        std::string lower = ascii_lower(name);
         if (lower == "authorization" || lower == "x-api-key") continue;  // secrets stay out of policies
         out.emplace_back(std::move(lower), value);
     }

@@ -12,6 +12,7 @@
 
 #include "common/plugin_config.hpp"
 #include "common/quality_ranking.hpp"
+#include "common/ascii.hpp"
 
 namespace sy_plugins::cascade {
 namespace {
@@ -19,12 +20,6 @@ namespace {
 using Check = switchyard::Router::Check;
 
 Check verdict(sy_verdict v, std::string why) { return Check{v, {}, std::move(why)}; }
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
 
 // True when the client asked for JSON (response_format json_object or json_schema).
 bool wants_json(std::string_view body) {
@@ -89,7 +84,7 @@ CascadeRouter::CascadeRouter(const switchyard::Host&, std::string_view config_js
         if (!r->IsArray()) cfg.fail("refusals", "must be a list of phrases");
         for (const auto& p : r->GetArray()) {
             if (!p.IsString() || p.GetStringLength() == 0) cfg.fail("refusals", "every phrase must be a non-empty string");
-            checks_.refusals.push_back(lower(sv(p)));
+            checks_.refusals.push_back(ascii_lower(sv(p)));
         }
     } else {
         checks_.refusals = {"i can't help with", "i cannot help with", "i'm not able to", "i am not able to",
@@ -134,7 +129,7 @@ Check CascadeRouter::check(const switchyard::RequestView& request, std::string_v
     if (a.text.size() < checks_.min_chars) return verdict(SY_VERDICT_ESCALATE, "too short");
     if (checks_.max_chars && a.text.size() > checks_.max_chars) return verdict(SY_VERDICT_ESCALATE, "too long");
     if (checks_.require_stop && a.finish_reason == "length") return verdict(SY_VERDICT_ESCALATE, "cut off");
-    std::string text = lower(a.text);
+    std::string text = ascii_lower(a.text);
     for (const auto& phrase : checks_.refusals)
         if (text.find(phrase) != std::string::npos) return verdict(SY_VERDICT_ESCALATE, "refusal");
     if (wants_json(request.body_json())) {
