@@ -183,7 +183,8 @@ void ChatHandler::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServe
         body.swap(chat_body);
     }
     const bool policies = rt->has_policies();
-    if (auto err = parse_chat_request(std::move(body), chat, rt->scans_pii())) return send_error(req, resp, *err);
+    const bool scans_pii = rt->scans_pii();  // message details are kept for the scan
+    if (auto err = parse_chat_request(std::move(body), chat, scans_pii)) return send_error(req, resp, *err);
     if (key)
         if (auto err = check_model_allowed(*key, chat.model)) return send_error(req, resp, *err);
 
@@ -199,7 +200,7 @@ void ChatHandler::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServe
         }
     }
     std::optional<uint32_t> pii;  // kinds of personal data in the prompt
-    if (rt->scans_pii()) route_ctx.pii = pii = routing::scan_pii(chat);
+    if (scans_pii) route_ctx.pii = pii = routing::scan_pii(chat);
     route_ctx.store = gateway_.store();
     if (req.has("x-session-id")) route_ctx.session_header = req.get("x-session-id");
     // Affinity balancing keeps a session on one deployment: by x-session-id, else by `user`.
