@@ -68,6 +68,8 @@ struct ProviderConfig {
     TimeoutConfig timeouts;      // providers[].timeouts
     int max_connections = 64;    // providers[].max_connections: pooled keep-alive connections
     bool tls_verify = true;      // providers[].tls_verify
+    std::string tls_ca_file;     // providers[].tls_ca_file: PEM CA bundle trusted instead of the
+                                 //   system's ("" = the system's); resolved against the config's directory
     HealthCheckConfig health_check;  // providers[].health_check (remote providers only)
     std::string plugin_config_json = "{}";  // providers[].config as JSON, passed to the plugin
 };
@@ -83,6 +85,7 @@ struct EmbedderConfig {
     int timeout_ms = 1000;       // embedders[].timeout_ms: connect + answer
     int cache_size = 10000;      // embedders[].cache_size: texts kept (LRU); 0 disables
     bool tls_verify = true;      // embedders[].tls_verify
+    std::string tls_ca_file;     // embedders[].tls_ca_file (as providers[].tls_ca_file)
 };
 
 struct DeploymentConfig {
@@ -347,6 +350,7 @@ struct TracingConfig {
     int flush_interval_ms = 1000;   // telemetry.tracing.flush_interval_ms
     int timeout_ms = 2000;          // telemetry.tracing.timeout_ms: one export call
     bool tls_verify = true;         // telemetry.tracing.tls_verify
+    std::string tls_ca_file;        // telemetry.tracing.tls_ca_file (as providers[].tls_ca_file)
     std::vector<std::pair<std::string, std::string>> headers;  // telemetry.tracing.headers (use ${ENV})
     bool operator==(const TracingConfig&) const = default;
 };

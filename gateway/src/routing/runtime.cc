@@ -128,8 +128,12 @@ bool Runtime::build_providers(std::string& error) {
                 error = key + ".base_url: " + why;
                 return false;
             }
-            pools_.emplace(pc.name, std::make_unique<upstream::ConnectionPool>(*ep, pc.max_connections,
-                                                                               pc.tls_verify));
+            auto tls = upstream::tls_for(*ep, {pc.tls_verify, pc.tls_ca_file}, why);
+            if (ep->tls && !tls) {
+                error = key + "." + why;
+                return false;
+            }
+            pools_.emplace(pc.name, std::make_unique<upstream::ConnectionPool>(*ep, pc.max_connections, std::move(tls)));
         }
         providers_.emplace(pc.name, std::move(inst));
     }
@@ -178,7 +182,7 @@ bool make_embedders(const config::Config& cfg, embed::EmbedderSet& out, std::str
         std::string why;
         auto e = RemoteEmbedder::create(ec, why);
         if (!e) {
-            error = "embedders[" + std::to_string(i) + "].base_url: " + why;
+            error = "embedders[" + std::to_string(i) + "]." + why;
             return false;
         }
         out.add(ec.name, std::move(e));

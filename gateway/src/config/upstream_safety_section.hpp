@@ -1,0 +1,17 @@
+// Parsers for the upstream-safety keys: the tls_ca_file of providers, embedders and the trace
+// exporter.
+#pragma once
+
+#include <string>
+
+#include <switchyard/config.hpp>
+
+#include "config/node_reader.hpp"
+
+namespace sy::config {
+
+// Checks a tls_ca_file whose path the caller has resolved: readable, holding a PEM certificate, and
+// not combined with tls_verify: false (it would have no effect).
+void check_ca_file(const NodeReader& node, bool tls_verify, const std::string& path);
+
+}  // namespace sy::config
