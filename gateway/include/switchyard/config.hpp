@@ -365,6 +365,22 @@ struct TelemetryConfig {
     uint16_t metrics_port = 0;      //   (and /healthz); "" = none
 };
 
+// security.client_base_urls: when a request may name its own upstream (x-switchyard-base-url).
+// Off unless allow_hosts is set. Entries are validated at load (config/net_address.hpp).
+struct ClientBaseUrlConfig {
+    std::vector<std::string> allow_hosts;     // .allow_hosts: host patterns (host, *.domain; :port, :*)
+    std::vector<std::string> allow_networks;  // .allow_networks: CIDRs a resolved address may be in
+                                              //   although loopback, private, link-local, ... (default none)
+    std::vector<std::string> providers;       // .providers: provider instances whose requests may be sent
+                                              //   to such a host (with that provider's configured key)
+    bool enabled() const { return !allow_hosts.empty(); }
+    bool operator==(const ClientBaseUrlConfig&) const = default;
+};
+
+struct SecurityConfig {
+    ClientBaseUrlConfig client_base_urls;  // security.client_base_urls
+};
+
 // Router names are [a-z0-9_]+ so that "router-<name>-<threshold>" splits unambiguously.
 bool is_router_name(std::string_view name);
 
@@ -384,6 +400,7 @@ struct Config {
     std::vector<PolicyConfig> policies;
     CacheConfig cache;
     PrivacyConfig privacy;
+    SecurityConfig security;
     std::string source_path;     // file the config came from (for relative paths)
 
     const ModelConfig* find_model(std::string_view name) const;   // by name or alias

@@ -24,10 +24,10 @@ namespace {
 
 // Sections the loader validates, in the order it reads them: providers before the models that name
 // them, models before the routers and routing that name models.
-constexpr std::array<std::string_view, 15> kSections = {"server", "plugins",   "providers", "embedders",
+constexpr std::array<std::string_view, 16> kSections = {"server", "plugins",   "providers", "embedders",
                                                         "models", "routers",   "routing",   "state",
                                                         "teams",  "auth",      "policies",  "telemetry",
-                                                        "cache",  "privacy",   "guardrails"};
+                                                        "cache",  "privacy",   "guardrails", "security"};
 
 constexpr Bounds kNonNegative{.min = 0};
 constexpr Bounds kPositive{.min = 0, .min_exclusive = true};
@@ -119,6 +119,8 @@ public:
         parse_cache(top["cache"], cfg_.cache);
         parse_privacy(top["privacy"], cfg_, cfg_.privacy);
         parse_guardrails(top["guardrails"], cfg_.guardrails);
+        MapReader security = top["security"].map({"client_base_urls"});
+        parse_client_base_urls(security["client_base_urls"], cfg_, cfg_.security.client_base_urls);
     }
 
 private:

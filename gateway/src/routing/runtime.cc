@@ -87,6 +87,9 @@ std::unique_ptr<Runtime> Runtime::build(const config::Config& cfg,
                                         std::string& error) {
     std::unique_ptr<Runtime> rt(new Runtime(cfg, std::move(registry)));
     plugin::ConfigDirScope files(plugin::config_dir_of(cfg.source_path));  // plugins' relative file names
+    rt->client_targets_ = upstream::ClientTargetPolicy::create(rt->config_.security.client_base_urls,
+                                                               rt->config_.providers, error);
+    if (!rt->client_targets_) return nullptr;
     if (!rt->build_providers(error) || !rt->build_models(error) || !rt->build_embedders(error) ||
         !rt->build_routers(error) ||
         !rt->build_policies(error))

@@ -12,6 +12,7 @@
 
 #include "core/clock.hpp"
 #include "server/admission.hpp"
+#include "server/client_base_url.hpp"
 #include "server/http_util.hpp"
 #include "server/upstream_failure.hpp"
 #include "upstream/http_exchange.hpp"
@@ -61,7 +62,7 @@ struct Answer {
     bool client_gone = false;
 };
 
-// pool: the deployment's (null for a local provider).
+// pool: the deployment's, or the client's base URL's (null for a local provider).
 Answer call(const routing::Deployment& dep, upstream::ConnectionPool* pool, const sy_embeddings_request& er, int client_fd) {
     Answer a;
     const plugin::ProviderInstance& prov = *dep.provider;
@@ -145,6 +146,9 @@ void embeddings(Gateway& g, Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPSe
         return send_error(req, resp, e);
     }
     const routing::Deployment* dep = routing::Runtime::pick_deployment(*model);
+    std::unique_ptr<upstream::ConnectionPool> client_pool;  // x-switchyard-base-url
+    if (dep)
+        if (auto err = client_upstream(req, *rt, *model, false, dep, client_pool)) return send_error(req, resp, *err);
     if (!dep || !dep->provider->embeds())
         return send_error(req, resp,
                           ApiError::bad_request("model '" + model->config->name + "' cannot embed: provider plugin '" +
@@ -161,7 +165,7 @@ void embeddings(Gateway& g, Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPSe
 
     sy_embeddings_request er{sizeof er, plugin::to_sy_str(body), plugin::to_sy_str(dep->config->model), as_chat.prompt_tokens,
                              plugin::to_sy_str(request_id)};
-    Answer a = call(*dep, dep->pool, er, client_fd(req));
+    Answer a = call(*dep, client_pool ? client_pool.get() : dep->pool, er, client_fd(req));
     const int64_t input = a.usage.prompt_tokens >= 0 ? a.usage.prompt_tokens : as_chat.prompt_tokens;
     const int64_t cost = a.error || !model->config->priced ? 0 : cost_nano_usd(dep->config->prices, input, 0, 0);
     for_key.settle(cost, a.error ? 0 : input);

@@ -371,7 +371,7 @@ CallOutcome call_remote(const CallContext& ctx, const plugin::ProviderInstance& 
         for (int* t : {&timeouts.connect_ms, &timeouts.first_byte_ms, &timeouts.idle_ms, &timeouts.total_ms})
             *t = static_cast<int>(std::min<int64_t>(*t, left));
     }
-    upstream::HttpExchange ex(*ctx.decision.deployment->pool, timeouts, ctx.client_fd);
+    upstream::HttpExchange ex(ctx.pool ? *ctx.pool : *ctx.decision.deployment->pool, timeouts, ctx.client_fd);
     upstream::ExchangeError io;
     if (!ex.start(builder, io)) {
         if (io.status == IoStatus::cancelled) {

@@ -59,8 +59,27 @@ private:
     int fd_;
 };
 
-// The socket addresses to try: those the host resolves to.
+// The socket addresses to try: the pinned ones, else those the host resolves to.
 bool socket_addresses(const Endpoint& ep, std::vector<sockaddr_storage>& out, std::string& error) {
+    if (!ep.addresses.empty()) {
+        for (const config::IpAddress& pinned : ep.addresses) {
+            config::IpAddress a = pinned.unmapped();  // an IPv4-mapped address goes out over IPv4
+            sockaddr_storage ss{};
+            if (a.version == 4) {
+                auto* in = reinterpret_cast<sockaddr_in*>(&ss);
+                in->sin_family = AF_INET;
+                in->sin_port = htons(ep.port);
+                std::memcpy(&in->sin_addr, a.bytes.data(), 4);
+            } else {
+                auto* in6 = reinterpret_cast<sockaddr_in6*>(&ss);
+                in6->sin6_family = AF_INET6;
+                in6->sin6_port = htons(ep.port);
+                std::memcpy(&in6->sin6_addr, a.bytes.data(), 16);
+            }
+            out.push_back(ss);
+        }
+        return true;
+    }
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;

@@ -33,8 +33,8 @@ struct ConnectError {
     bool tls = false;  // the TCP connection was made; the TLS handshake failed
 };
 
-// Connects with a timeout (TCP and TLS handshake together) to what ep.host resolves to. An https
-// endpoint needs `tls`. On failure returns nullptr.
+// Connects with a timeout (TCP and TLS handshake together), to ep.addresses when set, else to
+// what ep.host resolves to. An https endpoint needs `tls`. On failure returns nullptr.
 std::unique_ptr<Transport> connect_transport(const Endpoint& ep, int timeout_ms, const TlsContext* tls,
                                              ConnectError& error);
 
