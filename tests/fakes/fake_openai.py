@@ -29,6 +29,7 @@ defaults):
     malformed=1       non-streaming: invalid JSON body; streaming: one bad event, then [DONE]
     words=N           answer with exactly N words after "echo:"
     (--answer TEXT answers every chat request with TEXT instead: a judge with a fixed verdict)
+    (--redirect-to URL answers every chat request 302 Found with Location: URL, counted as a request)
 
 Content filter (--filter-word W): a chat request whose last user message contains W is refused
 as OpenAI's moderation does, HTTP 400 with code content_policy_violation; with
@@ -112,6 +113,7 @@ class ClientGone(Exception):
 
 FILTER = {"word": None, "as_answer": False}
 ANSWER = {"text": None}  # --answer: a fixed chat answer (a judge that always says the same)
+REDIRECT = {"to": None}  # --redirect-to: answer chat requests with a 302 to this URL
 
 
 def message_text(content):
@@ -319,6 +321,15 @@ class Handler(BaseHTTPRequestHandler):
             STATE.stats["requests"] += 1
             STATE.recorded.append({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()},
                                    "body": req})
+        if REDIRECT["to"]:
+            body = b'{"moved": true}'
+            self.send_response(302)
+            self.send_header("Location", REDIRECT["to"])
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
         self.chat(req)
 
     # ------------------------------------------------------------ embeddings
@@ -524,8 +535,10 @@ def main():
     ap.add_argument("--filter-as-answer", action="store_true",
                     help="filter with a 200 answer (finish_reason content_filter) instead of a 400")
     ap.add_argument("--answer", help="answer every chat request with this text instead of the echo")
+    ap.add_argument("--redirect-to", help="answer every chat request 302 with this Location")
     args = ap.parse_args()
     ANSWER["text"] = args.answer
+    REDIRECT["to"] = args.redirect_to
     FILTER["word"], FILTER["as_answer"] = args.filter_word, args.filter_as_answer
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         sys.exit("fake_openai: listens on loopback only")

@@ -68,6 +68,8 @@ struct ProviderConfig {
     TimeoutConfig timeouts;      // providers[].timeouts
     int max_connections = 64;    // providers[].max_connections: pooled keep-alive connections
     bool tls_verify = true;      // providers[].tls_verify
+    std::string tls_ca_file;     // providers[].tls_ca_file: PEM CA bundle trusted instead of the
+                                 //   system's ("" = the system's); resolved against the config's directory
     HealthCheckConfig health_check;  // providers[].health_check (remote providers only)
     std::string plugin_config_json = "{}";  // providers[].config as JSON, passed to the plugin
 };
@@ -83,6 +85,7 @@ struct EmbedderConfig {
     int timeout_ms = 1000;       // embedders[].timeout_ms: connect + answer
     int cache_size = 10000;      // embedders[].cache_size: texts kept (LRU); 0 disables
     bool tls_verify = true;      // embedders[].tls_verify
+    std::string tls_ca_file;     // embedders[].tls_ca_file (as providers[].tls_ca_file)
 };
 
 struct DeploymentConfig {
@@ -347,6 +350,7 @@ struct TracingConfig {
     int flush_interval_ms = 1000;   // telemetry.tracing.flush_interval_ms
     int timeout_ms = 2000;          // telemetry.tracing.timeout_ms: one export call
     bool tls_verify = true;         // telemetry.tracing.tls_verify
+    std::string tls_ca_file;        // telemetry.tracing.tls_ca_file (as providers[].tls_ca_file)
     std::vector<std::pair<std::string, std::string>> headers;  // telemetry.tracing.headers (use ${ENV})
     bool operator==(const TracingConfig&) const = default;
 };
@@ -359,6 +363,22 @@ struct TelemetryConfig {
     int budget_refresh_ms = 15000;  // telemetry.metrics.budget_refresh_ms: how often switchyard_budget_used_ratio is read
     std::string metrics_host;       // telemetry.metrics.listen: a second listener serving only /metrics
     uint16_t metrics_port = 0;      //   (and /healthz); "" = none
+};
+
+// security.client_base_urls: when a request may name its own upstream (x-switchyard-base-url).
+// Off unless allow_hosts is set. Entries are validated at load (config/net_address.hpp).
+struct ClientBaseUrlConfig {
+    std::vector<std::string> allow_hosts;     // .allow_hosts: host patterns (host, *.domain; :port, :*)
+    std::vector<std::string> allow_networks;  // .allow_networks: CIDRs a resolved address may be in
+                                              //   although loopback, private, link-local, ... (default none)
+    std::vector<std::string> providers;       // .providers: provider instances whose requests may be sent
+                                              //   to such a host (with that provider's configured key)
+    bool enabled() const { return !allow_hosts.empty(); }
+    bool operator==(const ClientBaseUrlConfig&) const = default;
+};
+
+struct SecurityConfig {
+    ClientBaseUrlConfig client_base_urls;  // security.client_base_urls
 };
 
 // Router names are [a-z0-9_]+ so that "router-<name>-<threshold>" splits unambiguously.
@@ -380,6 +400,7 @@ struct Config {
     std::vector<PolicyConfig> policies;
     CacheConfig cache;
     PrivacyConfig privacy;
+    SecurityConfig security;
     std::string source_path;     // file the config came from (for relative paths)
 
     const ModelConfig* find_model(std::string_view name) const;   // by name or alias

@@ -9,6 +9,7 @@
 #include <map>
 #include <iterator>
 
+#include "config/upstream_safety_section.hpp"
 #include "config/listen_address.hpp"
 #include "config/key_record.hpp"
 #include "config/node_reader.hpp"
@@ -23,10 +24,10 @@ namespace {
 
 // Sections the loader validates, in the order it reads them: providers before the models that name
 // them, models before the routers and routing that name models.
-constexpr std::array<std::string_view, 15> kSections = {"server", "plugins",   "providers", "embedders",
+constexpr std::array<std::string_view, 16> kSections = {"server", "plugins",   "providers", "embedders",
                                                         "models", "routers",   "routing",   "state",
                                                         "teams",  "auth",      "policies",  "telemetry",
-                                                        "cache",  "privacy",   "guardrails"};
+                                                        "cache",  "privacy",   "guardrails", "security"};
 
 constexpr Bounds kNonNegative{.min = 0};
 constexpr Bounds kPositive{.min = 0, .min_exclusive = true};
@@ -118,6 +119,8 @@ public:
         parse_cache(top["cache"], cfg_.cache);
         parse_privacy(top["privacy"], cfg_, cfg_.privacy);
         parse_guardrails(top["guardrails"], cfg_.guardrails);
+        MapReader security = top["security"].map({"client_base_urls"});
+        parse_client_base_urls(security["client_base_urls"], cfg_, cfg_.security.client_base_urls);
     }
 
 private:
@@ -169,9 +172,9 @@ private:
         parse_tracing(m["tracing"], out.tracing);
     }
 
-    static void parse_tracing(const NodeReader& node, TracingConfig& out) {
+    void parse_tracing(const NodeReader& node, TracingConfig& out) {
         MapReader m = node.map({"endpoint", "sample_ratio", "service_name", "queue_size", "batch_size",
-                                "flush_interval_ms", "timeout_ms", "tls_verify", "headers"});
+                                "flush_interval_ms", "timeout_ms", "tls_verify", "tls_ca_file", "headers"});
         parse_base_url(m["endpoint"], out.endpoint);
         m["sample_ratio"].get(out.sample_ratio, kUnitInterval);
         m["service_name"].get(out.service_name, Text::non_empty);
@@ -180,7 +183,15 @@ private:
         m["flush_interval_ms"].get(out.flush_interval_ms, 10);
         m["timeout_ms"].get(out.timeout_ms, 1);
         m["tls_verify"].get(out.tls_verify);
+        parse_ca_file(m["tls_ca_file"], out.tls_verify, out.tls_ca_file);
         parse_labels(m["headers"], out.headers, "header");
+    }
+
+    // tls_ca_file, resolved against the config's directory and checked now.
+    void parse_ca_file(const NodeReader& node, bool tls_verify, std::string& out) {
+        if (!node.get(out, Text::non_empty)) return;
+        out = resolve_path(out, base_dir_);
+        check_ca_file(node, tls_verify, out);
     }
 
     static void parse_server(const NodeReader& node, ServerConfig& out) {
@@ -226,8 +237,8 @@ private:
     }
 
     void parse_provider(const NodeReader& node, ProviderConfig& out) {
-        MapReader m = node.map({"name", "plugin", "base_url", "timeouts", "max_connections", "tls_verify", "config",
-                                "health_check"});
+        MapReader m = node.map({"name", "plugin", "base_url", "timeouts", "max_connections", "tls_verify",
+                                "tls_ca_file", "config", "health_check"});
         if (NodeReader name = m["name"]; name.get(out.name, Text::required))
             provider_names_.claim(name, out.name, "provider name");
         m["plugin"].get(out.plugin, Text::required);
@@ -235,6 +246,7 @@ private:
         parse_timeouts(m["timeouts"], out.timeouts);
         m["max_connections"].get(out.max_connections, 1);
         m["tls_verify"].get(out.tls_verify);
+        parse_ca_file(m["tls_ca_file"], out.tls_verify, out.tls_ca_file);
         read_plugin_config(m["config"], out.plugin_config_json);
         parse_health_check(m["health_check"], out);
     }
@@ -253,8 +265,9 @@ private:
         parse_labels(m["headers"], out.headers, "header");
     }
 
-    static void parse_embedder(const NodeReader& node, EmbedderConfig& out) {
-        MapReader m = node.map({"name", "api", "base_url", "api_key", "model", "dim", "timeout_ms", "cache_size", "tls_verify"});
+    void parse_embedder(const NodeReader& node, EmbedderConfig& out) {
+        MapReader m = node.map({"name", "api", "base_url", "api_key", "model", "dim", "timeout_ms", "cache_size",
+                                "tls_verify", "tls_ca_file"});
         NodeReader name = m["name"];
         if (name.get(out.name, Text::required)) {
             bool ok = !out.name.empty() && out.name != "builtin";
@@ -275,6 +288,7 @@ private:
         m["timeout_ms"].get(out.timeout_ms, 1);
         m["cache_size"].get(out.cache_size, 0);
         m["tls_verify"].get(out.tls_verify);
+        parse_ca_file(m["tls_ca_file"], out.tls_verify, out.tls_ca_file);
     }
 
     static void parse_base_url(const NodeReader& node, std::string& out) {

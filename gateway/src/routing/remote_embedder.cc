@@ -42,14 +42,20 @@ const rapidjson::Value* vector_in(const rapidjson::Document& d, bool ollama) {
 
 std::unique_ptr<RemoteEmbedder> RemoteEmbedder::create(const config::EmbedderConfig& cfg, std::string& error) {
     auto ep = upstream::parse_base_url(cfg.base_url, error);
-    if (!ep) return nullptr;
-    return std::unique_ptr<RemoteEmbedder>(new RemoteEmbedder(cfg, *ep));
+    if (!ep) {
+        error = "base_url: " + error;
+        return nullptr;
+    }
+    auto tls = upstream::tls_for(*ep, {cfg.tls_verify, cfg.tls_ca_file}, error);
+    if (ep->tls && !tls) return nullptr;
+    return std::unique_ptr<RemoteEmbedder>(new RemoteEmbedder(cfg, *ep, std::move(tls)));
 }
 
-RemoteEmbedder::RemoteEmbedder(config::EmbedderConfig cfg, upstream::Endpoint endpoint)
+RemoteEmbedder::RemoteEmbedder(config::EmbedderConfig cfg, upstream::Endpoint endpoint,
+                               std::shared_ptr<const upstream::TlsContext> tls)
     : cfg_(std::move(cfg)),
       id_(cfg_.api + ":" + cfg_.model + "/" + std::to_string(cfg_.dim)),
-      pool_(std::move(endpoint), 16, cfg_.tls_verify) {
+      pool_(std::move(endpoint), 16, std::move(tls)) {
     timeouts_.connect_ms = cfg_.timeout_ms;
     timeouts_.first_byte_ms = cfg_.timeout_ms;
     timeouts_.idle_ms = cfg_.timeout_ms;

@@ -27,7 +27,7 @@ public:
     bool embed(std::string_view text, float* out, std::string& error) const noexcept override;
 
 private:
-    RemoteEmbedder(config::EmbedderConfig cfg, upstream::Endpoint endpoint);
+    RemoteEmbedder(config::EmbedderConfig cfg, upstream::Endpoint endpoint, std::shared_ptr<const upstream::TlsContext> tls);
     bool fetch(std::string_view text, std::vector<float>& out, std::string& error) const;
     bool cached(std::string_view text, float* out) const;
     void remember(std::string_view text, const std::vector<float>& v) const;

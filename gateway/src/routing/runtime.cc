@@ -87,6 +87,9 @@ std::unique_ptr<Runtime> Runtime::build(const config::Config& cfg,
                                         std::string& error) {
     std::unique_ptr<Runtime> rt(new Runtime(cfg, std::move(registry)));
     plugin::ConfigDirScope files(plugin::config_dir_of(cfg.source_path));  // plugins' relative file names
+    rt->client_targets_ = upstream::ClientTargetPolicy::create(rt->config_.security.client_base_urls,
+                                                               rt->config_.providers, error);
+    if (!rt->client_targets_) return nullptr;
     if (!rt->build_providers(error) || !rt->build_models(error) || !rt->build_embedders(error) ||
         !rt->build_routers(error) ||
         !rt->build_policies(error))
@@ -128,8 +131,12 @@ bool Runtime::build_providers(std::string& error) {
                 error = key + ".base_url: " + why;
                 return false;
             }
-            pools_.emplace(pc.name, std::make_unique<upstream::ConnectionPool>(*ep, pc.max_connections,
-                                                                               pc.tls_verify));
+            auto tls = upstream::tls_for(*ep, {pc.tls_verify, pc.tls_ca_file}, why);
+            if (ep->tls && !tls) {
+                error = key + "." + why;
+                return false;
+            }
+            pools_.emplace(pc.name, std::make_unique<upstream::ConnectionPool>(*ep, pc.max_connections, std::move(tls)));
         }
         providers_.emplace(pc.name, std::move(inst));
     }
@@ -178,7 +185,7 @@ bool make_embedders(const config::Config& cfg, embed::EmbedderSet& out, std::str
         std::string why;
         auto e = RemoteEmbedder::create(ec, why);
         if (!e) {
-            error = "embedders[" + std::to_string(i) + "].base_url: " + why;
+            error = "embedders[" + std::to_string(i) + "]." + why;
             return false;
         }
         out.add(ec.name, std::move(e));

@@ -26,6 +26,7 @@
 #include "policy/policy_set.hpp"
 #include "routing/deployment_health.hpp"
 #include "plugin/plugin_registry.hpp"
+#include "upstream/client_target.hpp"
 #include "upstream/connection_pool.hpp"
 
 namespace sy::routing {
@@ -177,6 +178,8 @@ public:
     const std::vector<std::unique_ptr<Model>>& models() const { return models_; }
     // The built-in embedder and those of embedders[] (routers, the semantic cache).
     const embed::EmbedderSet& embedders() const { return embedders_; }
+    // security.client_base_urls, compiled (x-switchyard-base-url).
+    const upstream::ClientTargetPolicy& client_targets() const { return *client_targets_; }
     // The connection pool of a remote provider instance, or null.
     upstream::ConnectionPool* pool_of(std::string_view provider) const {
         auto it = pools_.find(provider);
@@ -205,6 +208,7 @@ private:
     uint64_t generation_ = 0;
     std::map<std::string, std::unique_ptr<plugin::ProviderInstance>, std::less<>> providers_;
     std::map<std::string, std::unique_ptr<upstream::ConnectionPool>, std::less<>> pools_;
+    std::unique_ptr<upstream::ClientTargetPolicy> client_targets_;
     std::vector<std::unique_ptr<Model>> models_;
     std::map<std::string, const Model*, std::less<>> model_index_;  // names and aliases
     // Declared before the routers: their instances use these embedders until destroyed.

@@ -22,6 +22,7 @@
 #include "server/admission.hpp"
 #include "server/cache_step.hpp"
 #include "server/cached_answer.hpp"
+#include "server/client_base_url.hpp"
 #include "server/http_util.hpp"
 #include "server/privacy_step.hpp"
 #include "server/provider_call.hpp"
@@ -231,6 +232,10 @@ void ChatHandler::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServe
         return send_error(req, resp, ApiError::upstream(503, "model '" + decision.model->config->name +
                                                                  "' has no deployment to serve this request",
                                                              "no_deployment_available"));
+    std::unique_ptr<upstream::ConnectionPool> client_pool;  // x-switchyard-base-url: the client's host
+    if (auto err = client_upstream(req, *rt, *decision.model, decision.local_only, decision.deployment, client_pool))
+        return send_error(req, resp, *err);
+    if (client_pool) decision.reason += "; client base_url";
     resp.set("x-switchyard-model", decision.model->config->name);
     resp.set("x-switchyard-provider", decision.deployment->provider->config().name);
     resp.set("x-switchyard-route", decision.reason);
@@ -238,7 +243,7 @@ void ChatHandler::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServe
     // The response caches: a hit answers at once, costs nothing and touches no budget or limit.
     // (Not a redacted request: its stored answer would hold the values put back.)
     std::optional<CacheStep> cache;
-    if (!privacy.redacted) cache = CacheStep::begin(gateway_, *rt, req, chat, decision, key.get());
+    if (!privacy.redacted && !client_pool) cache = CacheStep::begin(gateway_, *rt, req, chat, decision, key.get());
     if (cache && cache->answer(req, resp, chat, decision.reason)) {
         out.status = 200;
         record.outcome = &out;
@@ -259,9 +264,10 @@ void ChatHandler::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServe
     if (key) ctx.key_id = key->id;
     ResponseGuard guard(*rt, chat, request_id, resp, decision);
     ctx.check_answer = guard.check();
-    const bool shadow = ShadowRunner::wants(*rt, decision);  // also asked of the baseline, after the answer
+    const bool shadow = !client_pool && ShadowRunner::wants(*rt, decision);  // also asked of the baseline, after the answer
     if (log_prompts || cache || shadow || guard.wants_stream_text()) ctx.partial = &answer;  // the answer's text (stored from a stream)
     if (cache) ctx.capture_body = &captured;
+    ctx.pool = client_pool.get();
     if (req.has("x-switchyard-timeout-ms")) {
         const std::string& v = req.get("x-switchyard-timeout-ms");
         char* end = nullptr;
@@ -274,7 +280,12 @@ void ChatHandler::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServe
     }
     const int64_t call_ns = clock::steady_ns();
     int64_t other_attempts_cost = 0;  // a cascade's rejected answers and judges: paid for too
-    if (is_cascade(*rt, decision)) {
+    if (client_pool) {
+        // One attempt: no retry, fallback or cascade carries the request to the configured hosts,
+        // and the client's host says nothing about the deployment's health.
+        out = call_provider(ctx);
+        decision.attempts = 1;
+    } else if (is_cascade(*rt, decision)) {
         CascadeResult cascade = run_cascade(*rt, ctx);
         out = cascade.outcome;
         for (const CascadeAttempt& a : cascade.others) {

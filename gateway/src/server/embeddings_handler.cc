@@ -12,7 +12,9 @@
 
 #include "core/clock.hpp"
 #include "server/admission.hpp"
+#include "server/client_base_url.hpp"
 #include "server/http_util.hpp"
+#include "server/upstream_failure.hpp"
 #include "upstream/http_exchange.hpp"
 
 namespace sy::server {
@@ -60,7 +62,8 @@ struct Answer {
     bool client_gone = false;
 };
 
-Answer call(const routing::Deployment& dep, const sy_embeddings_request& er, int client_fd) {
+// pool: the deployment's, or the client's base URL's (null for a local provider).
+Answer call(const routing::Deployment& dep, upstream::ConnectionPool* pool, const sy_embeddings_request& er, int client_fd) {
     Answer a;
     const plugin::ProviderInstance& prov = *dep.provider;
     const sy_provider_vtable& vt = prov.vtable();
@@ -82,29 +85,19 @@ Answer call(const routing::Deployment& dep, const sy_embeddings_request& er, int
             a.error = failed(st);
             return a;
         }
-        upstream::HttpExchange ex(*dep.pool, dep.timeouts, client_fd);
+        upstream::HttpExchange ex(*pool, dep.timeouts, client_fd);
         upstream::ExchangeError io;
         std::string body;
         if (!ex.start(b, io) || !ex.read_all(body, kMaxUpstreamBody, io)) {
             a.client_gone = io.status == upstream::IoStatus::cancelled;
-            a.error = ApiError::upstream(io.status == upstream::IoStatus::timeout ? 504 : 502,
-                                         "provider '" + prov.config().name + "': " + io.message,
-                                         io.status == upstream::IoStatus::timeout ? "upstream_timeout" : "upstream_unavailable");
+            a.error = upstream_failure(io, prov.config().name);
             return a;
         }
         sy_upstream_response ur{sizeof ur, ex.head().status, plugin::to_sy_str(ex.head().content_type),
                                 plugin::to_sy_str(body), plugin::to_sy_str(ex.head().retry_after)};
         if (sy_status st = vt.parse_embeddings(prov.handle(), &er, &ur, &w, &eb.err); st != SY_OK) a.error = failed(st);
     }
-    if (!a.error && w.error_status) {
-        ApiError e;
-        e.status = w.error_status;
-        e.type = w.error_type.empty() ? "upstream_error" : w.error_type;
-        e.code = e.status == 429 ? "rate_limit_exceeded" : "upstream_error";
-        e.message = w.error_message;
-        if (e.status == 429 || e.status == 503) e.retry_after = "1";
-        a.error = e;
-    }
+    if (!a.error && w.error_status) a.error = upstream_answer_error(w, {});
     if (w.has_usage) a.usage = w.usage;
     a.body = std::move(w.body);
     return a;
@@ -153,6 +146,9 @@ void embeddings(Gateway& g, Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPSe
         return send_error(req, resp, e);
     }
     const routing::Deployment* dep = routing::Runtime::pick_deployment(*model);
+    std::unique_ptr<upstream::ConnectionPool> client_pool;  // x-switchyard-base-url
+    if (dep)
+        if (auto err = client_upstream(req, *rt, *model, false, dep, client_pool)) return send_error(req, resp, *err);
     if (!dep || !dep->provider->embeds())
         return send_error(req, resp,
                           ApiError::bad_request("model '" + model->config->name + "' cannot embed: provider plugin '" +
@@ -169,7 +165,7 @@ void embeddings(Gateway& g, Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPSe
 
     sy_embeddings_request er{sizeof er, plugin::to_sy_str(body), plugin::to_sy_str(dep->config->model), as_chat.prompt_tokens,
                              plugin::to_sy_str(request_id)};
-    Answer a = call(*dep, er, client_fd(req));
+    Answer a = call(*dep, client_pool ? client_pool.get() : dep->pool, er, client_fd(req));
     const int64_t input = a.usage.prompt_tokens >= 0 ? a.usage.prompt_tokens : as_chat.prompt_tokens;
     const int64_t cost = a.error || !model->config->priced ? 0 : cost_nano_usd(dep->config->prices, input, 0, 0);
     for_key.settle(cost, a.error ? 0 : input);

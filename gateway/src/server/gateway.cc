@@ -160,7 +160,7 @@ bool Gateway::load(std::string& error) {
     if (const config::TracingConfig& tc = rt->config().telemetry.tracing; !tc.endpoint.empty()) {
         tracer_ = TraceExporter::create(tc, error);
         if (!tracer_) {
-            error = "telemetry.tracing.endpoint: " + error;
+            error = "telemetry.tracing." + error;
             return false;
         }
         log::info("tracing", "sending traces of " + std::to_string(tc.sample_ratio * 100) + "% of requests to " +

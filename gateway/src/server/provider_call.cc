@@ -11,6 +11,7 @@
 #include <switchyard/tracing.hpp>
 
 #include "server/http_util.hpp"
+#include "server/upstream_failure.hpp"
 #include "upstream/event_parser.hpp"
 #include "upstream/http_exchange.hpp"
 
@@ -20,30 +21,10 @@ namespace {
 using plugin::to_sy_str;
 using upstream::IoStatus;
 
-ApiError error_from_writer(const sy_response_writer& w, const std::string& retry_after) {
-    ApiError e;
-    e.status = w.error_status;
-    e.type = w.error_type.empty() ? "upstream_error" : w.error_type;
-    e.code = e.status == 429 ? "rate_limit_exceeded" : "upstream_error";
-    if (e.type == "content_filter") {  // a provider's content filter refused the request
-        e.type = "invalid_request_error";
-        e.code = "content_filter";
-    }
-    e.message = w.error_message.empty() ? "upstream error" : w.error_message;
-    if (e.status == 429 || e.status == 503) e.retry_after = retry_after.empty() ? "1" : retry_after;
-    return e;
-}
-
 ApiError error_from_status(sy_status st, const std::string& message) {
     if (st == SY_ERR_BAD_REQUEST || st == SY_ERR_UNSUPPORTED)
         return ApiError::bad_request(message, {}, st == SY_ERR_UNSUPPORTED ? "unsupported" : "invalid_request");
     return ApiError::upstream(502, message, "upstream_invalid_response");
-}
-
-ApiError error_from_io(const upstream::ExchangeError& err, const std::string& provider) {
-    if (err.status == IoStatus::timeout)
-        return ApiError::upstream(504, "provider '" + provider + "': " + err.message, "upstream_timeout");
-    return ApiError::upstream(502, "provider '" + provider + "': " + err.message, "upstream_unavailable");
 }
 
 // Answers the client with the error, or keeps it for the caller to retry elsewhere when the
@@ -191,7 +172,7 @@ CallOutcome call_local(const CallContext& ctx, const plugin::ProviderInstance& p
             out.status = e.status;
             out.error = e.message;
         } else if (w.error_status) {
-            ApiError e = error_from_writer(w, {});
+            ApiError e = upstream_answer_error(w, {});
             fail(ctx, out, e);
             out.status = e.status;
             out.error = e.message;
@@ -218,7 +199,7 @@ CallOutcome call_local(const CallContext& ctx, const plugin::ProviderInstance& p
             break;
         }
         if (w.error_status && !began) {  // failed before the first byte: a real HTTP error
-            ApiError e = error_from_writer(w, {});
+            ApiError e = upstream_answer_error(w, {});
             fail(ctx, out, e);
             out.status = e.status;
             out.error = e.message;
@@ -230,7 +211,7 @@ CallOutcome call_local(const CallContext& ctx, const plugin::ProviderInstance& p
             out.status = 200;
         }
         if (w.error_status || (st != SY_OK && st != SY_DONE)) {
-            ApiError e = w.error_status ? error_from_writer(w, {})
+            ApiError e = w.error_status ? upstream_answer_error(w, {})
                                         : error_from_status(st, "provider '" + prov.config().name + "': " + eb.str());
             mark_first_byte(out);
             if (leave_open(ctx, sink, w.sse, e, out)) break;
@@ -270,7 +251,7 @@ sy_response_writer translate_full(size_t max_body, const plugin::ProviderInstanc
     upstream::ExchangeError io;
     if (!ex.read_all(body, max_body, io)) {
         client_gone = io.status == IoStatus::cancelled;
-        failure = error_from_io(io, prov.config().name);
+        failure = upstream_failure(io, prov.config().name);
         return w;
     }
     const auto& head = ex.head();
@@ -279,7 +260,7 @@ sy_response_writer translate_full(size_t max_body, const plugin::ProviderInstanc
     plugin::ErrorBuffer eb;
     sy_status st = prov.vtable().parse_response(prov.handle(), &preq, &ur, &w, &eb.err);
     if (st != SY_OK) failure = error_from_status(st, "provider '" + prov.config().name + "': " + eb.str());
-    else if (w.error_status) failure = error_from_writer(w, head.retry_after);
+    else if (w.error_status) failure = upstream_answer_error(w, head.retry_after);
     return w;
 }
 
@@ -313,7 +294,7 @@ void relay_stream(const CallContext& ctx, const plugin::ProviderInstance& prov, 
                 out.client_gone = true;
                 break;
             }
-            failure = error_from_io(io, prov.config().name);
+            failure = upstream_failure(io, prov.config().name);
             break;
         }
         parser.feed(bytes);
@@ -321,7 +302,7 @@ void relay_stream(const CallContext& ctx, const plugin::ProviderInstance& prov, 
         auto handle_event = [&]() {
             sy_stream_event ev{sizeof(sy_stream_event), to_sy_str(ev_name), to_sy_str(data)};
             sy_status st = vt.stream_event(prov.handle(), state, &ev, &w, &eb.err);
-            if (w.error_status) failure = error_from_writer(w, {});
+            if (w.error_status) failure = upstream_answer_error(w, {});
             else if (st == SY_DONE) finished = true;
             else if (st != SY_OK)
                 failure = error_from_status(SY_ERR_UPSTREAM, "provider '" + prov.config().name +
@@ -390,14 +371,14 @@ CallOutcome call_remote(const CallContext& ctx, const plugin::ProviderInstance& 
         for (int* t : {&timeouts.connect_ms, &timeouts.first_byte_ms, &timeouts.idle_ms, &timeouts.total_ms})
             *t = static_cast<int>(std::min<int64_t>(*t, left));
     }
-    upstream::HttpExchange ex(*ctx.decision.deployment->pool, timeouts, ctx.client_fd);
+    upstream::HttpExchange ex(ctx.pool ? *ctx.pool : *ctx.decision.deployment->pool, timeouts, ctx.client_fd);
     upstream::ExchangeError io;
     if (!ex.start(builder, io)) {
         if (io.status == IoStatus::cancelled) {
             out.client_gone = true;
             return out;
         }
-        ApiError e = error_from_io(io, prov.config().name);
+        ApiError e = upstream_failure(io, prov.config().name);
         fail(ctx, out, e);
         out.status = e.status;
         out.error = e.message;
@@ -473,7 +454,7 @@ Captured capture_completion(const ChatRequest& request, const std::string& reque
         sy_status st = prov.vtable().local_complete(prov.handle(), &preq, &w, &delay, &eb.err);
         out.client_gone = !sleep_unless_gone(delay, client_fd);
         if (st != SY_OK) out.error = error_from_status(st, "provider '" + prov.config().name + "': " + eb.str());
-        else if (w.error_status) out.error = error_from_writer(w, {});
+        else if (w.error_status) out.error = upstream_answer_error(w, {});
     } else {
         sy_http_builder builder;
         if (sy_status st = prov.vtable().build_request(prov.handle(), &preq, &builder, &eb.err); st != SY_OK) {
@@ -484,7 +465,7 @@ Captured capture_completion(const ChatRequest& request, const std::string& reque
         upstream::ExchangeError io;
         if (!ex.start(builder, io)) {
             out.client_gone = io.status == IoStatus::cancelled;
-            out.error = error_from_io(io, prov.config().name);
+            out.error = upstream_failure(io, prov.config().name);
             return out;
         }
         std::optional<ApiError> failure;

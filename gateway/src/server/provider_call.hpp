@@ -71,6 +71,8 @@ struct CallContext {
     PartialAnswer* partial = nullptr;  // collect the answer's text (and with continue_cut, leave a
                                        //   stream cut mid-way open: CallOutcome::cut)
     const AnswerCheck* check_answer = nullptr;  // a whole answer passes this before it is sent
+    upstream::ConnectionPool* pool = nullptr;  // where a remote call goes instead of the deployment's
+                                               //   pool: the client's base URL (client_base_url.hpp)
 };
 
 CallOutcome call_provider(const CallContext& ctx);

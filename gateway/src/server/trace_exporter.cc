@@ -92,8 +92,13 @@ std::string otlp_json(const std::string& service_name, const std::vector<Finishe
 
 std::unique_ptr<TraceExporter> TraceExporter::create(const config::TracingConfig& cfg, std::string& error) {
     auto ep = upstream::parse_base_url(cfg.endpoint, error);
-    if (!ep) return nullptr;
-    auto pool = std::make_unique<upstream::ConnectionPool>(*ep, 2, cfg.tls_verify);
+    if (!ep) {
+        error = "endpoint: " + error;
+        return nullptr;
+    }
+    auto tls = upstream::tls_for(*ep, {cfg.tls_verify, cfg.tls_ca_file}, error);
+    if (ep->tls && !tls) return nullptr;
+    auto pool = std::make_unique<upstream::ConnectionPool>(*ep, 2, std::move(tls));
     return std::unique_ptr<TraceExporter>(new TraceExporter(cfg, std::move(pool)));
 }
 

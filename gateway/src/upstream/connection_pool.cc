@@ -21,11 +21,11 @@ void Connection::consume(size_t n) {
     }
 }
 
-ConnectionPool::ConnectionPool(Endpoint endpoint, int max_idle, bool tls_verify, int idle_timeout_ms)
+ConnectionPool::ConnectionPool(Endpoint endpoint, int max_idle, std::shared_ptr<const TlsContext> tls, int idle_timeout_ms)
     : endpoint_(std::move(endpoint)), max_idle_(static_cast<size_t>(std::max(0, max_idle))),
-      tls_verify_(tls_verify), idle_timeout_ms_(idle_timeout_ms) {}
+      tls_(std::move(tls)), idle_timeout_ms_(idle_timeout_ms) {}
 
-std::unique_ptr<Connection> ConnectionPool::acquire(int connect_timeout_ms, bool* reused, std::string& error) {
+std::unique_ptr<Connection> ConnectionPool::acquire(int connect_timeout_ms, bool* reused, ConnectError& error) {
     int64_t now = now_ms();
     for (;;) {
         std::unique_ptr<Connection> c;
@@ -41,7 +41,7 @@ std::unique_ptr<Connection> ConnectionPool::acquire(int connect_timeout_ms, bool
         }
     }
     *reused = false;
-    auto transport = connect_transport(endpoint_, connect_timeout_ms, tls_verify_, error);
+    auto transport = connect_transport(endpoint_, connect_timeout_ms, tls_.get(), error);
     if (!transport) return nullptr;
     auto c = std::make_unique<Connection>();
     c->transport = std::move(transport);
@@ -55,6 +55,13 @@ void ConnectionPool::release(std::unique_ptr<Connection> conn) {
     ++conn->requests;
     std::lock_guard lock(mu_);
     if (idle_.size() < max_idle_) idle_.push_back(std::move(conn));
+}
+
+std::shared_ptr<const TlsContext> tls_for(const Endpoint& ep, const TlsContext::Options& options, std::string& error) {
+    if (!ep.tls) return nullptr;
+    auto ctx = TlsContext::create(options, error);
+    if (!ctx) error = (options.ca_file.empty() ? "tls_verify: " : "tls_ca_file: ") + error;
+    return ctx;
 }
 
 size_t ConnectionPool::idle_count() const {

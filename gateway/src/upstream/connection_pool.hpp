@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "upstream/endpoint.hpp"
+#include "upstream/tls_client.hpp"
 #include "upstream/transport.hpp"
 
 namespace sy::upstream {
@@ -25,11 +26,13 @@ struct Connection {
 
 class ConnectionPool {
 public:
-    ConnectionPool(Endpoint endpoint, int max_idle, bool tls_verify, int idle_timeout_ms = 30000);
+    // tls: for an https endpoint (null for http).
+    ConnectionPool(Endpoint endpoint, int max_idle, std::shared_ptr<const TlsContext> tls, int idle_timeout_ms = 30000);
 
     const Endpoint& endpoint() const { return endpoint_; }
+    const std::shared_ptr<const TlsContext>& tls() const { return tls_; }
     // A pooled connection that still looks alive, or a new one. *reused tells which.
-    std::unique_ptr<Connection> acquire(int connect_timeout_ms, bool* reused, std::string& error);
+    std::unique_ptr<Connection> acquire(int connect_timeout_ms, bool* reused, ConnectError& error);
     // Returns a connection whose last response was fully read and allows keep-alive.
     void release(std::unique_ptr<Connection> conn);
     size_t idle_count() const;
@@ -37,10 +40,14 @@ public:
 private:
     Endpoint endpoint_;
     size_t max_idle_;
-    bool tls_verify_;
+    std::shared_ptr<const TlsContext> tls_;
     int idle_timeout_ms_;
     mutable std::mutex mu_;
     std::vector<std::unique_ptr<Connection>> idle_;
 };
+
+// The TLS context a configured https endpoint needs (null for http). Errors name the key:
+// "tls_ca_file: cannot load ...".
+std::shared_ptr<const TlsContext> tls_for(const Endpoint& ep, const TlsContext::Options& options, std::string& error);
 
 }  // namespace sy::upstream

@@ -8,6 +8,8 @@
 #include <cstring>
 #include <strings.h>
 
+#include "config/net_address.hpp"
+
 namespace sy::upstream {
 namespace {
 
@@ -30,6 +32,18 @@ bool parse_int(std::string_view s, int64_t& out, int base = 10) {
 }
 
 }  // namespace
+
+std::string redirect_target(std::string_view location) {
+    location = trim(location);
+    if (location.empty()) return "without a Location";
+    size_t scheme = location.find("://");
+    if (scheme == std::string_view::npos || location.find_first_of("/?#") < scheme)
+        return "redirecting to a path on the same host";
+    std::string_view authority = location.substr(scheme + 3);
+    authority = authority.substr(0, authority.find_first_of("/?#"));
+    if (size_t at = authority.rfind('@'); at != std::string_view::npos) authority.remove_prefix(at + 1);
+    return "redirecting to host " + config::quoted(authority.substr(0, 255));
+}
 
 std::string serialize_request(const Endpoint& ep, const sy_http_builder& req) {
     std::string wire;
@@ -67,10 +81,10 @@ bool HttpExchange::start(const sy_http_builder& request, ExchangeError& err) {
 bool HttpExchange::try_start(const std::string& wire, bool* retryable, ExchangeError& err) {
     *retryable = false;
     bool reused = false;
-    std::string why;
+    ConnectError why;
     conn_ = pool_.acquire(std::min<int64_t>(timeouts_.connect_ms, total_deadline_ms_ - now_ms()), &reused, why);
     if (!conn_) {
-        err = {IoStatus::error, why};
+        err = {IoStatus::error, why.message, why.tls ? ExchangeFailure::tls : ExchangeFailure::io};
         return false;
     }
     if (!conn_->transport->write_all(wire.data(), wire.size(), now_ms() + timeouts_.connect_ms)) {
@@ -89,7 +103,7 @@ bool HttpExchange::try_start(const std::string& wire, bool* retryable, ExchangeE
     int64_t first_byte_deadline = std::min<int64_t>(now_ms() + timeouts_.first_byte_ms, total_deadline_ms_);
     for (;;) {
         size_t pos = conn_->buffer.find("\r\n\r\n", conn_->offset);
-        if (pos != std::string::npos) return parse_head(pos, err);
+        if (pos != std::string::npos) return parse_head(pos, err) && !refuse_redirect(err);
         if (conn_->buffered() > kMaxHeadBytes) {
             err = {IoStatus::error, "upstream response head exceeds 64 KiB"};
             conn_.reset();
@@ -174,6 +188,8 @@ bool HttpExchange::parse_head(size_t head_end, ExchangeError& err) {
             head_.content_type.assign(value);
         } else if (iequals(name, "retry-after")) {
             head_.retry_after.assign(value);
+        } else if (iequals(name, "location")) {
+            head_.location.assign(value);
         } else if (iequals(name, "connection")) {
             if (iequals(value, "close")) head_.keep_alive = false;
             else if (iequals(value, "keep-alive")) head_.keep_alive = true;
@@ -298,6 +314,16 @@ bool HttpExchange::read_all(std::string& out, size_t max_bytes, ExchangeError& e
             return false;
         }
     }
+    return true;
+}
+
+bool HttpExchange::refuse_redirect(ExchangeError& err) {
+    if (head_.status < 300 || head_.status > 399) return false;
+    err = {IoStatus::error,
+           "upstream answered " + std::to_string(head_.status) + " " + redirect_target(head_.location) +
+               "; redirects are not followed",
+           ExchangeFailure::redirect};
+    conn_.reset();
     return true;
 }
 

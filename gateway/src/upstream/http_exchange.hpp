@@ -17,14 +17,23 @@ struct ResponseHead {
     int status = 0;
     std::string content_type;
     std::string retry_after;
+    std::string location;         // of a redirect
     int64_t content_length = -1;  // -1 when absent
     bool chunked = false;
     bool keep_alive = true;
 };
 
+// What failed, beyond the I/O status: clients get a distinct error for each.
+enum class ExchangeFailure {
+    io,        // resolving, connecting, sending or receiving
+    tls,       // the TLS handshake (certificate, name, protocol)
+    redirect,  // the upstream answered 3xx: never followed
+};
+
 struct ExchangeError {
     IoStatus status = IoStatus::error;
     std::string message;
+    ExchangeFailure kind = ExchangeFailure::io;
 };
 
 class HttpExchange {
@@ -35,6 +44,7 @@ public:
 
     // Sends the request and reads the response head (connect + first-byte timeouts).
     // A reused keep-alive connection that turns out dead is replaced once, transparently.
+    // A 3xx head fails the exchange (ExchangeFailure::redirect): no request goes to its Location.
     bool start(const sy_http_builder& request, ExchangeError& err);
     const ResponseHead& head() const { return head_; }
 
@@ -51,6 +61,7 @@ private:
     bool try_start(const std::string& wire, bool* retryable, ExchangeError& err);
     bool fill(int64_t deadline_ms, ExchangeError& err);  // read more bytes into the buffer
     bool parse_head(size_t head_end, ExchangeError& err);
+    bool refuse_redirect(ExchangeError& err);  // true (and the error set) for a 3xx head
     bool decode_chunked(std::string& out, bool* done, ExchangeError& err);
     void finish();
 
@@ -67,5 +78,9 @@ private:
 };
 
 std::string serialize_request(const Endpoint& ep, const sy_http_builder& req);
+
+// Where a redirect's Location points, for an error message: its host (user info dropped, the path
+// and query too: they may hold tokens), or that it is a path on the same host.
+std::string redirect_target(std::string_view location);
 
 }  // namespace sy::upstream

@@ -12,22 +12,14 @@
 #include <chrono>
 #include <cstring>
 
-#include <Poco/Net/Context.h>
-#include <Poco/Net/NetException.h>
-#include <Poco/Net/RejectCertificateHandler.h>
-#include <Poco/Net/SSLManager.h>
-#include <Poco/Net/SecureStreamSocket.h>
-#include <Poco/Net/SocketAddress.h>
+#include <algorithm>
+#include <vector>
 
 #include "core/clock.hpp"
+#include "upstream/tls_client.hpp"
 
 namespace sy::upstream {
 namespace {
-
-int remaining(int64_t deadline_ms) {
-    int64_t left = deadline_ms - now_ms();
-    return left <= 0 ? 0 : static_cast<int>(std::min<int64_t>(left, 1 << 30));
-}
 
 class PlainTransport final : public Transport {
 public:
@@ -54,7 +46,7 @@ public:
             if (n < 0 && errno == EINTR) continue;
             if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
                 pollfd p{fd_, POLLOUT, 0};
-                int wait = remaining(deadline_ms);
+                int wait = remaining_ms(deadline_ms);
                 if (wait == 0 || ::poll(&p, 1, wait) <= 0) return false;
                 continue;
             }
@@ -67,68 +59,27 @@ private:
     int fd_;
 };
 
-// TLS through Poco. The socket stays blocking with Poco's timeouts; reads are only issued after
-// wait_readable or when pending() says decrypted bytes are buffered.
-class TlsTransport final : public Transport {
-public:
-    explicit TlsTransport(Poco::Net::SecureStreamSocket socket) : socket_(std::move(socket)) {}
-    ~TlsTransport() override {
-        try {
-            socket_.close();
-        } catch (...) {
-        }
-    }
-    int fd() const override { return static_cast<int>(socket_.impl()->sockfd()); }
-    size_t pending() override {
-        try {
-            return static_cast<size_t>(std::max(0, socket_.available()));
-        } catch (...) {
-            return 0;
-        }
-    }
-    ssize_t read(char* buf, size_t cap) override {
-        try {
-            int n = socket_.receiveBytes(buf, static_cast<int>(cap));
-            return n < 0 ? -1 : n;
-        } catch (const Poco::TimeoutException&) {
-            return -1;
-        } catch (...) {
-            return -2;
-        }
-    }
-    bool write_all(const char* data, size_t len, int64_t deadline_ms) override {
-        try {
-            socket_.setSendTimeout(Poco::Timespan(static_cast<long>(remaining(deadline_ms)) * 1000));
-            while (len > 0) {
-                int n = socket_.sendBytes(data, static_cast<int>(len));
-                if (n <= 0) return false;
-                data += n;
-                len -= static_cast<size_t>(n);
+// The socket addresses to try: the pinned ones, else those the host resolves to.
+bool socket_addresses(const Endpoint& ep, std::vector<sockaddr_storage>& out, std::string& error) {
+    if (!ep.addresses.empty()) {
+        for (const config::IpAddress& pinned : ep.addresses) {
+            config::IpAddress a = pinned.unmapped();  // an IPv4-mapped address goes out over IPv4
+            sockaddr_storage ss{};
+            if (a.version == 4) {
+                auto* in = reinterpret_cast<sockaddr_in*>(&ss);
+                in->sin_family = AF_INET;
+                in->sin_port = htons(ep.port);
+                std::memcpy(&in->sin_addr, a.bytes.data(), 4);
+            } else {
+                auto* in6 = reinterpret_cast<sockaddr_in6*>(&ss);
+                in6->sin6_family = AF_INET6;
+                in6->sin6_port = htons(ep.port);
+                std::memcpy(&in6->sin6_addr, a.bytes.data(), 16);
             }
-            return true;
-        } catch (...) {
-            return false;
+            out.push_back(ss);
         }
+        return true;
     }
-
-private:
-    Poco::Net::SecureStreamSocket socket_;
-};
-
-Poco::Net::Context::Ptr client_context(bool verify) {
-    using Poco::Net::Context;
-    static Context::Ptr verifying = [] {
-        Context::Ptr ctx = new Context(Context::TLS_CLIENT_USE, "", Context::VERIFY_RELAXED, 9, true);
-        // A certificate that fails verification is rejected outright (Poco's default handler
-        // could prompt on the console).
-        Poco::Net::SSLManager::instance().initializeClient(nullptr, new Poco::Net::RejectCertificateHandler(false), ctx);
-        return ctx;
-    }();
-    static Context::Ptr relaxed = new Context(Context::TLS_CLIENT_USE, "", Context::VERIFY_NONE, 9, false);
-    return verify ? verifying : relaxed;
-}
-
-int connect_plain(const Endpoint& ep, int timeout_ms, std::string& error) {
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
@@ -136,21 +87,34 @@ int connect_plain(const Endpoint& ep, int timeout_ms, std::string& error) {
     std::string port = std::to_string(ep.port);
     if (int rc = ::getaddrinfo(ep.host.c_str(), port.c_str(), &hints, &res); rc != 0) {
         error = "cannot resolve " + ep.host + ": " + gai_strerror(rc);
-        return -1;
+        return false;
     }
-    int64_t deadline = now_ms() + timeout_ms;
+    for (addrinfo* ai = res; ai; ai = ai->ai_next) {
+        sockaddr_storage ss{};
+        std::memcpy(&ss, ai->ai_addr, std::min<size_t>(ai->ai_addrlen, sizeof ss));
+        out.push_back(ss);
+    }
+    ::freeaddrinfo(res);
+    return true;
+}
+
+int connect_plain(const Endpoint& ep, int64_t deadline, std::string& error) {
+    std::vector<sockaddr_storage> addresses;
+    if (!socket_addresses(ep, addresses, error)) return -1;
+    std::string port = std::to_string(ep.port);
     int fd = -1;
     error = "no address for " + ep.host;
-    for (addrinfo* ai = res; ai; ai = ai->ai_next) {
-        fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+    for (const sockaddr_storage& ss : addresses) {
+        socklen_t len = ss.ss_family == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6);
+        fd = ::socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         if (fd < 0) continue;
-        int rc = ::connect(fd, ai->ai_addr, ai->ai_addrlen);
+        int rc = ::connect(fd, reinterpret_cast<const sockaddr*>(&ss), len);
         if (rc != 0 && errno == EINPROGRESS) {
             pollfd p{fd, POLLOUT, 0};
-            rc = ::poll(&p, 1, remaining(deadline)) == 1 ? 0 : -1;
+            rc = ::poll(&p, 1, remaining_ms(deadline)) == 1 ? 0 : -1;
             int soerr = 0;
-            socklen_t len = sizeof soerr;
-            if (rc == 0 && (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) != 0 || soerr != 0)) {
+            socklen_t errlen = sizeof soerr;
+            if (rc == 0 && (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &errlen) != 0 || soerr != 0)) {
                 errno = soerr;
                 rc = -1;
             } else if (rc != 0) {
@@ -162,7 +126,6 @@ int connect_plain(const Endpoint& ep, int timeout_ms, std::string& error) {
         ::close(fd);
         fd = -1;
     }
-    ::freeaddrinfo(res);
     if (fd >= 0) {
         int one = 1;
         ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -185,33 +148,31 @@ const char* io_status_name(IoStatus s) {
 
 int64_t now_ms() { return clock::steady_ms(); }
 
-std::unique_ptr<Transport> connect_transport(const Endpoint& ep, int timeout_ms, bool tls_verify,
-                                             std::string& error) {
-    if (!ep.tls) {
-        int fd = connect_plain(ep, timeout_ms, error);
-        return fd < 0 ? nullptr : std::make_unique<PlainTransport>(fd);
+int remaining_ms(int64_t deadline_ms) {
+    int64_t left = deadline_ms - now_ms();
+    return left <= 0 ? 0 : static_cast<int>(std::min<int64_t>(left, 1 << 30));
+}
+
+std::unique_ptr<Transport> connect_transport(const Endpoint& ep, int timeout_ms, const TlsContext* tls,
+                                             ConnectError& error) {
+    const int64_t deadline = now_ms() + timeout_ms;
+    int fd = connect_plain(ep, deadline, error.message);
+    if (fd < 0) return nullptr;
+    if (!ep.tls) return std::make_unique<PlainTransport>(fd);
+    if (!tls) {
+        ::close(fd);
+        error.message = "no TLS context for https://" + ep.host;
+        return nullptr;
     }
-    try {
-        Poco::Net::SecureStreamSocket socket(client_context(tls_verify));
-        socket.setPeerHostName(ep.host);
-        socket.connect(Poco::Net::SocketAddress(ep.host, ep.port),
-                       Poco::Timespan(static_cast<long>(timeout_ms) * 1000));
-        socket.setNoDelay(true);
-        socket.setReceiveTimeout(Poco::Timespan(static_cast<long>(timeout_ms) * 1000));
-        return std::make_unique<TlsTransport>(std::move(socket));
-    } catch (const Poco::Exception& e) {
-        error = "cannot connect to https://" + ep.host + ":" + std::to_string(ep.port) + ": " +
-                e.displayText();
-    } catch (const std::exception& e) {
-        error = std::string("cannot connect: ") + e.what();
-    }
-    return nullptr;
+    auto transport = tls_handshake(fd, ep, *tls, deadline, error.message);
+    error.tls = !transport;
+    return transport;
 }
 
 IoStatus wait_readable(int fd, int64_t deadline_ms, int& cancel_fd) {
     for (;;) {
         pollfd fds[2] = {{fd, POLLIN, 0}, {cancel_fd, POLLIN | POLLRDHUP, 0}};
-        int wait = remaining(deadline_ms);
+        int wait = remaining_ms(deadline_ms);
         if (wait == 0) return IoStatus::timeout;
         int rc = ::poll(fds, cancel_fd >= 0 ? 2 : 1, wait);
         if (rc < 0) {

@@ -1,4 +1,4 @@
-// A byte stream to an upstream: plain TCP on a non-blocking socket, or TLS through Poco NetSSL.
+// A byte stream to an upstream: plain TCP on a non-blocking socket, or TLS over it (tls_client.hpp).
 #pragma once
 
 #include <sys/types.h>
@@ -26,12 +26,22 @@ public:
     virtual bool write_all(const char* data, size_t len, int64_t deadline_ms) = 0;
 };
 
-// Connects with a timeout. On failure returns nullptr and sets error.
-std::unique_ptr<Transport> connect_transport(const Endpoint& ep, int timeout_ms, bool tls_verify,
-                                             std::string& error);
+class TlsContext;
+
+struct ConnectError {
+    std::string message;
+    bool tls = false;  // the TCP connection was made; the TLS handshake failed
+};
+
+// Connects with a timeout (TCP and TLS handshake together), to ep.addresses when set, else to
+// what ep.host resolves to. An https endpoint needs `tls`. On failure returns nullptr.
+std::unique_ptr<Transport> connect_transport(const Endpoint& ep, int timeout_ms, const TlsContext* tls,
+                                             ConnectError& error);
 
 // Milliseconds on the steady clock.
 int64_t now_ms();
+// Milliseconds left until the deadline, 0 when it passed (a poll() timeout).
+int remaining_ms(int64_t deadline_ms);
 
 // Waits until `fd` is readable, the deadline passes, or `cancel_fd` (the client socket, or -1)
 // is closed by its peer. A cancel_fd that merely has data (a pipelined request) is then ignored:

@@ -43,7 +43,7 @@ TEST(ConfigValidationTest, RefusesDuplicateKeys) {
 TEST(ConfigValidationTest, RefusesAnUnknownTopLevelKeyListingTheKnownOnes) {
     EXPECT_EQ(load_error("modles: []\n"),
               "modles: unknown key (expected one of: server, plugins, providers, embedders, models, routers, routing, state, "
-              "teams, auth, policies, telemetry, cache, privacy, guardrails) (line 1, column 1)");
+              "teams, auth, policies, telemetry, cache, privacy, guardrails, security) (line 1, column 1)");
 }
 
 TEST(ConfigValidationTest, RefusesUnknownNestedKeysAtEveryLevel) {

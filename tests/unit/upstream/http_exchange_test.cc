@@ -102,7 +102,7 @@ config::TimeoutConfig fast_timeouts() {
 
 TEST(HttpExchangeTest, ReadsContentLengthBodyAndReusesConnection) {
     ScriptedServer server([](int fd, int) { send_all(fd, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"); });
-    ConnectionPool pool(local(server.port()), 4, true);
+    ConnectionPool pool(local(server.port()), 4, nullptr);
     auto t = fast_timeouts();
     for (int i = 0; i < 3; ++i) {
         HttpExchange ex(pool, t, -1);
@@ -123,7 +123,7 @@ TEST(HttpExchangeTest, DecodesChunkedBodyArrivingInPieces) {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
         send_all(fd, "ta:\r\n3;ext=1\r\n x\n\r\n0\r\n\r\n");
     });
-    ConnectionPool pool(local(server.port()), 4, true);
+    ConnectionPool pool(local(server.port()), 4, nullptr);
     auto t = fast_timeouts();
     HttpExchange ex(pool, t, -1);
     ExchangeError err;
@@ -146,7 +146,7 @@ TEST(HttpExchangeTest, ReadsBodyDelimitedByClose) {
         send_all(fd, "HTTP/1.1 200 OK\r\n\r\nuntil close");
         ::shutdown(fd, SHUT_WR);
     });
-    ConnectionPool pool(local(server.port()), 4, true);
+    ConnectionPool pool(local(server.port()), 4, nullptr);
     auto t = fast_timeouts();
     HttpExchange ex(pool, t, -1);
     ExchangeError err;
@@ -162,7 +162,7 @@ TEST(HttpExchangeTest, RetriesOnceWhenAPooledConnectionWasClosed) {
         send_all(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
         ::shutdown(fd, SHUT_RDWR);  // closes after each answer without saying so
     });
-    ConnectionPool pool(local(server.port()), 4, true);
+    ConnectionPool pool(local(server.port()), 4, nullptr);
     auto t = fast_timeouts();
     for (int i = 0; i < 2; ++i) {
         HttpExchange ex(pool, t, -1);
@@ -177,7 +177,7 @@ TEST(HttpExchangeTest, RetriesOnceWhenAPooledConnectionWasClosed) {
 
 TEST(HttpExchangeTest, TimesOutWaitingForFirstByte) {
     ScriptedServer server([](int, int) { std::this_thread::sleep_for(std::chrono::milliseconds(600)); });
-    ConnectionPool pool(local(server.port()), 4, true);
+    ConnectionPool pool(local(server.port()), 4, nullptr);
     auto t = fast_timeouts();
     HttpExchange ex(pool, t, -1);
     ExchangeError err;
@@ -193,7 +193,7 @@ TEST(HttpExchangeTest, StopsWhenTheClientSocketCloses) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
         ::close(pair[1]);
     });
-    ConnectionPool pool(local(server.port()), 4, true);
+    ConnectionPool pool(local(server.port()), 4, nullptr);
     auto t = fast_timeouts();
     t.first_byte_ms = 5000;
     HttpExchange ex(pool, t, pair[0]);
@@ -208,7 +208,7 @@ TEST(HttpExchangeTest, StopsWhenTheClientSocketCloses) {
 
 TEST(HttpExchangeTest, RejectsMalformedStatusLine) {
     ScriptedServer server([](int fd, int) { send_all(fd, "HTTX/1.1 abc\r\n\r\n"); });
-    ConnectionPool pool(local(server.port()), 4, true);
+    ConnectionPool pool(local(server.port()), 4, nullptr);
     auto t = fast_timeouts();
     HttpExchange ex(pool, t, -1);
     ExchangeError err;
@@ -217,12 +217,34 @@ TEST(HttpExchangeTest, RejectsMalformedStatusLine) {
 }
 
 TEST(HttpExchangeTest, ReportsConnectFailure) {
-    ConnectionPool pool(local(1), 4, true);  // nothing listens on port 1
+    ConnectionPool pool(local(1), 4, nullptr);  // nothing listens on port 1
     auto t = fast_timeouts();
     HttpExchange ex(pool, t, -1);
     ExchangeError err;
     EXPECT_FALSE(ex.start(post("{}"), err));
     EXPECT_NE(err.message.find("cannot connect"), std::string::npos) << err.message;
+}
+
+TEST(HttpExchangeTest, RefusesARedirectWithoutFollowingIt) {
+    ScriptedServer server([](int fd, int) {
+        send_all(fd, "HTTP/1.1 302 Found\r\nLocation: http://u:p@169.254.169.254:80/latest?token=x\r\n"
+                     "Content-Length: 0\r\n\r\n");
+    });
+    ConnectionPool pool(local(server.port()), 4, nullptr);
+    auto t = fast_timeouts();
+    HttpExchange ex(pool, t, -1);
+    ExchangeError err;
+    EXPECT_FALSE(ex.start(post("{}"), err));
+    EXPECT_EQ(err.kind, ExchangeFailure::redirect);
+    EXPECT_EQ(err.message, "upstream answered 302 redirecting to host '169.254.169.254:80'; redirects are not followed");
+    EXPECT_EQ(ex.head().location, "http://u:p@169.254.169.254:80/latest?token=x");
+}
+
+TEST(HttpExchangeTest, NamesOnlyTheHostARedirectPointsTo) {
+    EXPECT_EQ(redirect_target("https://evil.example/x?key=secret"), "redirecting to host 'evil.example'");
+    EXPECT_EQ(redirect_target("/v2/chat/completions"), "redirecting to a path on the same host");
+    EXPECT_EQ(redirect_target("/next?u=http://x"), "redirecting to a path on the same host");
+    EXPECT_EQ(redirect_target(""), "without a Location");
 }
 
 TEST(HttpExchangeTest, SerializesRequestWithBasePathAndLength) {
