@@ -16,6 +16,13 @@
 
 namespace sy::server::edge {
 
+// Handlers ran on 256 KiB stacks under Poco's thread pool too; sanitizers need more.
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr size_t kWorkerStack = 2 << 20;
+#else
+inline constexpr size_t kWorkerStack = 256 * 1024;
+#endif
+
 struct Options {
     int max_threads = 64;               // workers running handlers
     int max_queued = 256;               // complete requests waiting for a worker; beyond: 503

@@ -87,8 +87,8 @@ void note_rejection(std::string_view reason, std::string_view detail) {
     log::warn("edge", line);
 }
 
-void set_open_connections(double n) {
-    state().open.set(n);
+void count_connection(int delta) {
+    state().open.inc(delta);
 }
 
 std::string rejection_response(const http::Rejection& why) {

@@ -18,7 +18,8 @@ inline constexpr std::string_view kReasons[] = {"bad_framing",    "uri_too_long"
 void init_metrics();
 // Counts a refusal under `reason` and logs it (rate-limited); detail says what was refused.
 void note_rejection(std::string_view reason, std::string_view detail);
-void set_open_connections(double n);
+// Open client connections, across listeners: +1 at accept, -1 at close.
+void count_connection(int delta);
 
 // A complete response to a refused request: the OpenAI error body, Connection: close.
 std::string rejection_response(const http::Rejection& why);

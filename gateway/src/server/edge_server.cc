@@ -74,6 +74,7 @@ public:
         stop();
         for (Conn* c : all_) {
             ::close(c->fd);
+            edge::count_connection(-1);
             delete c;
         }
         for (int fd : {listen_fd_, ep_, wake_fd_, spare_fd_})
@@ -311,6 +312,7 @@ private:
                 all_.insert(c);
             }
             open_.fetch_add(1);
+            edge::count_connection(1);
             registry_.add(fd);
             c->timed = true;
             set_timer(c, &requests_, now_ms() + options_.request_timeout_ms);
@@ -348,6 +350,7 @@ private:
         registry_.remove(c->fd);
         ::close(c->fd);  // also leaves the epoll set
         open_.fetch_sub(1);
+        edge::count_connection(-1);
         {
             std::lock_guard lock(all_mu_);
             all_.erase(c);
@@ -370,7 +373,6 @@ private:
             int64_t now = now_ms();
             expire(now);
             if (draining_ && !drained_) drain_now();
-            edge::set_open_connections(open_.load());
             int wait = wait_ms(now);
             if (running_.load() >= options_.max_threads && !draining_) {
                 epoll_event ev[16];

@@ -152,7 +152,6 @@ int serve(const ServeOptions& options) {
         EdgeServer server(socket, new HandlerFactory(gateway), edge_options(sc), connections);
         const std::string listening = socket.address().toString();
         socket.close();  // the server holds its own descriptor and closes it when draining starts
-        server.start();
         // An optional second listener for scrapers only (telemetry.metrics.listen).
         std::unique_ptr<EdgeServer> metrics_server;
         if (const config::TelemetryConfig& tc = gateway.runtime()->config().telemetry; !tc.metrics_host.empty()) {
@@ -170,6 +169,7 @@ int serve(const ServeOptions& options) {
             metrics_server->start();
             log::info("serve", "metrics on " + metrics_socket.address().toString());
         }
+        server.start();  // after the metrics listener: ready means every listener is up
         FileWatcher watcher(gateway);
         log::info("serve", "listening on " + listening + " with config " + options.config_path);
         for (;;) {
