@@ -2,7 +2,7 @@
 # Normal traffic while slow clients hold connections: wrk (JSON, CONNS connections) through the
 # gateway to the peers' fast mock, first alone, then during a 500-connection slow-loris (each
 # connection trickles one header byte a second and never completes its head), then during 500
-# clients that each sent a streaming request and never read. Writes edge/results.md and splices
+# clients that each sent a request and never read. Writes edge/results.md and splices
 # it into docs/performance.md as "HTTP edge under slow clients".
 #   tests/bench/edge/run.sh                 # DURATION=15 per phase
 #   DURATION=5 tests/bench/edge/run.sh      # quicker
@@ -26,27 +26,8 @@ cleanup() {
 trap cleanup EXIT INT TERM
 "$PEERS/mock.sh" start > /dev/null
 
-cat > "$RUN_DIR/edge.yaml" <<YAML
-server:
-  max_threads: $THREADS
-  max_connections: 4096
-plugins:
-  search_paths: ["$ROOT/build/lib/switchyard/plugins"]
-providers:
-  - name: mock-json
-    plugin: openai
-    base_url: http://127.0.0.1:$MOCK_PORT/v1
-    max_connections: 128
-  - name: mock-sse
-    plugin: openai
-    base_url: http://127.0.0.1:$MOCK_PORT/sse/v1
-    max_connections: 128
-models:
-  - name: gpt-4o-mini
-    deployments: [{provider: mock-json}]
-  - name: bench-sse
-    deployments: [{provider: mock-sse}]
-YAML
+. "$ROOT/tests/bench/variants.sh"
+mock_gateway_yaml | sed "s/^  max_threads: .*/  max_threads: $THREADS\n  max_connections: 4096/" > "$RUN_DIR/edge.yaml"
 . "$ROOT/tests/bench/serve.sh"
 serve_gateway "$ROOT" "$RUN_DIR/edge.yaml" "$GW_PORT" "$RUN_DIR/gateway.log"
 gw=${pids[-1]}
@@ -97,8 +78,8 @@ print("connections, ${DURATION}s per phase) through the gateway ($THREADS worker
 print("alone and while $SLOW more connections are slow: a slow-loris phase (each connection trickles one")
 print("header byte a second and never completes its head; with the default 30 s")
 print("\`server.request_timeout_ms\` none is cut during the phase: $loris_closed were closed) and a")
-print("never-reading phase ($SLOW clients each sent a streaming request and read nothing; the mock's")
-print("2 KB answers fit in the socket buffers, so this measures held connections, not the write")
+print("never-reading phase ($SLOW clients each sent a chat request and read nothing; the mock's")
+print("small answers fit in the socket buffers, so this measures held connections, not the write")
 print("timeout; the gateway CPU of that phase includes answering those $SLOW requests). wrk, the mock,")
 print("the slow clients and the gateway share the cores; p99 vs the first phase is the figure the")
 print("hardening issue asks to keep within 10%.")

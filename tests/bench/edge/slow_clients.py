@@ -5,7 +5,7 @@
 
 slowloris:  each connection sends a request line and the start of a header, then one more
             header byte per connection every second (never completing the head).
-never-read: each connection sends a whole streaming chat request and never reads the answer.
+never-read: each connection sends a whole chat request and never reads the answer.
 Prints `READY <open>` once all are connected, and at the end `CLOSED <n>` (connections the
 server closed during the run). Loopback only.
 """
@@ -15,7 +15,7 @@ import socket
 import sys
 import time
 
-STREAM_BODY = (b'{"model":"bench-sse","stream":true,"messages":[{"role":"user","content":"never read"}]}')
+BODY = b'{"model":"gpt-4o-mini","messages":[{"role":"user","content":"never read"}]}'
 
 
 def main():
@@ -33,7 +33,7 @@ def main():
         else:
             s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
             s.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
-                      b"Content-Length: " + str(len(STREAM_BODY)).encode() + b"\r\n\r\n" + STREAM_BODY)
+                      b"Content-Length: " + str(len(BODY)).encode() + b"\r\n\r\n" + BODY)
         socks.append(s)
     print(f"READY {len(socks)}", flush=True)
     closed = set()
