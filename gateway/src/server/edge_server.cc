@@ -112,6 +112,7 @@ private:
         epoll_event ev{};
         while (!stopping_) {
             if (Conn* c = overflow_.try_pop()) {
+                if (overflow_.size() > 0) wake();  // another idle worker takes the next one
                 serve_loop(c);
                 continue;
             }

@@ -6,7 +6,7 @@
 slowloris:  each connection sends a request line and the start of a header, then one more
             header byte per connection every second (never completing the head).
 never-read: each connection sends a whole chat request and never reads the answer.
-Prints `READY <open>` once all are connected, and at the end `CLOSED <n>` (connections the
+Connections open 25 at a time, 50 ms apart. Prints `READY <open>` once all are connected, and at the end `CLOSED <n>` (connections the
 server closed during the run). Loopback only.
 """
 import argparse
@@ -26,7 +26,9 @@ def main():
     ap.add_argument("--mode", choices=["slowloris", "never-read"], default="slowloris")
     a = ap.parse_args()
     socks = []
-    for _ in range(a.conns):
+    for i in range(a.conns):
+        if i % 25 == 24:
+            time.sleep(0.05)  # arrivals spread over a second or so, not one burst
         s = socket.create_connection(("127.0.0.1", a.port))
         if a.mode == "slowloris":
             s.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: bench\r\nX-Slow: ")
