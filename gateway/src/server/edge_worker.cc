@@ -3,6 +3,8 @@
 #include <Poco/Net/HTTPRequestHandler.h>
 
 #include <memory>
+#include <string>
+#include <switchyard/log.hpp>
 
 namespace sy::server::edge {
 namespace {
@@ -54,6 +56,7 @@ void serve_request(Conn& c, const Service& s, bool draining) {
     fill_request(c, req);
     ++c.served;
     const bool last = s.options.max_keep_alive_requests > 0 && c.served >= s.options.max_keep_alive_requests;
+    resp.setVersion(req.getVersion());
     resp.set("Date", http_date_now());
     resp.setKeepAlive(s.options.keep_alive && c.head.keep_alive && !last && !draining);
     bool ok = false;
@@ -87,6 +90,9 @@ void Threads::start(int count, size_t stack_bytes, std::function<void()> body) {
         if (pthread_create(&t, &attr, run, this) == 0) threads_.push_back(t);
     }
     pthread_attr_destroy(&attr);
+    if (static_cast<int>(threads_.size()) < count)
+        log::error("edge", "started " + std::to_string(threads_.size()) + " of " + std::to_string(count) +
+                               " worker threads (server.max_threads): the system refused the rest");
 }
 
 void Threads::join() {
