@@ -150,9 +150,7 @@ private:
     void on_event(void* p, bool run_inline) {
         if (p == &listen_tag_) return accept_all();
         if (p == &wake_tag_) {
-            uint64_t x;
-            if (!stopping_) [[maybe_unused]]
-                ssize_t r = ::read(wake_fd_, &x, sizeof x);
+            if (!stopping_) drain_wake();
             return;
         }
         Conn* c = static_cast<Conn*>(p);
@@ -434,6 +432,11 @@ private:
         ev.events = events;
         ev.data.ptr = tag;
         ::epoll_ctl(ep_, EPOLL_CTL_ADD, fd, &ev);
+    }
+
+    void drain_wake() {
+        uint64_t x;
+        [[maybe_unused]] ssize_t r = ::read(wake_fd_, &x, sizeof x);
     }
 
     void wake() {
