@@ -289,10 +289,12 @@ std::string FakeUpstream::stats() const {
     return c.request("GET", "/_stats").body;
 }
 
-int FakeUpstream::requests() const {
+int FakeUpstream::requests() const { return stat("requests"); }
+
+int FakeUpstream::stat(const std::string& key) const {
     std::smatch m;
     std::string s = stats();
-    return std::regex_search(s, m, std::regex("\"requests\": (\\d+)")) ? std::stoi(m[1]) : -1;
+    return std::regex_search(s, m, std::regex("\"" + key + "\": (\\d+)")) ? std::stoi(m[1]) : -1;
 }
 
 GatewayProcess::GatewayProcess(const std::string& yaml) {

@@ -21,6 +21,8 @@ public:
     std::string stats() const;
     // Chat requests it received (from /_stats), or -1 when it does not answer.
     int requests() const;
+    // One counter of /_stats (e.g. streams_aborted_by_client), or -1.
+    int stat(const std::string& key) const;
     bool ok() const { return port_ > 0; }
 
 private:

@@ -15,12 +15,16 @@ namespace sy::config {
 struct ServerConfig {
     std::string host = "127.0.0.1";          // server.listen (host part)
     uint16_t port = 8080;                    // server.listen (port part)
-    int max_threads = 64;                    // server.max_threads: worker pool bound
-    int max_queued = 256;                    // server.max_queued: accepted connections waiting
+    int max_threads = 64;                    // server.max_threads: workers running handlers
+    int max_queued = 256;                    // server.max_queued: complete requests waiting for a worker; 503 above
+    int max_connections = 1024;              // server.max_connections: open client connections; 503 above
     int64_t max_body_bytes = 4 * 1024 * 1024;  // server.max_body_bytes: 413 above
-    int max_header_bytes = 16 * 1024;        // server.max_header_bytes: 431 above (one field)
-    int max_header_count = 100;              // server.max_header_count
-    int keep_alive_timeout_ms = 15000;       // server.keep_alive_timeout_ms
+    int max_uri_bytes = 8192;                // server.max_uri_bytes: request target; 414 above
+    int max_header_bytes = 16 * 1024;        // server.max_header_bytes: all header lines together; 431 above
+    int max_header_count = 100;              // server.max_header_count: 431 above
+    int request_timeout_ms = 30000;          // server.request_timeout_ms: to receive head and body; 408 after
+    int keep_alive_timeout_ms = 15000;       // server.keep_alive_timeout_ms: idle between requests
+    int write_timeout_ms = 30000;            // server.write_timeout_ms: one write to a client not reading
     int max_keep_alive_requests = 0;         // server.max_keep_alive_requests: 0 = unlimited
     int drain_timeout_ms = 30000;            // server.drain_timeout_ms: SIGTERM grace
 };

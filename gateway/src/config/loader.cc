@@ -195,16 +195,21 @@ private:
     }
 
     static void parse_server(const NodeReader& node, ServerConfig& out) {
-        MapReader m = node.map({"listen", "max_threads", "max_queued", "max_body_bytes", "max_header_bytes",
-                                "max_header_count", "keep_alive_timeout_ms", "max_keep_alive_requests",
+        MapReader m = node.map({"listen", "max_threads", "max_queued", "max_connections", "max_body_bytes",
+                                "max_uri_bytes", "max_header_bytes", "max_header_count", "request_timeout_ms",
+                                "keep_alive_timeout_ms", "write_timeout_ms", "max_keep_alive_requests",
                                 "drain_timeout_ms"});
         parse_listen(m["listen"], out.host, out.port);
         m["max_threads"].get(out.max_threads, 1);
         m["max_queued"].get(out.max_queued, 1);
+        m["max_connections"].get(out.max_connections, 1);
         m["max_body_bytes"].get(out.max_body_bytes, 1024);
+        m["max_uri_bytes"].get(out.max_uri_bytes, 64);
         m["max_header_bytes"].get(out.max_header_bytes, 256);
         m["max_header_count"].get(out.max_header_count, 1);
+        m["request_timeout_ms"].get(out.request_timeout_ms, 1);
         m["keep_alive_timeout_ms"].get(out.keep_alive_timeout_ms, 1);
+        m["write_timeout_ms"].get(out.write_timeout_ms, 1);
         m["max_keep_alive_requests"].get(out.max_keep_alive_requests, 0);
         m["drain_timeout_ms"].get(out.drain_timeout_ms, 1);
     }

@@ -83,22 +83,6 @@ void method_not_allowed(Gateway&, HTTPServerRequest& req, HTTPServerResponse& re
     send_error(req, resp, e);
 }
 
-void headers_too_large(Gateway&, HTTPServerRequest& req, HTTPServerResponse& resp) {
-    resp.setKeepAlive(false);
-    ApiError e{431, "invalid_request_error", "request_header_fields_too_large",
-               "Request headers exceed server.max_header_count or server.max_header_bytes", {}, {}};
-    send_error(req, resp, e);
-}
-
-// Poco itself refuses more than 100 fields or a value over 8 KiB with a plain 400; within
-// those bounds the configured limits apply.
-bool headers_within_limits(const HTTPServerRequest& request, const config::ServerConfig& limits) {
-    if (static_cast<int>(request.size()) > limits.max_header_count) return false;
-    for (const auto& [name, value] : request)
-        if (static_cast<int>(name.size() + value.size()) > limits.max_header_bytes) return false;
-    return true;
-}
-
 std::string_view path_of(const std::string& uri) {
     std::string_view p(uri);
     if (size_t q = p.find('?'); q != std::string_view::npos) p = p.substr(0, q);
@@ -108,8 +92,6 @@ std::string_view path_of(const std::string& uri) {
 }  // namespace
 
 Poco::Net::HTTPRequestHandler* HandlerFactory::createRequestHandler(const HTTPServerRequest& request) {
-    if (auto rt = gateway_.runtime(); rt && !headers_within_limits(request, rt->config().server))
-        return new FnHandler<headers_too_large>(gateway_);
     std::string_view path = path_of(request.getURI());
     const std::string& method = request.getMethod();
     struct Route {

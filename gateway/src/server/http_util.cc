@@ -1,14 +1,12 @@
 #include "server/http_util.hpp"
 
-#include <sys/socket.h>
 
 #include <atomic>
-#include <cerrno>
 #include <istream>
 #include <random>
 
-#include <Poco/Net/HTTPServerRequestImpl.h>
-#include <Poco/Net/StreamSocket.h>
+#include "server/edge_exchange.hpp"
+
 
 namespace sy::server {
 namespace {
@@ -52,19 +50,8 @@ void append_head(const Poco::Net::HTTPServerResponse& resp, std::string& out) {
 }
 
 bool write_client(Poco::Net::HTTPServerRequest& req, std::string_view data) {
-    int fd = client_fd(req);
-    if (fd < 0) return false;
-    while (!data.empty()) {
-        ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
-        if (n > 0) {
-            data.remove_prefix(static_cast<size_t>(n));
-        } else if (n < 0 && errno == EINTR) {
-            continue;
-        } else {
-            return false;  // blocking socket: an error means the client is gone or stuck past the send timeout
-        }
-    }
-    return true;
+    auto* edge = dynamic_cast<EdgeRequest*>(&req);
+    return edge && edge->channel().write(data);
 }
 
 void send_json(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp, int status,
@@ -107,8 +94,8 @@ void close_if_body_unread(const Poco::Net::HTTPServerRequest& req, Poco::Net::HT
 }
 
 int client_fd(Poco::Net::HTTPServerRequest& req) {
-    auto* impl = dynamic_cast<Poco::Net::HTTPServerRequestImpl*>(&req);
-    return impl ? static_cast<int>(impl->socket().impl()->sockfd()) : -1;
+    auto* edge = dynamic_cast<EdgeRequest*>(&req);
+    return edge ? edge->channel().fd() : -1;
 }
 
 std::optional<ApiError> read_body(Poco::Net::HTTPServerRequest& req, int64_t limit, std::string& body) {

@@ -1,5 +1,7 @@
 #include "server/serve.hpp"
 
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/SocketAddress.h>
 #include <pthread.h>
 #include <signal.h>
 
@@ -7,19 +9,11 @@
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
+#include <switchyard/log.hpp>
 #include <thread>
 
-#include <Poco/Net/HTTPServer.h>
-#include <Poco/Net/HTTPServerParams.h>
-#include <Poco/Net/TCPServer.h>
-#include <Poco/Net/SSLManager.h>
-#include <Poco/Net/ServerSocket.h>
-#include <Poco/Net/SocketAddress.h>
-#include <Poco/ThreadPool.h>
-
-#include <switchyard/log.hpp>
-
 #include "server/connection.hpp"
+#include "server/edge_server.hpp"
 #include "server/gateway.hpp"
 #include "server/handlers.hpp"
 #include "upstream/endpoint.hpp"
@@ -36,30 +30,43 @@ sigset_t handled_signals() {
     return set;
 }
 
-Poco::Net::HTTPServerParams::Ptr server_params(const config::ServerConfig& s) {
-    Poco::Net::HTTPServerParams::Ptr p = new Poco::Net::HTTPServerParams;
-    p->setMaxThreads(s.max_threads);
-    p->setMaxQueued(s.max_queued);
-    p->setKeepAlive(true);
-    p->setKeepAliveTimeout(Poco::Timespan(static_cast<long>(s.keep_alive_timeout_ms) * 1000));
-    p->setTimeout(Poco::Timespan(static_cast<long>(s.keep_alive_timeout_ms) * 1000));
-    p->setServerName("switchyard");
-    // A connection thread that finishes its last request after stop() waits this long for work
-    // before it sees the stop (Poco's default, 10 s, could hold a drained shutdown that long).
-    p->setThreadIdleTime(Poco::Timespan(0, 250000));
-    return p;
+edge::Options edge_options(const config::ServerConfig& s) {
+    edge::Options o;
+    o.max_threads = s.max_threads;
+    o.max_queued = s.max_queued;
+    o.max_connections = s.max_connections;
+    o.max_body_bytes = s.max_body_bytes;
+    o.head.max_uri_bytes = static_cast<size_t>(s.max_uri_bytes);
+    o.head.max_header_bytes = static_cast<size_t>(s.max_header_bytes);
+    o.head.max_header_count = static_cast<size_t>(s.max_header_count);
+    o.request_timeout_ms = s.request_timeout_ms;
+    o.keep_alive_timeout_ms = s.keep_alive_timeout_ms;
+    o.write_timeout_ms = s.write_timeout_ms;
+    o.max_keep_alive_requests = s.max_keep_alive_requests;
+    return o;
+}
+
+// The metrics listener: the same edge, small, one request per connection.
+edge::Options metrics_options(const config::ServerConfig& s) {
+    edge::Options o = edge_options(s);
+    o.max_threads = 2;
+    o.max_queued = 16;
+    o.max_connections = 64;
+    o.keep_alive = false;
+    return o;
 }
 
 // Stops accepting, waits until in-flight requests finish or the drain timeout passes, then
-// closes every connection (idle keep-alive ones, and requests that overran the timeout).
-void drain(Gateway& g, Poco::Net::TCPServer& server, ConnectionRegistry& connections, int timeout_ms) {
+// closes every connection (requests that overran the timeout are cut).
+void drain(Gateway& g, EdgeServer& server, int timeout_ms) {
     auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-    server.stop();
-    while (g.inflight() > 0 && std::chrono::steady_clock::now() < deadline)
+    server.begin_drain();
+    while ((g.inflight() > 0 || server.busy() > 0) && std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    if (g.inflight() > 0)
-        log::warn("serve", "drain timeout: aborting " + std::to_string(g.inflight()) + " in-flight request(s)");
-    connections.close_all();
+    if (g.inflight() > 0 || server.busy() > 0)
+        log::warn("serve", "drain timeout: aborting " + std::to_string(std::max(g.inflight(), server.busy())) +
+                               " in-flight request(s)");
+    server.stop();
 }
 
 // Reloads when a watched file (config, policies, their cases) changes: polls modification
@@ -141,15 +148,12 @@ int serve(const ServeOptions& options) {
     }
     try {
         Poco::Net::ServerSocket socket(Poco::Net::SocketAddress(host, port), 1024);
-        Poco::ThreadPool pool(2, sc.max_threads, 60, 256 * 1024);
-        ConnectionRegistry connections;
-        Poco::Net::HTTPServerParams::Ptr params = server_params(sc);
-        Poco::Net::TCPServer server(new ConnectionFactory(params, new HandlerFactory(gateway), connections,
-                                                          sc.max_keep_alive_requests), pool,
-                                    socket, params);
-        server.start();
+        ConnectionRegistry connections, metrics_connections;
+        EdgeServer server(socket, new HandlerFactory(gateway), edge_options(sc), connections);
+        const std::string listening = socket.address().toString();
+        socket.close();  // the server holds its own descriptor and closes it when draining starts
         // An optional second listener for scrapers only (telemetry.metrics.listen).
-        std::unique_ptr<Poco::Net::HTTPServer> metrics_server;
+        std::unique_ptr<EdgeServer> metrics_server;
         if (const config::TelemetryConfig& tc = gateway.runtime()->config().telemetry; !tc.metrics_host.empty()) {
             Poco::Net::ServerSocket metrics_socket;
             try {
@@ -160,15 +164,14 @@ int serve(const ServeOptions& options) {
                                         std::to_string(tc.metrics_port) + ": " + e.displayText());
                 return 1;
             }
-            Poco::Net::HTTPServerParams::Ptr mp = new Poco::Net::HTTPServerParams;
-            mp->setMaxThreads(4);
-            mp->setKeepAlive(false);  // a scrape is one request; idle connections would hold the threads
-            metrics_server = std::make_unique<Poco::Net::HTTPServer>(new MetricsHandlerFactory(gateway), metrics_socket, mp);
+            metrics_server = std::make_unique<EdgeServer>(metrics_socket, new MetricsHandlerFactory(gateway),
+                                                          metrics_options(sc), metrics_connections);
             metrics_server->start();
             log::info("serve", "metrics on " + metrics_socket.address().toString());
         }
+        server.start();  // after the metrics listener: ready means every listener is up
         FileWatcher watcher(gateway);
-        log::info("serve", "listening on " + socket.address().toString() + " with config " + options.config_path);
+        log::info("serve", "listening on " + listening + " with config " + options.config_path);
         for (;;) {
             int sig = 0;
             sigwait(&signals, &sig);
@@ -177,14 +180,13 @@ int serve(const ServeOptions& options) {
                 gateway.reload(why);
                 continue;
             }
-            log::info("serve", std::string("received ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") +
-                                   ", draining " + std::to_string(gateway.inflight()) + " in-flight request(s)");
+            log::info("serve", std::string("received ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") + ", draining " +
+                                   std::to_string(gateway.inflight()) + " in-flight request(s)");
             break;
         }
         gateway.set_draining();
-        if (metrics_server) metrics_server->stopAll(true);
-        drain(gateway, server, connections, sc.drain_timeout_ms);
-        pool.joinAll();
+        if (metrics_server) metrics_server->stop();
+        drain(gateway, server, sc.drain_timeout_ms);
     } catch (const Poco::Exception& e) {
         log::error("serve", "server failed: " + e.displayText());
         return 1;

@@ -118,6 +118,18 @@ TEST(ExactCacheTest, ARedisCacheIsSharedByTwoInstances) {
     GatewayProcess &one = *gw.one, &two = *gw.two;
     HttpResponse filled = post_chat(one.port(), chat("m", "shared"), as("sk-a"));
     EXPECT_EQ(filled.header("x-switchyard-cache"), "miss");
+    // The entry is stored after the answer is sent: wait for it (a key without the ":fill" lock suffix).
+    auto stored = [&] {
+        std::string keys = gw.redis.cli("KEYS 'sy:cache:*'");
+        for (size_t at = 0, end; at < keys.size(); at = end + 1) {
+            end = keys.find('\n', at);
+            if (end == std::string::npos) end = keys.size();
+            std::string k = keys.substr(at, end - at);
+            if (k.find("sy:cache:") != std::string::npos && !k.ends_with(":fill")) return true;
+        }
+        return false;
+    };
+    for (int i = 0; i < 250 && !stored(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
     HttpResponse served = post_chat(two.port(), chat("m", "shared"), as("sk-a"));
     EXPECT_EQ(served.header("x-switchyard-cache"), "hit");
     EXPECT_EQ(served.body, filled.body);

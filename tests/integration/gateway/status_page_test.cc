@@ -5,6 +5,9 @@
 
 #include <sys/stat.h>
 
+#include <chrono>
+#include <thread>
+
 #include "support/http_client.hpp"
 #include "support/process.hpp"
 #include "support/servers.hpp"
@@ -65,8 +68,14 @@ TEST(StatusPageTest, RecentRequestsNeedTheAdminKeyWhenOneIsSet) {
     ASSERT_EQ(post_chat(gw.port(), chat("alpha")).status, 200);
     HttpClient a(gw.port());
     EXPECT_EQ(a.request("GET", "/ui/recent").status, 401);
-    HttpClient b(gw.port());
-    HttpResponse ok = b.request("GET", "/ui/recent", "", {{"Authorization", "Bearer adm-secret"}});
+    // A request is recorded after its answer is sent: ask until it shows.
+    HttpResponse ok;
+    for (int i = 0; i < 250; ++i) {
+        HttpClient b(gw.port());
+        ok = b.request("GET", "/ui/recent", "", {{"Authorization", "Bearer adm-secret"}});
+        if (ok.status != 200 || ok.body.find("\"model\":\"alpha\"") != std::string::npos) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
     EXPECT_EQ(ok.status, 200);
     EXPECT_NE(ok.body.find("\"model\":\"alpha\""), std::string::npos) << ok.body;
     HttpClient c(gw.port());

@@ -120,15 +120,8 @@ TEST_F(StreamingTest, StreamsToolCallFragmentsIntact) {
     EXPECT_NE(r.body.find("tool_calls"), std::string::npos) << r.body;
 }
 
-int stat_value(const std::string& stats, const std::string& key) {
-    size_t p = stats.find("\"" + key + "\"");
-    if (p == std::string::npos) return -1;
-    p = stats.find(':', p);
-    return std::atoi(stats.c_str() + p + 1);
-}
-
 TEST_F(StreamingTest, ClientDisconnectCancelsUpstream) {
-    int before = stat_value(fake_->stats(), "streams_aborted_by_client");
+    int before = fake_->stat("streams_aborted_by_client");
     {
         HttpClient c(gw_->port());
         ASSERT_TRUE(c.send_request("POST", "/v1/chat/completions",
@@ -143,7 +136,7 @@ TEST_F(StreamingTest, ClientDisconnectCancelsUpstream) {
     int after = before;
     for (int i = 0; i < 50 && after <= before; ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        after = stat_value(fake_->stats(), "streams_aborted_by_client");
+        after = fake_->stat("streams_aborted_by_client");
     }
     EXPECT_EQ(after, before + 1) << fake_->stats();
 }

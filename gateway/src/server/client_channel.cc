@@ -1,0 +1,52 @@
+#include "server/client_channel.hpp"
+
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <chrono>
+#include <string>
+
+#include "server/edge_report.hpp"
+
+namespace sy::server {
+namespace {
+
+int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+}  // namespace
+
+bool ClientChannel::write(std::string_view data) {
+    if (failed_) return false;
+    int64_t deadline = -1;  // taken only when the socket buffer is full
+    while (!data.empty()) {
+        ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0) {
+            data.remove_prefix(static_cast<size_t>(n));
+            written_ += static_cast<size_t>(n);
+            continue;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            if (deadline < 0) deadline = now_ms() + timeout_ms_;
+            int64_t left = deadline - now_ms();
+            if (left > 0) {
+                pollfd p{fd_, POLLOUT, 0};
+                if (::poll(&p, 1, static_cast<int>(left)) >= 0 || errno == EINTR) continue;  // timeout: next send says
+            } else {
+                timed_out_ = true;
+                edge::note_rejection("write_timeout", "a client read nothing for server.write_timeout_ms (" +
+                                                          std::to_string(timeout_ms_) + " ms); connection cut");
+                ::shutdown(fd_, SHUT_RDWR);
+            }
+        }
+        failed_ = true;
+        return false;
+    }
+    return true;
+}
+
+}  // namespace sy::server

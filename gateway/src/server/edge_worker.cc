@@ -1,0 +1,103 @@
+#include "server/edge_worker.hpp"
+
+#include <Poco/Net/HTTPRequestHandler.h>
+
+#include <memory>
+#include <string>
+#include <switchyard/log.hpp>
+
+namespace sy::server::edge {
+namespace {
+
+constexpr size_t kKeepCapacity = 64 * 1024;  // larger buffers are freed after their request
+
+void trim(std::string& s) {
+    if (s.capacity() > kKeepCapacity) std::string(s).swap(s);
+}
+
+void fill_request(Conn& c, EdgeRequest& req) {
+    std::string_view in(c.in);
+    req.setMethod(std::string(c.head.method.in(in)));
+    req.setURI(std::string(c.head.target.in(in)));
+    req.setVersion(c.head.minor_version == 1 ? Poco::Net::HTTPMessage::HTTP_1_1 : Poco::Net::HTTPMessage::HTTP_1_0);
+    for (const http::Field& f : c.head.fields) req.add(std::string(f.name.in(in)), std::string(f.value.in(in)));
+    std::string_view body;
+    if (c.head.framing == http::Framing::chunked)
+        body = c.body;
+    else if (c.head.framing == http::Framing::content_length)
+        body = in.substr(c.head.size, c.head.content_length);
+    c.body_stream.reset(body);
+}
+
+}  // namespace
+
+bool WorkQueue::push(Conn* c) {
+    std::lock_guard lock(mu_);
+    if (items_.size() >= capacity_) return false;
+    items_.push_back(c);
+    size_.store(items_.size(), std::memory_order_relaxed);
+    return true;
+}
+
+Conn* WorkQueue::try_pop() {
+    if (size() == 0) return nullptr;  // the common case: no lock
+    std::lock_guard lock(mu_);
+    if (items_.empty()) return nullptr;
+    Conn* c = items_.front();
+    items_.pop_front();
+    size_.store(items_.size(), std::memory_order_relaxed);
+    return c;
+}
+
+void serve_request(Conn& c, const Service& s, bool draining) {
+    ClientChannel channel(c.fd, s.options.write_timeout_ms);
+    EdgeResponse resp(channel);
+    EdgeRequest req(resp, c.body_stream, c.peer, s.server_address, s.params);
+    fill_request(c, req);
+    ++c.served;
+    const bool last = s.options.max_keep_alive_requests > 0 && c.served >= s.options.max_keep_alive_requests;
+    resp.setVersion(req.getVersion());
+    resp.set("Date", http_date_now());
+    resp.setKeepAlive(s.options.keep_alive && c.head.keep_alive && !last && !draining);
+    bool ok = false;
+    try {
+        std::unique_ptr<Poco::Net::HTTPRequestHandler> handler(s.handlers.createRequestHandler(req));
+        handler->handleRequest(req, resp);
+        ok = resp.flush() && resp.sent();
+    } catch (...) {
+        // a handler let an exception escape: drop the connection, as Poco's loop did
+    }
+    c.gone = channel.failed();
+    c.close_after = !ok || !resp.getKeepAlive() || draining;
+    c.in.erase(0, c.request_end);
+    c.parser.reset();
+    c.body.clear();
+    trim(c.in);
+    trim(c.body);
+}
+
+void Threads::start(int count, size_t stack_bytes, std::function<void()> body) {
+    body_ = std::move(body);
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, stack_bytes);
+    for (int i = 0; i < count; ++i) {
+        pthread_t t;
+        auto run = [](void* self) -> void* {
+            static_cast<Threads*>(self)->body_();
+            return nullptr;
+        };
+        if (pthread_create(&t, &attr, run, this) == 0) threads_.push_back(t);
+    }
+    pthread_attr_destroy(&attr);
+    if (static_cast<int>(threads_.size()) < count)
+        log::error("edge", "started " + std::to_string(threads_.size()) + " of " + std::to_string(count) +
+                               " worker threads (server.max_threads): the system refused the rest");
+}
+
+void Threads::join() {
+    for (pthread_t t : threads_) pthread_join(t, nullptr);
+    threads_.clear();
+}
+
+}  // namespace sy::server::edge
