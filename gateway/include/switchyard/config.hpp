@@ -23,6 +23,9 @@ struct ServerConfig {
     int keep_alive_timeout_ms = 15000;       // server.keep_alive_timeout_ms
     int max_keep_alive_requests = 0;         // server.max_keep_alive_requests: 0 = unlimited
     int drain_timeout_ms = 30000;            // server.drain_timeout_ms: SIGTERM grace
+    std::string admin_host;                  // server.admin_listen (host part): a listener of its own
+    uint16_t admin_port = 0;                 //   for /admin and the status page; "" = the main one
+    bool core_dumps = false;                 // server.core_dumps: false = not dumpable (no core files)
 };
 
 struct TimeoutConfig {

@@ -15,8 +15,10 @@
 #include "config/guardrail_section.hpp"
 #include "config/shadow_section.hpp"
 #include "config/privacy_section.hpp"
+#include "config/secret_fields.hpp"
 #include "config/state_section.hpp"
 #include "config/yaml_json.hpp"
+#include "core/secrets.hpp"
 
 namespace sy::config {
 namespace {
@@ -186,7 +188,7 @@ private:
     static void parse_server(const NodeReader& node, ServerConfig& out) {
         MapReader m = node.map({"listen", "max_threads", "max_queued", "max_body_bytes", "max_header_bytes",
                                 "max_header_count", "keep_alive_timeout_ms", "max_keep_alive_requests",
-                                "drain_timeout_ms"});
+                                "drain_timeout_ms", "admin_listen", "core_dumps"});
         parse_listen(m["listen"], out.host, out.port);
         m["max_threads"].get(out.max_threads, 1);
         m["max_queued"].get(out.max_queued, 1);
@@ -196,6 +198,8 @@ private:
         m["keep_alive_timeout_ms"].get(out.keep_alive_timeout_ms, 1);
         m["max_keep_alive_requests"].get(out.max_keep_alive_requests, 0);
         m["drain_timeout_ms"].get(out.drain_timeout_ms, 1);
+        parse_listen(m["admin_listen"], out.admin_host, out.admin_port);
+        m["core_dumps"].get(out.core_dumps);
     }
 
     static void parse_listen(const NodeReader& node, std::string& host, uint16_t& port) {
@@ -484,6 +488,8 @@ private:
         if (admin.get(out.admin_key) && !out.admin_key.empty())
             if (const std::string* holder = secrets.claim(out.admin_key, admin.path()))
                 admin.fail("must differ from the client keys (same as " + *holder + ")");
+        if (!cfg_.server.admin_host.empty() && out.admin_key.empty())
+            admin.fail("is required when server.admin_listen is set (the admin listener answers only with it)");
     }
 
     void parse_policy(const NodeReader& node, PolicyConfig& out) {
@@ -560,6 +566,7 @@ LoadResult parse_documents(std::string_view yaml, const std::string& source_path
     ConfigParser parser(cfg, config_dir(source_path));
     parser.parse(NodeReader(ctx, docs.empty() ? YAML::Node() : docs.front(), ""));
     if (!ctx.ok()) return failure(ctx.error());
+    secrets::add(secrets_of(cfg));  // before anything can log or answer with them
     return LoadResult{std::move(cfg), ""};
 }
 

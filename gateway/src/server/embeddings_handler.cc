@@ -13,6 +13,7 @@
 #include "core/clock.hpp"
 #include "server/admission.hpp"
 #include "server/http_util.hpp"
+#include "server/provider_call.hpp"
 #include "upstream/http_exchange.hpp"
 
 namespace sy::server {
@@ -66,11 +67,7 @@ Answer call(const routing::Deployment& dep, const sy_embeddings_request& er, int
     const sy_provider_vtable& vt = prov.vtable();
     plugin::ErrorBuffer eb;
     sy_response_writer w;
-    auto failed = [&](sy_status st) {
-        return st == SY_ERR_BAD_REQUEST || st == SY_ERR_UNSUPPORTED
-                   ? ApiError::bad_request("provider '" + prov.config().name + "': " + eb.str())
-                   : ApiError::upstream(502, "provider '" + prov.config().name + "': " + eb.str(), "upstream_invalid_response");
-    };
+    auto failed = [&](sy_status st) { return error_from_status(st, prov, eb.str()); };
     if (prov.is_local()) {
         uint64_t delay = 0;
         sy_status st = vt.local_embeddings(prov.handle(), &er, &w, &delay, &eb.err);
@@ -87,24 +84,14 @@ Answer call(const routing::Deployment& dep, const sy_embeddings_request& er, int
         std::string body;
         if (!ex.start(b, io) || !ex.read_all(body, kMaxUpstreamBody, io)) {
             a.client_gone = io.status == upstream::IoStatus::cancelled;
-            a.error = ApiError::upstream(io.status == upstream::IoStatus::timeout ? 504 : 502,
-                                         "provider '" + prov.config().name + "': " + io.message,
-                                         io.status == upstream::IoStatus::timeout ? "upstream_timeout" : "upstream_unavailable");
+            a.error = error_from_io(io, prov.config().name);
             return a;
         }
         sy_upstream_response ur{sizeof ur, ex.head().status, plugin::to_sy_str(ex.head().content_type),
                                 plugin::to_sy_str(body), plugin::to_sy_str(ex.head().retry_after)};
         if (sy_status st = vt.parse_embeddings(prov.handle(), &er, &ur, &w, &eb.err); st != SY_OK) a.error = failed(st);
     }
-    if (!a.error && w.error_status) {
-        ApiError e;
-        e.status = w.error_status;
-        e.type = w.error_type.empty() ? "upstream_error" : w.error_type;
-        e.code = e.status == 429 ? "rate_limit_exceeded" : "upstream_error";
-        e.message = w.error_message;
-        if (e.status == 429 || e.status == 503) e.retry_after = "1";
-        a.error = e;
-    }
+    if (!a.error && w.error_status) a.error = error_from_writer(w, {});
     if (w.has_usage) a.usage = w.usage;
     a.body = std::move(w.body);
     return a;

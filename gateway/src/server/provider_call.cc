@@ -10,15 +10,27 @@
 #include <switchyard/log.hpp>
 #include <switchyard/tracing.hpp>
 
+#include "core/secrets.hpp"
 #include "server/http_util.hpp"
 #include "upstream/event_parser.hpp"
 #include "upstream/http_exchange.hpp"
 
 namespace sy::server {
-namespace {
 
 using plugin::to_sy_str;
 using upstream::IoStatus;
+
+namespace {
+
+// An upstream's Retry-After goes to the client only as delta-seconds (digits): anything else
+// (an HTTP date, or text a hostile upstream put there) becomes 1.
+std::string relayed_retry_after(const std::string& upstream) {
+    bool digits = !upstream.empty() && upstream.size() <= 6 &&
+                  upstream.find_first_not_of("0123456789") == std::string::npos;
+    return digits ? upstream : "1";
+}
+
+}  // namespace
 
 ApiError error_from_writer(const sy_response_writer& w, const std::string& retry_after) {
     ApiError e;
@@ -30,21 +42,26 @@ ApiError error_from_writer(const sy_response_writer& w, const std::string& retry
         e.code = "content_filter";
     }
     e.message = w.error_message.empty() ? "upstream error" : w.error_message;
-    if (e.status == 429 || e.status == 503) e.retry_after = retry_after.empty() ? "1" : retry_after;
+    if (e.status == 429 || e.status == 503) e.retry_after = relayed_retry_after(retry_after);
     return e;
 }
 
-ApiError error_from_status(sy_status st, const std::string& message) {
+ApiError error_from_status(sy_status st, const plugin::ProviderInstance& prov, const std::string& detail) {
+    std::string message = "provider '" + prov.config().name + "': " + detail;
     if (st == SY_ERR_BAD_REQUEST || st == SY_ERR_UNSUPPORTED)
         return ApiError::bad_request(message, {}, st == SY_ERR_UNSUPPORTED ? "unsupported" : "invalid_request");
+    // An in-process provider has no upstream: its generic failure (an exception) is the plugin's.
+    if (st == SY_ERR && prov.is_local()) return ApiError{500, "api_error", "plugin_error", message, {}, {}};
     return ApiError::upstream(502, message, "upstream_invalid_response");
 }
 
 ApiError error_from_io(const upstream::ExchangeError& err, const std::string& provider) {
-    if (err.status == IoStatus::timeout)
-        return ApiError::upstream(504, "provider '" + provider + "': " + err.message, "upstream_timeout");
-    return ApiError::upstream(502, "provider '" + provider + "': " + err.message, "upstream_unavailable");
+    std::string message = "provider '" + provider + "': " + secrets::scrubbed(err.message);
+    if (err.status == IoStatus::timeout) return ApiError::upstream(504, std::move(message), "upstream_timeout");
+    return ApiError::upstream(502, std::move(message), "upstream_unavailable");
 }
+
+namespace {
 
 // Answers the client with the error, or keeps it for the caller to retry elsewhere when the
 // caller asked for that and the error is one another deployment may not have.
@@ -186,7 +203,7 @@ CallOutcome call_local(const CallContext& ctx, const plugin::ProviderInstance& p
         }
         finish_outcome(out, w);
         if (st != SY_OK) {
-            ApiError e = error_from_status(st, "provider '" + prov.config().name + "': " + eb.str());
+            ApiError e = error_from_status(st, prov, eb.str());
             fail(ctx, out, e);
             out.status = e.status;
             out.error = e.message;
@@ -202,7 +219,7 @@ CallOutcome call_local(const CallContext& ctx, const plugin::ProviderInstance& p
     }
     void* state = nullptr;
     if (sy_status st = vt.local_stream_open(prov.handle(), &preq, &state, &eb.err); st != SY_OK) {
-        ApiError e = error_from_status(st, "provider '" + prov.config().name + "': " + eb.str());
+        ApiError e = error_from_status(st, prov, eb.str());
         fail(ctx, out, e);
         out.status = e.status;
         return out;
@@ -231,7 +248,7 @@ CallOutcome call_local(const CallContext& ctx, const plugin::ProviderInstance& p
         }
         if (w.error_status || (st != SY_OK && st != SY_DONE)) {
             ApiError e = w.error_status ? error_from_writer(w, {})
-                                        : error_from_status(st, "provider '" + prov.config().name + "': " + eb.str());
+                                        : error_from_status(st, prov, eb.str());
             mark_first_byte(out);
             if (leave_open(ctx, sink, w.sse, e, out)) break;
             keep_text(ctx, w.sse);
@@ -278,7 +295,7 @@ sy_response_writer translate_full(size_t max_body, const plugin::ProviderInstanc
                             to_sy_str(head.retry_after)};
     plugin::ErrorBuffer eb;
     sy_status st = prov.vtable().parse_response(prov.handle(), &preq, &ur, &w, &eb.err);
-    if (st != SY_OK) failure = error_from_status(st, "provider '" + prov.config().name + "': " + eb.str());
+    if (st != SY_OK) failure = error_from_status(st, prov, eb.str());
     else if (w.error_status) failure = error_from_writer(w, head.retry_after);
     return w;
 }
@@ -289,7 +306,7 @@ void relay_stream(const CallContext& ctx, const plugin::ProviderInstance& prov, 
     plugin::ErrorBuffer eb;
     void* state = nullptr;
     if (sy_status st = vt.stream_open(prov.handle(), &preq, &state, &eb.err); st != SY_OK) {
-        ApiError e = error_from_status(st, "provider '" + prov.config().name + "': " + eb.str());
+        ApiError e = error_from_status(st, prov, eb.str());
         fail(ctx, out, e);
         out.status = e.status;
         return;
@@ -324,8 +341,7 @@ void relay_stream(const CallContext& ctx, const plugin::ProviderInstance& prov, 
             if (w.error_status) failure = error_from_writer(w, {});
             else if (st == SY_DONE) finished = true;
             else if (st != SY_OK)
-                failure = error_from_status(SY_ERR_UPSTREAM, "provider '" + prov.config().name +
-                                                                 "' sent an invalid stream event: " + eb.str());
+                failure = error_from_status(SY_ERR_UPSTREAM, prov, "invalid stream event: " + eb.str());
         };
         while (!finished && !failure && parser.next(ev_name, data)) handle_event();
         if (!finished && !failure && body_done && parser.finish(ev_name, data)) handle_event();
@@ -372,7 +388,7 @@ CallOutcome call_remote(const CallContext& ctx, const plugin::ProviderInstance& 
     sy_http_builder builder;
     plugin::ErrorBuffer eb;
     if (sy_status st = prov.vtable().build_request(prov.handle(), &preq, &builder, &eb.err); st != SY_OK) {
-        ApiError e = error_from_status(st, "provider '" + prov.config().name + "': " + eb.str());
+        ApiError e = error_from_status(st, prov, eb.str());
         fail(ctx, out, e);
         out.status = e.status;
         out.error = e.message;
@@ -472,12 +488,12 @@ Captured capture_completion(const ChatRequest& request, const std::string& reque
         uint64_t delay = 0;
         sy_status st = prov.vtable().local_complete(prov.handle(), &preq, &w, &delay, &eb.err);
         out.client_gone = !sleep_unless_gone(delay, client_fd);
-        if (st != SY_OK) out.error = error_from_status(st, "provider '" + prov.config().name + "': " + eb.str());
+        if (st != SY_OK) out.error = error_from_status(st, prov, eb.str());
         else if (w.error_status) out.error = error_from_writer(w, {});
     } else {
         sy_http_builder builder;
         if (sy_status st = prov.vtable().build_request(prov.handle(), &preq, &builder, &eb.err); st != SY_OK) {
-            out.error = error_from_status(st, "provider '" + prov.config().name + "': " + eb.str());
+            out.error = error_from_status(st, prov, eb.str());
             return out;
         }
         upstream::HttpExchange ex(*deployment.pool, deployment.timeouts, client_fd);

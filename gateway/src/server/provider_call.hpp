@@ -16,6 +16,7 @@
 #include "plugin/host_api.hpp"
 #include "routing/runtime.hpp"
 #include "server/http_util.hpp"
+#include "upstream/http_exchange.hpp"
 
 namespace sy::server {
 
@@ -43,6 +44,14 @@ struct PartialAnswer {
     bool continuable = true;
     bool continue_cut = false;  // a stream cut mid-way is left open for a continuation
 };
+
+// The client's error for a provider's failure: an error the plugin wrote from the upstream's
+// answer (Retry-After relayed only as delta-seconds), a plugin status with its message (a
+// local provider's SY_ERR, e.g. an exception, is 500 plugin_error), or an I/O failure talking
+// to the upstream (its message scrubbed of secrets).
+ApiError error_from_writer(const sy_response_writer& w, const std::string& retry_after);
+ApiError error_from_status(sy_status st, const plugin::ProviderInstance& prov, const std::string& detail);
+ApiError error_from_io(const upstream::ExchangeError& err, const std::string& provider);
 
 // Failures another deployment may not share: rate limits, server errors, unreachable, timeouts.
 // (A content filter's refusal is shared by the model's deployments: only another model helps.)

@@ -19,6 +19,7 @@
 
 #include <switchyard/log.hpp>
 
+#include "server/admin_listener.hpp"
 #include "server/connection.hpp"
 #include "server/gateway.hpp"
 #include "server/handlers.hpp"
@@ -167,6 +168,9 @@ int serve(const ServeOptions& options) {
             metrics_server->start();
             log::info("serve", "metrics on " + metrics_socket.address().toString());
         }
+        bool admin_wanted = false;  // server.admin_listen
+        std::unique_ptr<Poco::Net::HTTPServer> admin_server = start_admin_listener(gateway, admin_wanted);
+        if (admin_wanted && !admin_server) return 1;
         FileWatcher watcher(gateway);
         log::info("serve", "listening on " + socket.address().toString() + " with config " + options.config_path);
         for (;;) {
@@ -183,6 +187,7 @@ int serve(const ServeOptions& options) {
         }
         gateway.set_draining();
         if (metrics_server) metrics_server->stopAll(true);
+        if (admin_server) admin_server->stopAll(true);
         drain(gateway, server, connections, sc.drain_timeout_ms);
         pool.joinAll();
     } catch (const Poco::Exception& e) {
