@@ -187,6 +187,8 @@ struct PluginsConfig {
     std::vector<std::string> search_paths;  // plugins.search_paths: dirs scanned for *.so
                                             //   (default: <binary dir>/../lib/switchyard/plugins)
     std::vector<std::string> load;          // plugins.load: extra .so paths
+    std::vector<std::string> allowed_sha256;  // plugins.allowed_sha256: when set, only files with one
+                                              //   of these SHA-256 digests (lower-case hex) load
 };
 
 struct ApiKeyConfig {

@@ -18,6 +18,7 @@
 #include "config/secret_fields.hpp"
 #include "config/state_section.hpp"
 #include "config/yaml_json.hpp"
+#include "core/ascii.hpp"
 #include "core/secrets.hpp"
 
 namespace sy::config {
@@ -217,9 +218,17 @@ private:
     }
 
     void parse_plugins(const NodeReader& node, PluginsConfig& out) {
-        MapReader m = node.map({"search_paths", "load"});
+        MapReader m = node.map({"search_paths", "load", "allowed_sha256"});
         read_paths(m["search_paths"], out.search_paths);
         read_paths(m["load"], out.load);
+        for (const NodeReader& item : m["allowed_sha256"].list("a list of SHA-256 digests (64 hex digits)")) {
+            std::string digest;
+            if (!item.get(digest, Text::required)) continue;
+            digest = ascii_lower(digest);
+            if (digest.size() != 64 || digest.find_first_not_of("0123456789abcdef") != std::string::npos)
+                item.fail("expected a SHA-256 digest (64 hex digits, as sha256sum prints), got '" + digest + "'");
+            out.allowed_sha256.push_back(digest);
+        }
     }
 
     void read_paths(const NodeReader& node, std::vector<std::string>& out) {

@@ -35,7 +35,7 @@ std::shared_ptr<routing::Runtime> build_runtime_from_file(const std::string& pat
     std::vector<std::string> search = cfg.plugins.search_paths;
     if (search.empty()) search.push_back(default_plugin_dir());
     auto registry = std::make_shared<plugin::PluginRegistry>();
-    registry->load(search, cfg.plugins.load);
+    registry->load(search, cfg.plugins.load, cfg.plugins.allowed_sha256);
     std::shared_ptr<routing::Runtime> rt = routing::Runtime::build(cfg, registry, error);
     return rt;
 }

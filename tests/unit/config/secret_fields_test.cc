@@ -1,5 +1,5 @@
 // Which config values count as secrets (registered for scrubbing when a config loads), and the
-// keys of the secrets issue: server.admin_listen, server.core_dumps.
+// keys of the secrets issue: server.admin_listen, server.core_dumps, plugins.allowed_sha256.
 #include <algorithm>
 
 #include <gmock/gmock.h>
@@ -61,6 +61,15 @@ TEST(SecretFieldsTest, AdminListenAndCoreDumps) {
     EXPECT_THAT(load_error(with_base("server: {admin_listen: \"127.0.0.1:9091\"}\n")),
                 HasSubstr("auth.admin_key: is required when server.admin_listen is set"));
     EXPECT_THAT(load_error(with_base("server: {admin_listen: nowhere}\n")), HasSubstr("server.admin_listen:"));
+}
+
+TEST(SecretFieldsTest, AllowedSha256IsLowerCaseHex) {
+    const std::string digest(64, 'A');
+    Config cfg = load_ok(with_base("plugins: {allowed_sha256: [\"" + digest + "\"]}\n"));
+    ASSERT_EQ(cfg.plugins.allowed_sha256.size(), 1u);
+    EXPECT_EQ(cfg.plugins.allowed_sha256[0], std::string(64, 'a'));
+    EXPECT_THAT(load_error(with_base("plugins: {allowed_sha256: [\"" + std::string(63, 'a') + "g\"]}\n")),
+                HasSubstr("plugins.allowed_sha256[0]: expected a SHA-256 digest (64 hex digits"));
 }
 
 }  // namespace
