@@ -28,6 +28,10 @@ function(sy_plugin name)
     PREFIX "" OUTPUT_NAME ${name}
     LIBRARY_OUTPUT_DIRECTORY ${outdir}
     CXX_VISIBILITY_PRESET hidden C_VISIBILITY_PRESET hidden VISIBILITY_INLINES_HIDDEN ON)
+  # Export switchyard_plugin_entry only (the SDK's switchyard_add_plugin does the same).
+  set(map ${PROJECT_SOURCE_DIR}/sdk/cmake/switchyard_plugin.map)
+  target_link_options(plugin_${name} PRIVATE "LINKER:--version-script=${map}")
+  set_property(TARGET plugin_${name} APPEND PROPERTY LINK_DEPENDS ${map})
 endfunction()
 
 # sy_test(<name> SOURCES ... [DEPS ...] [LABELS ...]) -> gtest executable registered with ctest

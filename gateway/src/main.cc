@@ -9,6 +9,7 @@
 #include <switchyard/log.hpp>
 
 #include "cli/audit.hpp"
+#include "cli/config_show.hpp"
 #include "cli/policy_test.hpp"
 #include "cli/router_commands.hpp"
 #include "plugin/plugin_loader.hpp"
@@ -24,6 +25,7 @@ constexpr const char* kUsage =
     "  serve --config FILE [--listen HOST:PORT] [--log-level debug|info|warn|error]\n"
     "                          run the gateway (SIGTERM drains, SIGHUP reloads)\n"
     "  config check FILE       validate a config, its plugins and instances\n"
+    "  config show FILE        print the config with ${ENV} substituted and secrets as fingerprints\n"
     "  plugins inspect FILE.so print a plugin's descriptor as JSON\n"
     "  policy test --config FILE (--request REQ.json | --cases CASES.yaml)\n"
     "                          run the policies on a request or on test cases, no provider called\n"
@@ -131,6 +133,8 @@ int main(int argc, char** argv) {
         rc = cmd_serve(rest);
     } else if (cmd == "config" && !rest.empty() && rest[0] == "check") {
         rc = cmd_config_check({rest.begin() + 1, rest.end()});
+    } else if (cmd == "config" && !rest.empty() && rest[0] == "show") {
+        rc = sy::cli::config_show({rest.begin() + 1, rest.end()});
     } else if (cmd == "plugins" && !rest.empty() && rest[0] == "inspect") {
         rc = cmd_plugins_inspect({rest.begin() + 1, rest.end()});
     } else if (cmd == "policy" && !rest.empty() && rest[0] == "test") {

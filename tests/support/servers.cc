@@ -260,10 +260,10 @@ int RedisSentinelGroup::primary_port() {
 std::string gateway_binary() { return build_dir() + "/bin/switchyard"; }
 std::string plugin_dir() { return build_dir() + "/lib/switchyard/plugins"; }
 
-FakeUpstream::FakeUpstream(const std::string& extra_args) {
+FakeUpstream::FakeUpstream(const std::string& extra_args, const std::string& script) {
     dir_ = make_temp_dir();
     std::string port_file = dir_ + "/port";
-    std::vector<std::string> argv = {"python3", source_dir() + "/tests/fakes/fake_openai.py", "--port", "0",
+    std::vector<std::string> argv = {"python3", source_dir() + "/tests/fakes/" + script, "--port", "0",
                                      "--port-file", port_file};
     for (auto& a : split_args(extra_args)) argv.push_back(a);
     proc_ = std::make_unique<Process>(argv, dir_ + "/fake.log");

@@ -13,7 +13,9 @@ namespace sy::test {
 
 class FakeUpstream {
 public:
-    explicit FakeUpstream(const std::string& extra_args = "");
+    // `script`: another fake in tests/fakes/ that takes --port and --port-file (e.g.
+    // hostile_upstream.py).
+    explicit FakeUpstream(const std::string& extra_args = "", const std::string& script = "fake_openai.py");
     ~FakeUpstream();
     int port() const { return port_; }
     std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/v1"; }

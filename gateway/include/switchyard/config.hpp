@@ -27,6 +27,9 @@ struct ServerConfig {
     int write_timeout_ms = 30000;            // server.write_timeout_ms: one write to a client not reading
     int max_keep_alive_requests = 0;         // server.max_keep_alive_requests: 0 = unlimited
     int drain_timeout_ms = 30000;            // server.drain_timeout_ms: SIGTERM grace
+    std::string admin_host;                  // server.admin_listen (host part): a listener of its own
+    uint16_t admin_port = 0;                 //   for /admin and the status page; "" = the main one
+    bool core_dumps = false;                 // server.core_dumps: false = not dumpable (no core files)
 };
 
 struct TimeoutConfig {
@@ -191,6 +194,8 @@ struct PluginsConfig {
     std::vector<std::string> search_paths;  // plugins.search_paths: dirs scanned for *.so
                                             //   (default: <binary dir>/../lib/switchyard/plugins)
     std::vector<std::string> load;          // plugins.load: extra .so paths
+    std::vector<std::string> allowed_sha256;  // plugins.allowed_sha256: when set, only files with one
+                                              //   of these SHA-256 digests (lower-case hex) load
 };
 
 struct ApiKeyConfig {

@@ -16,8 +16,11 @@
 #include "config/guardrail_section.hpp"
 #include "config/shadow_section.hpp"
 #include "config/privacy_section.hpp"
+#include "config/secret_fields.hpp"
 #include "config/state_section.hpp"
 #include "config/yaml_json.hpp"
+#include "core/ascii.hpp"
+#include "core/secrets.hpp"
 
 namespace sy::config {
 namespace {
@@ -198,7 +201,7 @@ private:
         MapReader m = node.map({"listen", "max_threads", "max_queued", "max_connections", "max_body_bytes",
                                 "max_uri_bytes", "max_header_bytes", "max_header_count", "request_timeout_ms",
                                 "keep_alive_timeout_ms", "write_timeout_ms", "max_keep_alive_requests",
-                                "drain_timeout_ms"});
+                                "drain_timeout_ms", "admin_listen", "core_dumps"});
         parse_listen(m["listen"], out.host, out.port);
         m["max_threads"].get(out.max_threads, 1);
         m["max_queued"].get(out.max_queued, 1);
@@ -212,6 +215,8 @@ private:
         m["write_timeout_ms"].get(out.write_timeout_ms, 1);
         m["max_keep_alive_requests"].get(out.max_keep_alive_requests, 0);
         m["drain_timeout_ms"].get(out.drain_timeout_ms, 1);
+        parse_listen(m["admin_listen"], out.admin_host, out.admin_port);
+        m["core_dumps"].get(out.core_dumps);
     }
 
     static void parse_listen(const NodeReader& node, std::string& host, uint16_t& port) {
@@ -229,9 +234,17 @@ private:
     }
 
     void parse_plugins(const NodeReader& node, PluginsConfig& out) {
-        MapReader m = node.map({"search_paths", "load"});
+        MapReader m = node.map({"search_paths", "load", "allowed_sha256"});
         read_paths(m["search_paths"], out.search_paths);
         read_paths(m["load"], out.load);
+        for (const NodeReader& item : m["allowed_sha256"].list("a list of SHA-256 digests (64 hex digits)")) {
+            std::string digest;
+            if (!item.get(digest, Text::required)) continue;
+            digest = ascii_lower(digest);
+            if (digest.size() != 64 || digest.find_first_not_of("0123456789abcdef") != std::string::npos)
+                item.fail("expected a SHA-256 digest (64 hex digits, as sha256sum prints), got '" + digest + "'");
+            out.allowed_sha256.push_back(digest);
+        }
     }
 
     void read_paths(const NodeReader& node, std::vector<std::string>& out) {
@@ -503,6 +516,8 @@ private:
         if (admin.get(out.admin_key) && !out.admin_key.empty())
             if (const std::string* holder = secrets.claim(out.admin_key, admin.path()))
                 admin.fail("must differ from the client keys (same as " + *holder + ")");
+        if (!cfg_.server.admin_host.empty() && out.admin_key.empty())
+            admin.fail("is required when server.admin_listen is set (the admin listener answers only with it)");
     }
 
     void parse_policy(const NodeReader& node, PolicyConfig& out) {
@@ -579,6 +594,7 @@ LoadResult parse_documents(std::string_view yaml, const std::string& source_path
     ConfigParser parser(cfg, config_dir(source_path));
     parser.parse(NodeReader(ctx, docs.empty() ? YAML::Node() : docs.front(), ""));
     if (!ctx.ok()) return failure(ctx.error());
+    secrets::add(secrets_of(cfg));  // before anything can log or answer with them
     return LoadResult{std::move(cfg), ""};
 }
 

@@ -7,6 +7,8 @@
 #include <ctime>
 #include <string>
 
+#include "core/secrets.hpp"
+
 namespace sy::log {
 namespace {
 
@@ -40,7 +42,14 @@ void write(Level l, std::string_view component, std::string_view message) {
     std::string line;
     line.reserve(64 + component.size() + message.size());
     line.append(stamp).append(" ").append(level_name(l)).append(" [").append(component).append("] ");
-    line.append(message).push_back('\n');
+    size_t at = line.size();
+    line.append(message);
+    if (secrets::count() > 0) {  // a message may quote an upstream's or a plugin's text
+        std::string text = line.substr(at);
+        secrets::scrub(text);
+        line.replace(at, std::string::npos, text);
+    }
+    line.push_back('\n');
     ssize_t ignored = ::write(STDERR_FILENO, line.data(), line.size());
     (void)ignored;
 }

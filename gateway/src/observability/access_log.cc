@@ -6,6 +6,8 @@
 #include <switchyard/log.hpp>
 #include <switchyard/metrics.hpp>
 
+#include "core/secrets.hpp"
+
 namespace sy {
 namespace {
 
@@ -97,6 +99,7 @@ void AccessLog::run() {
             queue_.pop_front();
         }
         lock.unlock();
+        secrets::scrub(batch);  // prompts and answers may quote a key; off the request path
         {
             std::lock_guard file_lock(file_mu_);
             if (file_) {

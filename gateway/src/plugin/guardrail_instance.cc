@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/secrets.hpp"
+
 namespace sy::plugin {
 
 GuardrailInstance::GuardrailInstance(const sy_guardrail_vtable* vt, void* inst, config::GuardrailConfig cfg,
@@ -47,7 +49,7 @@ GuardrailVerdict GuardrailInstance::run(Call&& call) const {
     v.deny = out.action == SY_GUARDRAIL_DENY;  // unknown actions read as allow (enums are append-only)
     if (!v.deny) return v;
     v.http_status = out.http_status == 0 ? 400 : std::clamp(out.http_status, 400, 599);
-    v.message = message[0] ? message : "denied";
+    v.message = message[0] ? secrets::scrubbed(message) : "denied";
     v.reason = reason;
     return v;
 }

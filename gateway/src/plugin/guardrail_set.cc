@@ -101,7 +101,7 @@ std::unique_ptr<GuardrailSet> GuardrailSet::build(const config::Config& cfg, con
         std::string key = "guardrails[" + std::to_string(i) + "]";
         const LoadedPlugin* plugin = registry.find(gc.plugin);
         if (!plugin) {
-            error = key + ".plugin: no loaded plugin named '" + gc.plugin + "'";
+            error = key + ".plugin: no loaded plugin named '" + gc.plugin + "'" + registry.refusal_of(gc.plugin);
             return nullptr;
         }
         std::string why;

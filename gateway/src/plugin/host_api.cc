@@ -11,6 +11,8 @@
 #include <switchyard/chat_request.hpp>
 #include <switchyard/log.hpp>
 
+#include "core/secrets.hpp"
+
 void sy_http_builder::reset() {
     method = "POST";
     path.clear();
@@ -66,6 +68,7 @@ void writer_set_error(sy_response_writer* w, int status, const char* type, size_
     w->error_status = (status >= 400 && status <= 599) ? status : 502;
     w->error_type.assign(sv(type, type_len));
     w->error_message.assign(sv(message, message_len));
+    secrets::scrub(w->error_message);  // upstream error bodies may echo the provider key
 }
 
 void writer_set_finish_reason(sy_response_writer* w, const char* r, size_t n) {
@@ -212,6 +215,13 @@ std::string config_dir_of(const std::string& config_path) {
     size_t slash = config_path.rfind('/');
     if (slash == std::string::npos) return ".";
     return slash == 0 ? "/" : config_path.substr(0, slash);
+}
+
+std::string ErrorBuffer::str() const {
+    std::string out(text);
+    if (out.size() + 1 >= sizeof text) secrets::scrub_truncated(out);  // cut to fit: a key may end it
+    else secrets::scrub(out);
+    return out;
 }
 
 void set_error(sy_error* err, const std::string& message) {

@@ -86,7 +86,8 @@ std::string config_dir_of(const std::string& config_path);
 struct ErrorBuffer {
     char text[512] = {0};
     sy_error err{text, sizeof text};
-    std::string str() const { return text; }
+    // The message with registered secrets replaced (a plugin may quote an upstream's text).
+    std::string str() const;
 };
 
 }  // namespace sy::plugin

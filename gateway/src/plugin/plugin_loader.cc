@@ -1,8 +1,14 @@
 #include "plugin/plugin_loader.hpp"
 
 #include <dlfcn.h>
+#include <fcntl.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cstddef>
+#include <cstring>
+
+#include "core/sha256.hpp"
 
 namespace sy::plugin {
 namespace {
@@ -78,6 +84,40 @@ std::string check_descriptor(const sy_plugin_descriptor* d) {
     }
 }
 
+// Opens the file and checks its digest against the allow-list; returns the path to dlopen (the
+// descriptor's /proc/self/fd link, so a file swapped after hashing is not what loads), or ""
+// with `error` set. `fd` is closed by the caller once the library is mapped.
+std::string allowed_path(const std::string& path, const std::vector<std::string>& allowed, int& fd,
+                         std::string& error) {
+    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        error = path + ": cannot load: " + std::strerror(errno);
+        return {};
+    }
+    std::string digest;
+    if (!sha256_fd_hex(fd, digest, error)) {
+        error = path + ": cannot load: reading it failed: " + error;
+        return {};
+    }
+    if (std::find(allowed.begin(), allowed.end(), digest) == allowed.end()) {
+        error = path + ": refused by plugins.allowed_sha256: its SHA-256 is " + digest + ", which is not listed";
+        return {};
+    }
+    return "/proc/self/fd/" + std::to_string(fd);
+}
+
+void* open_library(const std::string& path, const std::vector<std::string>& allowed, std::string& error) {
+    int fd = -1;
+    std::string target = allowed.empty() ? path : allowed_path(path, allowed, fd, error);
+    void* handle = target.empty() ? nullptr : dlopen(target.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (!handle && error.empty()) {
+        const char* why = dlerror();
+        error = path + ": cannot load: " + (why ? why : "unknown dlopen error");
+    }
+    if (fd >= 0) ::close(fd);
+    return handle;
+}
+
 }  // namespace
 
 LoadedPlugin::LoadedPlugin(std::string path, void* handle, const sy_plugin_descriptor* descriptor)
@@ -101,14 +141,10 @@ const sy_guardrail_vtable* LoadedPlugin::guardrail() const {
     return kind() == SY_KIND_GUARDRAIL ? static_cast<const sy_guardrail_vtable*>(descriptor_->vtable) : nullptr;
 }
 
-LoadOutcome load_plugin(const std::string& path) {
+LoadOutcome load_plugin(const std::string& path, const std::vector<std::string>& allowed_sha256) {
     LoadOutcome out;
-    void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (!handle) {
-        const char* why = dlerror();
-        out.error = path + ": cannot load: " + (why ? why : "unknown dlopen error");
-        return out;
-    }
+    void* handle = open_library(path, allowed_sha256, out.error);
+    if (!handle) return out;
     dlerror();
     void* sym = dlsym(handle, SY_PLUGIN_ENTRY_SYMBOL);
     if (!sym) {

@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <switchyard/plugin.h>
 
@@ -39,8 +40,10 @@ struct LoadOutcome {
     std::string error;                     // set on failure: names the file and the check
 };
 
-// dlopen + entry symbol + magic, ABI major/minor, struct sizes and required hooks.
-LoadOutcome load_plugin(const std::string& path);
+// dlopen + entry symbol + magic, ABI major/minor, struct sizes and required hooks. With
+// `allowed_sha256` (plugins.allowed_sha256) not empty, the file's SHA-256 must be one of them
+// (lower-case hex); the bytes hashed are the bytes loaded (dlopen of the open descriptor).
+LoadOutcome load_plugin(const std::string& path, const std::vector<std::string>& allowed_sha256 = {});
 
 const char* kind_name(sy_plugin_kind kind);
 

@@ -8,8 +8,8 @@
 
 namespace sy::plugin {
 
-void PluginRegistry::load(const std::vector<std::string>& search_paths,
-                          const std::vector<std::string>& files) {
+void PluginRegistry::load(const std::vector<std::string>& search_paths, const std::vector<std::string>& files,
+                          const std::vector<std::string>& allowed_sha256) {
     namespace fs = std::filesystem;
     for (const auto& dir : search_paths) {
         std::error_code ec;
@@ -22,13 +22,13 @@ void PluginRegistry::load(const std::vector<std::string>& search_paths,
             continue;
         }
         std::sort(found.begin(), found.end());
-        for (const auto& path : found) add(path);
+        for (const auto& path : found) add(path, allowed_sha256);
     }
-    for (const auto& path : files) add(path);
+    for (const auto& path : files) add(path, allowed_sha256);
 }
 
-void PluginRegistry::add(const std::string& path) {
-    LoadOutcome outcome = load_plugin(path);
+void PluginRegistry::add(const std::string& path, const std::vector<std::string>& allowed_sha256) {
+    LoadOutcome outcome = load_plugin(path, allowed_sha256);
     if (!outcome.plugin) {
         log::error("plugins", outcome.error);
         refused_.push_back({path, outcome.error});
@@ -49,6 +49,12 @@ void PluginRegistry::add(const std::string& path) {
         .plugin_info.with({name, kind_name(outcome.plugin->kind()), outcome.plugin->version()})
         .set(1);
     plugins_.emplace(name, std::move(outcome.plugin));
+}
+
+std::string PluginRegistry::refusal_of(const std::string& name) const {
+    for (const auto& r : refused_)
+        if (std::filesystem::path(r.path).stem() == name) return " (" + r.reason + ")";
+    return {};
 }
 
 const LoadedPlugin* PluginRegistry::find(const std::string& name) const {

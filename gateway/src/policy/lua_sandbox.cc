@@ -4,6 +4,7 @@
 #include <lua5.4/lua.h>
 #include <lua5.4/lualib.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -37,10 +38,12 @@ void check_pattern_call(lua_State* L, bool plain) {
     if (pattern_len > kMaxPatternLength)
         luaL_error(L, "pattern of %d bytes exceeds the sandbox limit of %d", static_cast<int>(pattern_len),
                    static_cast<int>(kMaxPatternLength));
-    int repeats = 0;
+    int scans = 0, optional = 0;
     for (size_t i = 0; i < pattern_len; ++i) {
         if (pattern[i] == '%') {
-            ++i;  // escaped character or class
+            char next = i + 1 < pattern_len ? pattern[i + 1] : '\0';
+            if (next == 'b' || (next >= '1' && next <= '9')) ++scans;  // %bxy scans; %1 compares a capture
+            i += next == 'b' ? 3 : 1;
         } else if (pattern[i] == '[') {  // a set: skip to its closing ']' (a leading ']' is literal)
             size_t j = i + 1;
             if (j < pattern_len && pattern[j] == '^') ++j;
@@ -48,13 +51,18 @@ void check_pattern_call(lua_State* L, bool plain) {
             while (j < pattern_len && pattern[j] != ']') j += pattern[j] == '%' ? 2 : 1;
             i = j;
         } else if (pattern[i] == '*' || pattern[i] == '+' || pattern[i] == '-') {
-            ++repeats;
+            ++scans;
+        } else if (pattern[i] == '?') {
+            ++optional;
         }
     }
-    if (repeats > 0 && std::pow(static_cast<double>(subject_len), repeats + 1) > kMaxPatternSteps)
-        luaL_error(L, "pattern with %d repetition items ('*', '+', '-') on a %d-byte subject could backtrack for too "
+    if (scans == 0 && optional == 0) return;
+    double n = std::max<double>(static_cast<double>(subject_len), 2);
+    double steps = std::pow(n, scans + 1) * std::pow(2.0, optional) * (optional > 0 ? static_cast<double>(pattern_len) : 1);
+    if (steps > kMaxPatternSteps)
+        luaL_error(L, "pattern with %d repetition and %d optional items on a %d-byte subject could backtrack for too "
                       "long (use sy.matches, which runs in linear time)",
-                   repeats, static_cast<int>(subject_len));
+                   scans, optional, static_cast<int>(subject_len));
 }
 
 // Wraps the original string function stored as upvalue 1.
@@ -62,9 +70,11 @@ template <bool kFind>
 int guarded_pattern(lua_State* L) {
     bool plain = kFind && lua_toboolean(L, 4);
     check_pattern_call(L, plain);
+    LuaSandbox::check_budget(L);
     lua_pushvalue(L, lua_upvalueindex(1));
     lua_insert(L, 1);
     lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+    LuaSandbox::check_budget(L);
     return lua_gettop(L);
 }
 
@@ -131,8 +141,12 @@ void* LuaSandbox::allocate(void* ud, void* ptr, size_t old_size, size_t new_size
 }
 
 void LuaSandbox::count_hook(lua_State* L, lua_Debug*) {
+    sandbox_of(L)->instructions_ += kHookEvery;
+    check_budget(L);
+}
+
+void LuaSandbox::check_budget(lua_State* L) {
     LuaSandbox* self = sandbox_of(L);
-    self->instructions_ += kHookEvery;
     if (self->instructions_ > self->limits_.max_instructions)
         luaL_error(L, "instruction limit of %d exceeded", static_cast<int>(self->limits_.max_instructions));
     if (now_ns() > self->deadline_ns_) luaL_error(L, "time limit of %d ms exceeded", self->limits_.timeout_ms);

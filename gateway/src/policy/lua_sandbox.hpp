@@ -18,12 +18,17 @@ struct SandboxLimits {
     int timeout_ms = 10;
 };
 
-// Caps on the pattern functions (string.find/match/gmatch/gsub), which backtrack without bound:
-// with k repetition items ('*', '+', '-') an unanchored search can take about n^(k+1) steps on
-// an n-byte subject, so a call is refused when that bound exceeds kMaxPatternSteps.
+// Caps on the pattern functions (string.find/match/gmatch/gsub), which backtrack without bound
+// in one C call that the count hook cannot interrupt. On an n-byte subject, with k items that
+// scan (repetitions '*', '+', '-', balances %b, back-references %1-%9) and q optional items
+// ('?'), an unanchored search can take about n^(k+1) * 2^q steps (times the pattern's length m
+// when q > 0: each branch compares the rest of it); a call is refused when that exceeds
+// kMaxPatternSteps (at most about 40 ms of one core: tests/bench/policy/pattern_bounds.lua).
+// The deadline is checked before and after every call, so a loop of allowed calls stops at the
+// next one.
 inline constexpr size_t kMaxPatternSubject = 16 * 1024;  // bytes of subject, any pattern
 inline constexpr size_t kMaxPatternLength = 256;         // bytes of pattern
-inline constexpr double kMaxPatternSteps = 1e8;          // n^(k+1) bound
+inline constexpr double kMaxPatternSteps = 1e7;          // the bound above
 inline constexpr size_t kMaxRepBytes = 1 << 20;          // string.rep result
 
 class LuaSandbox {
@@ -46,6 +51,10 @@ public:
     bool pcall(int nargs, int nresults, std::string& error);
 
     int64_t memory_used() const { return used_; }
+
+    // Raises a Lua error when the running call is past its deadline or instruction budget (the
+    // count hook's check, for C functions that run long between hooks).
+    static void check_budget(lua_State* L);
 
 private:
     static void* allocate(void* ud, void* ptr, size_t old_size, size_t new_size);

@@ -116,7 +116,7 @@ bool Runtime::build_providers(std::string& error) {
         std::string key = "providers[" + std::to_string(i) + "]";
         const plugin::LoadedPlugin* plugin = registry_->find(pc.plugin);
         if (!plugin) {
-            error = key + ".plugin: no loaded plugin named '" + pc.plugin + "'";
+            error = key + ".plugin: no loaded plugin named '" + pc.plugin + "'" + registry_->refusal_of(pc.plugin);
             return false;
         }
         std::string why;
@@ -204,7 +204,7 @@ bool Runtime::build_routers(std::string& error) {
         std::string key = "routers[" + std::to_string(i) + "]";
         const plugin::LoadedPlugin* plugin = registry_->find(rc.plugin);
         if (!plugin) {
-            error = key + ".plugin: no loaded plugin named '" + rc.plugin + "'";
+            error = key + ".plugin: no loaded plugin named '" + rc.plugin + "'" + registry_->refusal_of(rc.plugin);
             return false;
         }
         Router router;

@@ -12,6 +12,7 @@
 #include <switchyard/log.hpp>
 
 #include "config/key_record.hpp"
+#include "core/secrets.hpp"
 #include "server/admission.hpp"
 #include "server/http_util.hpp"
 #include "state/civil_time.hpp"
@@ -84,12 +85,14 @@ void send_writer(HTTPServerRequest& req, HTTPServerResponse& resp, int status, c
 
 void key_string(JsonWriter& w, std::string_view s) { w.String(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
 
-// A key record with where it came from, and optionally its budget usage and its new secret.
-std::string key_object(const config::ApiKeyConfig& k, std::string_view source, std::string_view secret,
-                       const std::string& usage_json) {
+// A key record with where it came from, the fingerprint of its secret, and optionally its budget
+// usage and its new secret (shown once, when created).
+std::string key_object(const config::ApiKeyConfig& k, std::string_view source, std::string_view fingerprint,
+                       std::string_view secret, const std::string& usage_json) {
     std::string out = config::key_record_json(k);
     out.pop_back();  // '}'
     out += ",\"source\":\"" + std::string(source) + "\"";
+    out += ",\"key_fingerprint\":\"" + std::string(fingerprint) + "\"";
     if (!secret.empty()) out += ",\"key\":\"" + std::string(secret) + "\"";
     if (!usage_json.empty()) out += ",\"usage\":" + usage_json;
     out += "}";
@@ -134,16 +137,18 @@ const config::ApiKeyConfig* config_key(const config::Config& cfg, std::string_vi
     return nullptr;
 }
 
-config::ApiKeyConfig without_secret(const config::ApiKeyConfig& k) {
+// A config key as the admin API shows it: its record and the fingerprint of its secret.
+std::string config_key_object(const config::ApiKeyConfig& k, const std::string& usage) {
     config::ApiKeyConfig copy = k;
     copy.key.clear();
-    return copy;
+    return key_object(copy, "config", secrets::fingerprint(k.key), {}, usage);
 }
 
 void list_keys(Gateway& g, const config::Config& cfg, HTTPServerRequest& req, HTTPServerResponse& resp) {
     int status = 0;
     std::string error;
-    std::vector<state::KeyPtr> stored = g.keys()->list(status, error);
+    std::vector<std::string> hashes;
+    std::vector<state::KeyPtr> stored = g.keys()->list(status, error, &hashes);
     if (!error.empty()) return send_error(req, resp, admin_error(status, "state_store_unavailable", error));
     std::string out = "{\"object\":\"list\",\"data\":[";
     bool first = true;
@@ -152,8 +157,9 @@ void list_keys(Gateway& g, const config::Config& cfg, HTTPServerRequest& req, HT
         out += object;
         first = false;
     };
-    for (const auto& k : cfg.auth.keys) add(key_object(without_secret(k), "config", {}, {}));
-    for (const auto& k : stored) add(key_object(*k, "admin", {}, {}));
+    for (const auto& k : cfg.auth.keys) add(config_key_object(k, {}));
+    for (size_t i = 0; i < stored.size(); ++i)
+        add(key_object(*stored[i], "admin", secrets::fingerprint_of_hash(hashes[i]), {}, {}));
     out += "]}";
     send_json(req, resp, 200, out);
 }
@@ -176,7 +182,7 @@ void create_key(Gateway& g, const config::Config& cfg, HTTPServerRequest& req, H
     if (!g.keys()->create(record, secret, status, error))
         return send_error(req, resp, admin_error(status, status == 409 ? "key_exists" : "state_store_unavailable", error));
     log::info("admin", "created key '" + record.id + "'" + (record.team.empty() ? "" : " of team '" + record.team + "'"));
-    send_json(req, resp, 201, key_object(record, "admin", secret, {}));
+    send_json(req, resp, 201, key_object(record, "admin", secrets::fingerprint(secret), secret, {}));
 }
 
 void one_key(Gateway& g, const config::Config& cfg, const std::string& id, HTTPServerRequest& req,
@@ -184,19 +190,20 @@ void one_key(Gateway& g, const config::Config& cfg, const std::string& id, HTTPS
     const std::string& method = req.getMethod();
     if (const config::ApiKeyConfig* k = config_key(cfg, id)) {
         close_if_body_unread(req, resp);
-        if (method == "GET")
-            return send_json(req, resp, 200, key_object(without_secret(*k), "config", {}, usage_json(g, cfg, *k)));
+        if (method == "GET") return send_json(req, resp, 200, config_key_object(*k, usage_json(g, cfg, *k)));
         return send_error(req, resp, admin_error(409, "key_in_config",
                                                  "key '" + id + "' is declared in the config; change it there"));
     }
     int status = 0;
     std::string error;
-    state::KeyPtr current = g.keys()->get(id, status, error);
+    std::string hash;
+    state::KeyPtr current = g.keys()->get(id, status, error, &hash);
     if (!current) {
         close_if_body_unread(req, resp);
         return send_error(req, resp, admin_error(status, status == 404 ? "key_not_found" : "state_store_unavailable", error));
     }
-    if (method == "GET") return send_json(req, resp, 200, key_object(*current, "admin", {}, usage_json(g, cfg, *current)));
+    const std::string fp = secrets::fingerprint_of_hash(hash);
+    if (method == "GET") return send_json(req, resp, 200, key_object(*current, "admin", fp, {}, usage_json(g, cfg, *current)));
     config::ApiKeyConfig updated = *current;
     if (method == "DELETE") {
         close_if_body_unread(req, resp);
@@ -213,7 +220,7 @@ void one_key(Gateway& g, const config::Config& cfg, const std::string& id, HTTPS
     if (!g.keys()->update(updated, status, error))
         return send_error(req, resp, admin_error(status, "state_store_unavailable", error));
     log::info("admin", std::string(method == "DELETE" ? "revoked" : "updated") + " key '" + id + "'");
-    send_json(req, resp, 200, key_object(updated, "admin", {}, {}));
+    send_json(req, resp, 200, key_object(updated, "admin", fp, {}, {}));
 }
 
 // ---------------------------------------------------------------- spend
@@ -331,6 +338,7 @@ void admin_reload(Gateway& g, HTTPServerRequest& req, HTTPServerResponse& resp) 
     std::string error;
     bool ok = req.getMethod() == "GET" ? g.last_reload_error().empty() : g.reload(error);
     if (req.getMethod() == "GET") error = g.last_reload_error();
+    secrets::scrub(error);
     rapidjson::StringBuffer sb;
     JsonWriter w(sb);
     w.StartObject();

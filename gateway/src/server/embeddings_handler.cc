@@ -14,6 +14,7 @@
 #include "server/admission.hpp"
 #include "server/client_base_url.hpp"
 #include "server/http_util.hpp"
+#include "server/provider_call.hpp"
 #include "server/upstream_failure.hpp"
 #include "upstream/http_exchange.hpp"
 
@@ -69,11 +70,7 @@ Answer call(const routing::Deployment& dep, upstream::ConnectionPool* pool, cons
     const sy_provider_vtable& vt = prov.vtable();
     plugin::ErrorBuffer eb;
     sy_response_writer w;
-    auto failed = [&](sy_status st) {
-        return st == SY_ERR_BAD_REQUEST || st == SY_ERR_UNSUPPORTED
-                   ? ApiError::bad_request("provider '" + prov.config().name + "': " + eb.str())
-                   : ApiError::upstream(502, "provider '" + prov.config().name + "': " + eb.str(), "upstream_invalid_response");
-    };
+    auto failed = [&](sy_status st) { return error_from_status(st, prov, eb.str()); };
     if (prov.is_local()) {
         uint64_t delay = 0;
         sy_status st = vt.local_embeddings(prov.handle(), &er, &w, &delay, &eb.err);

@@ -10,6 +10,7 @@
 #include <switchyard/log.hpp>
 
 #include "config/loader.hpp"
+#include "core/core_dumps.hpp"
 #include "routing/policy_cases.hpp"
 #include "state/memory_store.hpp"
 #include "state/redis_cluster_store.hpp"
@@ -34,10 +35,25 @@ std::shared_ptr<routing::Runtime> build_runtime_from_file(const std::string& pat
     std::vector<std::string> search = cfg.plugins.search_paths;
     if (search.empty()) search.push_back(default_plugin_dir());
     auto registry = std::make_shared<plugin::PluginRegistry>();
-    registry->load(search, cfg.plugins.load);
+    registry->load(search, cfg.plugins.load, cfg.plugins.allowed_sha256);
     std::shared_ptr<routing::Runtime> rt = routing::Runtime::build(cfg, registry, error);
     return rt;
 }
+
+namespace {
+
+// server.core_dumps, logged; a warning when the process did not end up as asked.
+void apply_core_dumps(bool allow) {
+    std::string line = apply_core_dump_setting(allow);
+    if (process_dumpable() == allow) log::info("secrets", line);
+    else log::warn("secrets", line);
+}
+
+std::string admin_address(const config::ServerConfig& s) {
+    return s.admin_host.empty() ? "" : s.admin_host + ":" + std::to_string(s.admin_port);
+}
+
+}  // namespace
 
 bool policy_cases_pass(const routing::Runtime& rt, std::string& error) {
     for (const auto& p : rt.config().policies) {
@@ -152,6 +168,9 @@ Gateway::StateHealth Gateway::probe_state() const {
 bool Gateway::load(std::string& error) {
     auto rt = build(error);
     if (!rt) return false;
+    core_dumps_ = rt->config().server.core_dumps;
+    apply_core_dumps(core_dumps_);
+    admin_address_ = admin_address(rt->config().server);
     if (!access_log_.configure(rt->config().telemetry.access_log, error)) {
         error = "telemetry.access_log.path: " + error;
         return false;
@@ -194,6 +213,12 @@ bool Gateway::reload(std::string& error) {
         log::error("reload", "telemetry.access_log.path: " + log_error + "; the access log keeps its file");
     access_log_.reopen();  // SIGHUP after logrotate moved the file: write to a new one
     last_reload_error_.clear();
+    if (rt->config().server.core_dumps != core_dumps_) {
+        core_dumps_ = rt->config().server.core_dumps;
+        apply_core_dumps(core_dumps_);
+    }
+    if (admin_address(rt->config().server) != admin_address_)
+        log::warn("reload", "changes to server.admin_listen take effect after a restart");
     if (rt->config().state != state_config_)
         log::warn("reload", "changes to the state section take effect after a restart; the running store is kept");
     if (const config::TracingConfig& tc = rt->config().telemetry.tracing;

@@ -66,6 +66,10 @@ public:
     quality::Board& quality() { return quality_; }
     ShadowRunner& shadow() { return *shadow_; }
 
+    // server.admin_listen was set when the gateway started: /admin and the status page are
+    // served on that listener only (a reload does not move them).
+    bool admin_listener() const { return !admin_address_.empty(); }
+
     bool draining() const { return draining_.load(std::memory_order_relaxed); }
     void set_draining() { draining_.store(true); }
     int inflight() const { return inflight_.load(std::memory_order_relaxed); }
@@ -92,6 +96,8 @@ private:
     std::string config_path_;
     std::shared_ptr<const routing::Runtime> runtime_;
     std::atomic<bool> draining_{false};
+    std::string admin_address_;  // server.admin_listen at start
+    bool core_dumps_ = false;  // server.core_dumps as last applied
     std::atomic<int> inflight_{0};
     metrics::Series& inflight_metric_ = metrics::Gateway::get().inflight.with({});
     std::atomic<uint64_t> generation_{0};

@@ -9,6 +9,7 @@
 
 #include <switchyard/metrics.hpp>
 
+#include "core/secrets.hpp"
 #include "server/admin_handlers.hpp"
 #include "server/status_page.hpp"
 #include "server/chat_handler.hpp"
@@ -61,6 +62,7 @@ void readyz(Gateway& g, HTTPServerRequest& req, HTTPServerResponse& resp) {
 void metrics_text(Gateway&, HTTPServerRequest& req, HTTPServerResponse& resp) {
     std::string body = metrics::Registry::instance().render();
     metrics::render_process_metrics(body);
+    secrets::scrub(body);  // label values are bounded names, but a name could be a pasted key
     resp.setStatus(Poco::Net::HTTPResponse::HTTP_OK);
     resp.setContentType("text/plain; version=0.0.4");
     resp.setContentLength64(static_cast<Poco::Int64>(body.size()));
@@ -89,46 +91,86 @@ std::string_view path_of(const std::string& uri) {
     return p;
 }
 
+template <void (*Fn)(Gateway&, HTTPServerRequest&, HTTPServerResponse&)>
+Poco::Net::HTTPRequestHandler* make(Gateway& g) {
+    return new FnHandler<Fn>(g);
+}
+
+struct Route {
+    std::string_view path;
+    std::string_view method;
+    Poco::Net::HTTPRequestHandler* (*make)(Gateway&);
+};
+
+// The routes of one table for (path, method); method_not_allowed when only the path is known,
+// nullptr when the path is not in the table.
+template <size_t N>
+Poco::Net::HTTPRequestHandler* pick(const Route (&routes)[N], Gateway& g, std::string_view path,
+                                    const std::string& method) {
+    bool path_known = false;
+    for (const auto& r : routes) {
+        if (r.path != path) continue;
+        if (r.method == method) return r.make(g);
+        path_known = true;
+    }
+    return path_known ? new FnHandler<method_not_allowed>(g) : nullptr;
+}
+
+// Operator routes: the admin API and the status page (with the /metrics it polls). They move to
+// server.admin_listen when it is set.
+bool operator_path(std::string_view path) {
+    return path == "/" || path == "/ui" || path.starts_with("/ui/") || path == "/admin" || path.starts_with("/admin/");
+}
+
+Poco::Net::HTTPRequestHandler* operator_route(Gateway& g, std::string_view path, const std::string& method) {
+    static const Route routes[] = {
+        {"/", "GET", &make<status_page>},
+        {"/ui", "GET", &make<status_page>},
+        {"/ui/savings", "GET", &make<status_savings>},
+        {"/ui/recent", "GET", &make<status_recent>},
+        {"/admin/reload", "POST", &make<admin_reload>},
+        {"/admin/reload", "GET", &make<admin_reload>},
+        {"/admin/spend", "GET", &make<admin_spend>},
+        {"/admin/quality", "GET", &make<admin_quality>},
+    };
+    if (path == "/admin/keys" || path.starts_with("/admin/keys/")) return new FnHandler<admin_keys>(g);
+    if ((path == "/admin/requests" || path.starts_with("/admin/requests/")) && method == "GET")
+        return new FnHandler<admin_requests>(g);
+    return pick(routes, g, path, method);
+}
+
 }  // namespace
 
 Poco::Net::HTTPRequestHandler* HandlerFactory::createRequestHandler(const HTTPServerRequest& request) {
     std::string_view path = path_of(request.getURI());
     const std::string& method = request.getMethod();
-    struct Route {
-        std::string_view path;
-        std::string_view method;
-        Poco::Net::HTTPRequestHandler* (*make)(Gateway&);
-    };
+    if (operator_path(path)) {
+        if (gateway_.admin_listener()) return new FnHandler<not_found>(gateway_);  // served on server.admin_listen
+        if (auto* h = operator_route(gateway_, path, method)) return h;
+    }
     static const Route routes[] = {
         {"/v1/chat/completions", "POST", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new ChatHandler(g); }},
         {"/chat/completions", "POST", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new ChatHandler(g); }},
         {"/v1/messages", "POST", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new ChatHandler(g, Dialect::anthropic); }},
-        {"/v1/embeddings", "POST", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new FnHandler<embeddings>(g); }},
-        {"/embeddings", "POST", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new FnHandler<embeddings>(g); }},
-        {"/v1/feedback", "POST", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new FnHandler<feedback>(g); }},
-        {"/v1/models", "GET", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new FnHandler<models>(g); }},
-        {"/healthz", "GET", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new FnHandler<healthz>(g); }},
-        {"/readyz", "GET", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new FnHandler<readyz>(g); }},
-        {"/metrics", "GET", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new FnHandler<metrics_text>(g); }},
-        {"/", "GET", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new FnHandler<status_page>(g); }},
-        {"/ui", "GET", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new FnHandler<status_page>(g); }},
-        {"/ui/savings", "GET", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new FnHandler<status_savings>(g); }},
-        {"/ui/recent", "GET", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new FnHandler<status_recent>(g); }},
-        {"/admin/reload", "POST", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new FnHandler<admin_reload>(g); }},
-        {"/admin/reload", "GET", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new FnHandler<admin_reload>(g); }},
-        {"/admin/spend", "GET", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new FnHandler<admin_spend>(g); }},
-        {"/admin/quality", "GET", [](Gateway& g) -> Poco::Net::HTTPRequestHandler* { return new FnHandler<admin_quality>(g); }},
+        {"/v1/embeddings", "POST", &make<embeddings>},
+        {"/embeddings", "POST", &make<embeddings>},
+        {"/v1/feedback", "POST", &make<feedback>},
+        {"/v1/models", "GET", &make<models>},
+        {"/healthz", "GET", &make<healthz>},
+        {"/readyz", "GET", &make<readyz>},
+        {"/metrics", "GET", &make<metrics_text>},
     };
-    if (path == "/admin/keys" || path.starts_with("/admin/keys/")) return new FnHandler<admin_keys>(gateway_);
-    if ((path == "/admin/requests" || path.starts_with("/admin/requests/")) && method == "GET")
-        return new FnHandler<admin_requests>(gateway_);
-    bool path_known = false;
-    for (const auto& r : routes) {
-        if (r.path != path) continue;
-        if (r.method == method) return r.make(gateway_);
-        path_known = true;
-    }
-    if (path_known) return new FnHandler<method_not_allowed>(gateway_);
+    if (auto* h = pick(routes, gateway_, path, method)) return h;
+    return new FnHandler<not_found>(gateway_);
+}
+
+Poco::Net::HTTPRequestHandler* AdminHandlerFactory::createRequestHandler(const HTTPServerRequest& request) {
+    std::string_view path = path_of(request.getURI());
+    const std::string& method = request.getMethod();
+    if (operator_path(path))
+        if (auto* h = operator_route(gateway_, path, method)) return h;
+    if (method == "GET" && path == "/metrics") return new FnHandler<metrics_text>(gateway_);
+    if (method == "GET" && path == "/healthz") return new FnHandler<healthz>(gateway_);
     return new FnHandler<not_found>(gateway_);
 }
 

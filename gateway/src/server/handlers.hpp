@@ -26,4 +26,15 @@ private:
     Gateway& gateway_;
 };
 
+// The admin listener (server.admin_listen): /admin/..., the status page (/, /ui, /ui/...), the
+// /metrics it polls, and /healthz.
+class AdminHandlerFactory final : public Poco::Net::HTTPRequestHandlerFactory {
+public:
+    explicit AdminHandlerFactory(Gateway& gateway) : gateway_(gateway) {}
+    Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest& request) override;
+
+private:
+    Gateway& gateway_;
+};
+
 }  // namespace sy::server

@@ -16,16 +16,20 @@
 #include "upstream/http_exchange.hpp"
 
 namespace sy::server {
-namespace {
 
 using plugin::to_sy_str;
 using upstream::IoStatus;
 
-ApiError error_from_status(sy_status st, const std::string& message) {
+ApiError error_from_status(sy_status st, const plugin::ProviderInstance& prov, const std::string& detail) {
+    std::string message = "provider '" + prov.config().name + "': " + detail;
     if (st == SY_ERR_BAD_REQUEST || st == SY_ERR_UNSUPPORTED)
         return ApiError::bad_request(message, {}, st == SY_ERR_UNSUPPORTED ? "unsupported" : "invalid_request");
+    // An in-process provider has no upstream: its generic failure (an exception) is the plugin's.
+    if (st == SY_ERR && prov.is_local()) return ApiError{500, "api_error", "plugin_error", message, {}, {}};
     return ApiError::upstream(502, message, "upstream_invalid_response");
 }
+
+namespace {
 
 // Answers the client with the error, or keeps it for the caller to retry elsewhere when the
 // caller asked for that and the error is one another deployment may not have.
@@ -167,7 +171,7 @@ CallOutcome call_local(const CallContext& ctx, const plugin::ProviderInstance& p
         }
         finish_outcome(out, w);
         if (st != SY_OK) {
-            ApiError e = error_from_status(st, "provider '" + prov.config().name + "': " + eb.str());
+            ApiError e = error_from_status(st, prov, eb.str());
             fail(ctx, out, e);
             out.status = e.status;
             out.error = e.message;
@@ -183,7 +187,7 @@ CallOutcome call_local(const CallContext& ctx, const plugin::ProviderInstance& p
     }
     void* state = nullptr;
     if (sy_status st = vt.local_stream_open(prov.handle(), &preq, &state, &eb.err); st != SY_OK) {
-        ApiError e = error_from_status(st, "provider '" + prov.config().name + "': " + eb.str());
+        ApiError e = error_from_status(st, prov, eb.str());
         fail(ctx, out, e);
         out.status = e.status;
         return out;
@@ -212,7 +216,7 @@ CallOutcome call_local(const CallContext& ctx, const plugin::ProviderInstance& p
         }
         if (w.error_status || (st != SY_OK && st != SY_DONE)) {
             ApiError e = w.error_status ? upstream_answer_error(w, {})
-                                        : error_from_status(st, "provider '" + prov.config().name + "': " + eb.str());
+                                        : error_from_status(st, prov, eb.str());
             mark_first_byte(out);
             if (leave_open(ctx, sink, w.sse, e, out)) break;
             keep_text(ctx, w.sse);
@@ -259,7 +263,7 @@ sy_response_writer translate_full(size_t max_body, const plugin::ProviderInstanc
                             to_sy_str(head.retry_after)};
     plugin::ErrorBuffer eb;
     sy_status st = prov.vtable().parse_response(prov.handle(), &preq, &ur, &w, &eb.err);
-    if (st != SY_OK) failure = error_from_status(st, "provider '" + prov.config().name + "': " + eb.str());
+    if (st != SY_OK) failure = error_from_status(st, prov, eb.str());
     else if (w.error_status) failure = upstream_answer_error(w, head.retry_after);
     return w;
 }
@@ -270,7 +274,7 @@ void relay_stream(const CallContext& ctx, const plugin::ProviderInstance& prov, 
     plugin::ErrorBuffer eb;
     void* state = nullptr;
     if (sy_status st = vt.stream_open(prov.handle(), &preq, &state, &eb.err); st != SY_OK) {
-        ApiError e = error_from_status(st, "provider '" + prov.config().name + "': " + eb.str());
+        ApiError e = error_from_status(st, prov, eb.str());
         fail(ctx, out, e);
         out.status = e.status;
         return;
@@ -305,8 +309,7 @@ void relay_stream(const CallContext& ctx, const plugin::ProviderInstance& prov, 
             if (w.error_status) failure = upstream_answer_error(w, {});
             else if (st == SY_DONE) finished = true;
             else if (st != SY_OK)
-                failure = error_from_status(SY_ERR_UPSTREAM, "provider '" + prov.config().name +
-                                                                 "' sent an invalid stream event: " + eb.str());
+                failure = error_from_status(SY_ERR_UPSTREAM, prov, "invalid stream event: " + eb.str());
         };
         while (!finished && !failure && parser.next(ev_name, data)) handle_event();
         if (!finished && !failure && body_done && parser.finish(ev_name, data)) handle_event();
@@ -353,7 +356,7 @@ CallOutcome call_remote(const CallContext& ctx, const plugin::ProviderInstance& 
     sy_http_builder builder;
     plugin::ErrorBuffer eb;
     if (sy_status st = prov.vtable().build_request(prov.handle(), &preq, &builder, &eb.err); st != SY_OK) {
-        ApiError e = error_from_status(st, "provider '" + prov.config().name + "': " + eb.str());
+        ApiError e = error_from_status(st, prov, eb.str());
         fail(ctx, out, e);
         out.status = e.status;
         out.error = e.message;
@@ -453,12 +456,12 @@ Captured capture_completion(const ChatRequest& request, const std::string& reque
         uint64_t delay = 0;
         sy_status st = prov.vtable().local_complete(prov.handle(), &preq, &w, &delay, &eb.err);
         out.client_gone = !sleep_unless_gone(delay, client_fd);
-        if (st != SY_OK) out.error = error_from_status(st, "provider '" + prov.config().name + "': " + eb.str());
+        if (st != SY_OK) out.error = error_from_status(st, prov, eb.str());
         else if (w.error_status) out.error = upstream_answer_error(w, {});
     } else {
         sy_http_builder builder;
         if (sy_status st = prov.vtable().build_request(prov.handle(), &preq, &builder, &eb.err); st != SY_OK) {
-            out.error = error_from_status(st, "provider '" + prov.config().name + "': " + eb.str());
+            out.error = error_from_status(st, prov, eb.str());
             return out;
         }
         upstream::HttpExchange ex(*deployment.pool, deployment.timeouts, client_fd);

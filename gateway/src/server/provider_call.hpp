@@ -16,6 +16,7 @@
 #include "plugin/host_api.hpp"
 #include "routing/runtime.hpp"
 #include "server/http_util.hpp"
+#include "upstream/http_exchange.hpp"
 
 namespace sy::server {
 
@@ -43,6 +44,10 @@ struct PartialAnswer {
     bool continuable = true;
     bool continue_cut = false;  // a stream cut mid-way is left open for a continuation
 };
+
+// The client's error for a plugin status with its message (a local provider's SY_ERR, e.g. an
+// exception, is 500 plugin_error). Upstream failures and answers: server/upstream_failure.hpp.
+ApiError error_from_status(sy_status st, const plugin::ProviderInstance& prov, const std::string& detail);
 
 // Failures another deployment may not share: rate limits, server errors, unreachable, timeouts.
 // (A content filter's refusal is shared by the model's deployments: only another model helps.)

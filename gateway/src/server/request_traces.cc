@@ -1,5 +1,7 @@
 #include "server/request_traces.hpp"
 
+#include "core/secrets.hpp"
+
 namespace sy::server {
 
 void RequestTraces::add(const std::string& id, std::string trace) {
@@ -16,7 +18,7 @@ std::string RequestTraces::find(const std::string& id) const {
     std::lock_guard lock(mu_);
     for (size_t i = 0; i < size_; ++i) {  // newest first: a reused client id finds its last request
         const Entry& e = ring_[(next_ + ring_.size() - 1 - i) % ring_.size()];
-        if (e.id == id) return e.trace;
+        if (e.id == id) return secrets::scrubbed(e.trace);
     }
     return {};
 }

@@ -12,6 +12,7 @@
 #include <switchyard/log.hpp>
 #include <thread>
 
+#include "server/admin_listener.hpp"
 #include "server/connection.hpp"
 #include "server/edge_server.hpp"
 #include "server/gateway.hpp"
@@ -53,6 +54,15 @@ edge::Options metrics_options(const config::ServerConfig& s) {
     o.max_queued = 16;
     o.max_connections = 64;
     o.keep_alive = false;
+    return o;
+}
+
+// The admin listener: operators and the status page, not client traffic.
+edge::Options admin_options(const config::ServerConfig& s) {
+    edge::Options o = edge_options(s);
+    o.max_threads = 4;
+    o.max_queued = 64;
+    o.max_connections = 64;
     return o;
 }
 
@@ -147,7 +157,10 @@ int serve(const ServeOptions& options) {
         port = ep->port;
     }
     try {
-        Poco::Net::ServerSocket socket(Poco::Net::SocketAddress(host, port), 1024);
+        // SO_REUSEADDR for restarts, not SO_REUSEPORT: no second process may share the port.
+        Poco::Net::ServerSocket socket;
+        socket.bind(Poco::Net::SocketAddress(host, port), true, false);
+        socket.listen(1024);
         ConnectionRegistry connections, metrics_connections;
         EdgeServer server(socket, new HandlerFactory(gateway), edge_options(sc), connections);
         const std::string listening = socket.address().toString();
@@ -157,7 +170,7 @@ int serve(const ServeOptions& options) {
         if (const config::TelemetryConfig& tc = gateway.runtime()->config().telemetry; !tc.metrics_host.empty()) {
             Poco::Net::ServerSocket metrics_socket;
             try {
-                metrics_socket.bind(Poco::Net::SocketAddress(tc.metrics_host, tc.metrics_port), true);
+                metrics_socket.bind(Poco::Net::SocketAddress(tc.metrics_host, tc.metrics_port), true, false);
                 metrics_socket.listen(64);
             } catch (const Poco::Exception& e) {
                 log::error("serve", "telemetry.metrics.listen: cannot listen on " + tc.metrics_host + ":" +
@@ -169,7 +182,12 @@ int serve(const ServeOptions& options) {
             metrics_server->start();
             log::info("serve", "metrics on " + metrics_socket.address().toString());
         }
-        server.start();  // after the metrics listener: ready means every listener is up
+        bool admin_wanted = false;  // server.admin_listen
+        ConnectionRegistry admin_connections;
+        std::unique_ptr<EdgeServer> admin_server =
+            start_admin_listener(gateway, admin_options(sc), admin_connections, admin_wanted);
+        if (admin_wanted && !admin_server) return 1;
+        server.start();  // after the other listeners: ready means every listener is up
         FileWatcher watcher(gateway);
         log::info("serve", "listening on " + listening + " with config " + options.config_path);
         for (;;) {
@@ -186,6 +204,7 @@ int serve(const ServeOptions& options) {
         }
         gateway.set_draining();
         if (metrics_server) metrics_server->stop();
+        if (admin_server) admin_server->stop();
         drain(gateway, server, sc.drain_timeout_ms);
     } catch (const Poco::Exception& e) {
         log::error("serve", "server failed: " + e.displayText());

@@ -8,6 +8,7 @@
 #include <switchyard/log.hpp>
 #include <switchyard/metrics.hpp>
 
+#include "core/secrets.hpp"
 #include "upstream/endpoint.hpp"
 #include "upstream/http_exchange.hpp"
 
@@ -177,6 +178,7 @@ std::string TraceExporter::send(const std::vector<FinishedTrace>& batch) {
     req.headers = cfg_.headers;
     req.headers.emplace_back("Content-Type", "application/json");
     req.body = otlp_json(cfg_.service_name, batch);
+    secrets::scrub(req.body);
     config::TimeoutConfig t{cfg_.timeout_ms, cfg_.timeout_ms, cfg_.timeout_ms, cfg_.timeout_ms};
     upstream::HttpExchange ex(*pool_, t, -1);
     upstream::ExchangeError io;

@@ -1,9 +1,22 @@
 #include "server/upstream_failure.hpp"
 
+#include "core/secrets.hpp"
+
 namespace sy::server {
+namespace {
+
+// An upstream's Retry-After goes to the client only as delta-seconds (digits): anything else
+// (an HTTP date, or text a hostile upstream put there) becomes 1.
+std::string relayed_retry_after(const std::string& upstream) {
+    bool digits = !upstream.empty() && upstream.size() <= 6 &&
+                  upstream.find_first_not_of("0123456789") == std::string::npos;
+    return digits ? upstream : "1";
+}
+
+}  // namespace
 
 ApiError upstream_failure(const upstream::ExchangeError& err, const std::string& provider) {
-    std::string message = "provider '" + provider + "': " + err.message;
+    std::string message = "provider '" + provider + "': " + secrets::scrubbed(err.message);
     switch (err.kind) {
         case upstream::ExchangeFailure::tls: return ApiError::upstream(502, std::move(message), "upstream_tls_error");
         case upstream::ExchangeFailure::redirect: return ApiError::upstream(502, std::move(message), "upstream_redirect");
@@ -23,7 +36,7 @@ ApiError upstream_answer_error(const sy_response_writer& w, const std::string& r
         e.code = "content_filter";
     }
     e.message = w.error_message.empty() ? "upstream error" : w.error_message;
-    if (e.status == 429 || e.status == 503) e.retry_after = retry_after.empty() ? "1" : retry_after;
+    if (e.status == 429 || e.status == 503) e.retry_after = relayed_retry_after(retry_after);
     return e;
 }
 

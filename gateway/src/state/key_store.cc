@@ -2,10 +2,8 @@
 
 #include <sys/random.h>
 
-#include <Poco/DigestEngine.h>
-#include <Poco/SHA2Engine.h>
-
 #include "config/key_record.hpp"
+#include "core/sha256.hpp"
 
 namespace sy::state {
 namespace {
@@ -27,11 +25,7 @@ std::string unavailable(const Reply& r) { return "the state store is unavailable
 
 }  // namespace
 
-std::string key_hash(std::string_view secret) {
-    Poco::SHA2Engine sha(Poco::SHA2Engine::SHA_256);
-    sha.update(secret.data(), static_cast<unsigned>(secret.size()));
-    return Poco::DigestEngine::digestToHex(sha.digest());
-}
+std::string key_hash(std::string_view secret) { return sha256_hex(secret); }
 
 std::string new_key_secret() {
     static const char kAlphabet[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -122,7 +116,7 @@ bool KeyStore::update(const config::ApiKeyConfig& record, int& status, std::stri
     return true;
 }
 
-KeyPtr KeyStore::get(const std::string& id, int& status, std::string& error) {
+KeyPtr KeyStore::get(const std::string& id, int& status, std::string& error, std::string* hash) {
     Reply h = run({"GET", at("id:") + id});
     Reply r = h.type == Reply::Type::string ? run({"GET", at("k:") + h.str}) : h;
     if (r.type != Reply::Type::string) {
@@ -136,10 +130,11 @@ KeyPtr KeyStore::get(const std::string& id, int& status, std::string& error) {
         error = "stored key record of '" + id + "' is unreadable: " + error;
         return nullptr;
     }
+    if (hash) *hash = h.str;
     return rec;
 }
 
-std::vector<KeyPtr> KeyStore::list(int& status, std::string& error) {
+std::vector<KeyPtr> KeyStore::list(int& status, std::string& error, std::vector<std::string>* hashes) {
     std::vector<KeyPtr> out;
     Reply ids = run({"SMEMBERS", at("ids")});
     if (!ids.ok()) {
@@ -148,8 +143,14 @@ std::vector<KeyPtr> KeyStore::list(int& status, std::string& error) {
         return out;
     }
     for (const Reply& id : ids.elements) {
-        if (KeyPtr k = get(id.str, status, error)) out.push_back(std::move(k));
-        else if (status == 503) return {};
+        std::string hash;
+        if (KeyPtr k = get(id.str, status, error, &hash)) {
+            out.push_back(std::move(k));
+            if (hashes) hashes->push_back(std::move(hash));
+        } else if (status == 503) {
+            if (hashes) hashes->clear();
+            return {};
+        }
     }
     return out;
 }

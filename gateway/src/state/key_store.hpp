@@ -35,8 +35,9 @@ public:
     // Admin operations. On failure `status` is the HTTP status (404, 409, 503) and `error` says why.
     bool create(const config::ApiKeyConfig& record, std::string& secret, int& status, std::string& error);
     bool update(const config::ApiKeyConfig& record, int& status, std::string& error);
-    KeyPtr get(const std::string& id, int& status, std::string& error);
-    std::vector<KeyPtr> list(int& status, std::string& error);
+    // `hash` / `hashes` (optional) get the SHA-256 of each key found, for its fingerprint.
+    KeyPtr get(const std::string& id, int& status, std::string& error, std::string* hash = nullptr);
+    std::vector<KeyPtr> list(int& status, std::string& error, std::vector<std::string>* hashes = nullptr);
 
 private:
     std::string at(std::string_view what) const { return prefix_ + what.data(); }

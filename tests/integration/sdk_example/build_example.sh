@@ -24,6 +24,9 @@ cmake --build "$tmp/example" > "$tmp/build.log" || { cat "$tmp/build.log"; fail 
 so="$tmp/example/shortest_router.so"
 [ -f "$so" ] || fail "no $so"
 nm -D --defined-only "$so" | grep -q ' switchyard_plugin_entry$' || fail "entry symbol not exported"
+# switchyard_add_plugin exports the entry symbol only (hidden visibility plus a version script).
+exports=$(nm -D --defined-only "$so" | awk '{print $3}')
+[ "$exports" = "switchyard_plugin_entry" ] || fail "exports more than the entry symbol: $exports"
 
 inspect=$("$tmp/prefix/bin/switchyard" plugins inspect "$so")
 echo "$inspect"

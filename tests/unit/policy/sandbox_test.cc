@@ -53,8 +53,10 @@ TEST_F(SandboxTest, DeepRecursionFails) {
 }
 
 TEST_F(SandboxTest, MemoryBombHitsTheMemoryCap) {
+    // Whichever limit comes first (a loaded machine may reach the deadline before the cap).
     std::string e = error_of("function route(req) local t = {} for i = 1, 1e8 do t[i] = {i} end end");
-    EXPECT_TRUE(e.find("memory limit") != std::string::npos || e.find("instruction limit") != std::string::npos) << e;
+    EXPECT_TRUE(e.find("memory limit") != std::string::npos || e.find("instruction limit") != std::string::npos ||
+                e.find("time limit") != std::string::npos) << e;
     std::string e2 = error_of("function route(req) local s = 'x' for i = 1, 40 do s = s .. s end end");
     EXPECT_NE(e2.find("memory limit"), std::string::npos) << e2;
 }
@@ -145,10 +147,63 @@ TEST_F(SandboxTest, BacktrackingPatternsAreCapped) {
     EXPECT_NE(error_of(long_subject).find("pattern subject"), std::string::npos);
     std::string method_call = "function route(req) local s = string.rep('a', 400) return s:find('a*a*a*b') end";
     EXPECT_NE(error_of(method_call).find("could backtrack"), std::string::npos);
-    // One repetition on a long subject is fine (about n^2 steps); character sets do not count.
-    PolicyRun ok = run("function route(req) local s = string.rep('a', 5000) .. 'b' "
+    // One repetition on a 3,000-byte subject is fine (about n^2 steps); character sets do not count.
+    PolicyRun ok = run("function route(req) local s = string.rep('a', 3000) .. 'b' "
                        "if s:find('a+b') and ('x-y'):match('[a-z-]+') then return {model = 'weak'} end end");
     ASSERT_TRUE(ok.outcome.decision) << ok.outcome.error << ok.load_error;
+}
+
+TEST_F(SandboxTest, LongSubjectsAreRefusedWithAClearError) {
+    std::string e = error_of("function route(req) return ('a'):rep(16 * 1024 + 1):find('a') end");
+    EXPECT_NE(e.find("pattern subject of 16385 bytes exceeds the sandbox limit of 16384"), std::string::npos) << e;
+    EXPECT_NE(e.find("sy.matches"), std::string::npos) << e;
+    // One repetition item on 4,000 bytes is about 1.6e7 steps: over the bound, refused up front.
+    std::string one = error_of("function route(req) return ('a'):rep(4000):gsub('a-b', '') end");
+    EXPECT_NE(one.find("1 repetition and 0 optional items on a 4000-byte subject"), std::string::npos) << one;
+    // A plain find only scans: any subject up to the cap.
+    PolicyRun plain = run("function route(req) if ('a'):rep(16000):find('aab', 1, true) == nil then "
+                          "return {model = 'weak'} end end");
+    ASSERT_TRUE(plain.outcome.decision) << plain.outcome.error << plain.load_error;
+}
+
+TEST_F(SandboxTest, OptionalItemsBalancesAndBackReferencesCount) {
+    // 2^20 branches on a 20-byte subject: seconds in one C call without the guard.
+    std::string optional = error_of("function route(req) return ('a'):rep(20):find(('a?'):rep(20) .. ('a'):rep(20)) end");
+    EXPECT_NE(optional.find("20 optional items"), std::string::npos) << optional;
+    std::string balance = error_of("function route(req) return ('('):rep(16000):find('%b()') end");
+    EXPECT_NE(balance.find("could backtrack"), std::string::npos) << balance;
+    std::string backref = error_of("function route(req) return ('a'):rep(3000):find('(a*)%1b') end");
+    EXPECT_NE(backref.find("2 repetition"), std::string::npos) << backref;
+    PolicyRun ok = run("function route(req) local s = ('x'):rep(2000) .. ' colour' "
+                       "if s:find('colou?r') and s:match('%b()') == nil then return {model = 'weak'} end end");
+    ASSERT_TRUE(ok.outcome.decision) << ok.outcome.error << ok.load_error;
+}
+
+TEST_F(SandboxTest, ALoopOfAllowedPatternCallsStopsAtTheDeadline) {
+    // Each call is allowed (3,000 bytes, one repetition: about 4.5 million steps, well over the
+    // 1 ms deadline on any machine) and the loop is too short for the count hook to fire in it:
+    // only the check after each call stops it.
+    config::PolicyConfig p = files_.write("loop", "function route(req) local s = ('a'):rep(3000) "
+                                                  "for i = 1, 50 do s:find('a*b') end return {model = 'weak'} end");
+    p.fail_closed = true;
+    p.timeout_ms = 1;
+    std::string load_error;
+    auto set = PolicySet::load({p}, test::test_catalog(), load_error);
+    ASSERT_TRUE(set) << load_error;
+    ChatRequest req;
+    parse_chat_request(R"({"model":"auto","messages":[{"role":"user","content":"hi"}]})", req, true);
+    Outcome o = set->evaluate(PolicyInput{req, headers_, nullptr, 0, 0, 0, 0});
+    EXPECT_FALSE(o.decision);
+    EXPECT_NE(o.error.find("time limit of 1 ms exceeded"), std::string::npos) << o.error;
+}
+
+TEST_F(SandboxTest, LoadRefusesBinaryChunksWhateverModeIsAsked) {
+    for (const char* call : {"load('\\27Lua', 'x', 'b')", "load('\\27Lua', 'x', 'bt')",
+                             "load(function() if sent then return nil end sent = true return '\\27Lua' end)"}) {
+        std::string e = error_of(std::string("function route(req) local sent = false local f, err = ") + call +
+                                 " if f then return {model='strong'} end error('refused: ' .. tostring(err)) end");
+        EXPECT_NE(e.find("attempt to load a binary chunk"), std::string::npos) << call << ": " << e;
+    }
 }
 
 TEST_F(SandboxTest, ModestPatternsStillWork) {
