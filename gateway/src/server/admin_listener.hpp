@@ -2,7 +2,11 @@
 // loopback or management-network address), while the main listener answers 404 for them.
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <string>
+
+#include <Poco/Net/ServerSocket.h>
 
 #include "server/connection.hpp"
 #include "server/edge_conn.hpp"
@@ -10,6 +14,11 @@
 #include "server/gateway.hpp"
 
 namespace sy::server {
+
+// Binds host:port with SO_REUSEADDR (restarts) but not SO_REUSEPORT (no second process may
+// share the port) and listens; false, logged with the config key, when it cannot.
+bool listen_on(Poco::Net::ServerSocket& socket, const std::string& host, uint16_t port, int backlog,
+               const char* key);
 
 // Starts the admin listener (the same hardened edge as the main listener, with `options`) when
 // the running config sets server.admin_listen: returns the started server, or null (logged)

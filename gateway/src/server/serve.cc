@@ -157,10 +157,8 @@ int serve(const ServeOptions& options) {
         port = ep->port;
     }
     try {
-        // SO_REUSEADDR for restarts, not SO_REUSEPORT: no second process may share the port.
         Poco::Net::ServerSocket socket;
-        socket.bind(Poco::Net::SocketAddress(host, port), true, false);
-        socket.listen(1024);
+        if (!listen_on(socket, host, port, 1024, "server.listen")) return 1;
         ConnectionRegistry connections, metrics_connections;
         EdgeServer server(socket, new HandlerFactory(gateway), edge_options(sc), connections);
         const std::string listening = socket.address().toString();
@@ -169,14 +167,7 @@ int serve(const ServeOptions& options) {
         std::unique_ptr<EdgeServer> metrics_server;
         if (const config::TelemetryConfig& tc = gateway.runtime()->config().telemetry; !tc.metrics_host.empty()) {
             Poco::Net::ServerSocket metrics_socket;
-            try {
-                metrics_socket.bind(Poco::Net::SocketAddress(tc.metrics_host, tc.metrics_port), true, false);
-                metrics_socket.listen(64);
-            } catch (const Poco::Exception& e) {
-                log::error("serve", "telemetry.metrics.listen: cannot listen on " + tc.metrics_host + ":" +
-                                        std::to_string(tc.metrics_port) + ": " + e.displayText());
-                return 1;
-            }
+            if (!listen_on(metrics_socket, tc.metrics_host, tc.metrics_port, 64, "telemetry.metrics.listen")) return 1;
             metrics_server = std::make_unique<EdgeServer>(metrics_socket, new MetricsHandlerFactory(gateway),
                                                           metrics_options(sc), metrics_connections);
             metrics_server->start();
