@@ -5,6 +5,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "core/json_depth.hpp"
+
 namespace sy {
 namespace {
 
@@ -186,6 +188,7 @@ static void collect_details(const Value& doc, ChatRequest& out) {
 
 std::optional<ApiError> parse_chat_request(std::string body, ChatRequest& out, bool details) {
     out.body = std::move(body);
+    if (json_too_deep(out.body)) return json_too_deep_error();
     rapidjson::Document doc;
     doc.Parse<rapidjson::kParseStopWhenDoneFlag>(out.body.data(), out.body.size());
     if (doc.HasParseError()) {

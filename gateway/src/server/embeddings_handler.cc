@@ -11,6 +11,7 @@
 #include <switchyard/metrics.hpp>
 
 #include "core/clock.hpp"
+#include "core/json_depth.hpp"
 #include "server/admission.hpp"
 #include "server/http_util.hpp"
 #include "upstream/http_exchange.hpp"
@@ -22,6 +23,7 @@ constexpr size_t kMaxUpstreamBody = 256u << 20;  // 2,048 inputs × 3,072 floats
 
 // Validates the body and estimates its input tokens.
 std::optional<ApiError> parse_embeddings(const std::string& body, std::string& model, int64_t& tokens) {
+    if (json_too_deep(body)) return json_too_deep_error();
     rapidjson::Document d;
     d.Parse(body.data(), body.size());
     if (d.HasParseError() || !d.IsObject()) return ApiError::bad_request("the body must be a JSON object", "", "invalid_json");

@@ -1,5 +1,6 @@
 #include "openai_provider.hpp"
 
+#include "common/json_depth.hpp"
 #include "common/upstream_errors.hpp"
 
 #include <rapidjson/document.h>
@@ -43,6 +44,7 @@ void report_finish(const rapidjson::Value& doc, ResponseWriter& out) {
 
 // True when data is one well-formed JSON value; validates without building a document.
 bool valid_json(std::string_view data) {
+    if (switchyard::json_too_deep(data)) return false;  // the reader recurses per level
     rapidjson::Reader reader;
     rapidjson::BaseReaderHandler<> ignore;
     rapidjson::MemoryStream ms(data.data(), data.size());
@@ -76,8 +78,7 @@ public:
             return SY_OK;
         }
         rapidjson::Document doc;
-        doc.Parse(data.data(), data.size());
-        if (doc.HasParseError() || !doc.IsObject())
+        if (!parse_json(doc, data) || !doc.IsObject())
             throw Error("upstream stream event is not a JSON object: " + std::string(data.substr(0, 80)), SY_ERR_UPSTREAM);
         if (std::string msg = upstream_error_message(doc); !msg.empty() || doc.HasMember("error")) {
             out.error(502, "upstream_error", msg.empty() ? "upstream sent an error event" : msg);
@@ -108,8 +109,7 @@ OpenAIProvider::OpenAIProvider(const switchyard::Host&, std::string_view config_
 // The client's body with `model` set to the upstream name.
 static rapidjson::Document with_model(std::string_view body, std::string_view model) {
     rapidjson::Document doc;
-    doc.Parse(body.data(), body.size());
-    if (doc.HasParseError() || !doc.IsObject()) throw Error("request body is not a JSON object", SY_ERR_BAD_REQUEST);
+    if (!parse_json(doc, body) || !doc.IsObject()) throw Error("request body is not a JSON object", SY_ERR_BAD_REQUEST);
     rapidjson::Value model_value(model.data(), static_cast<rapidjson::SizeType>(model.size()), doc.GetAllocator());
     if (auto it = doc.FindMember("model"); it != doc.MemberEnd()) it->value = model_value;
     else doc.AddMember("model", model_value, doc.GetAllocator());
@@ -133,8 +133,7 @@ void OpenAIProvider::send(const rapidjson::Document& doc, const std::string& pat
 static std::optional<rapidjson::Document> answer_or_error(const sy_upstream_response& resp, ResponseWriter& out) {
     std::string_view body = switchyard::view(resp.body);
     rapidjson::Document doc;
-    doc.Parse(body.data(), body.size());
-    bool json_ok = !doc.HasParseError() && doc.IsObject();
+    bool json_ok = parse_json(doc, body) && doc.IsObject();
     if (resp.status < 200 || resp.status > 299) {
         auto [status, type] = map_upstream_error(resp.status);
         if (json_ok && resp.status == 400 && is_content_filter_error(doc)) type = "content_filter";
