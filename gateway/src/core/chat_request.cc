@@ -164,6 +164,9 @@ int64_t estimate_tokens(std::string_view text) {
                 return p > ' ' && p < 0x80 && !((p >= 'a' && p <= 'z') || (p >= 'A' && p <= 'Z') || (p >= '0' && p <= '9'));
             };
             while (i < n && is_punct(static_cast<unsigned char>(text[i])) && text[i] != '_') ++i;
+            // A control character is no punctuation: count it alone. (Without this step the loop
+            // never moved past one, and a request spun a worker forever; found by fuzzing.)
+            if (i == start) ++i;
             tokens += static_cast<int64_t>((i - start + 2) / 3);
         }
     }

@@ -31,6 +31,15 @@ TEST(ChatRequestTest, ExtractsRoutingFields) {
     EXPECT_GT(r.prompt_tokens, 765);  // the image counts
 }
 
+TEST(ChatRequestTest, TokenEstimateMovesPastControlCharacters) {
+    EXPECT_EQ(estimate_tokens(std::string_view("\x01", 1)), 1);
+    EXPECT_EQ(estimate_tokens(std::string_view("a\0b", 3)), 3);
+    EXPECT_EQ(estimate_tokens("\x1b[1m\x7f"), 5);  // ESC, "[", "1", "m", DEL
+    ChatRequest r;
+    ASSERT_FALSE(parse(R"({"model": "m", "messages": [{"role": "user", "content": "bell \u0007 here"}]})", r));
+    EXPECT_GT(r.prompt_tokens, 0);
+}
+
 TEST(ChatRequestTest, PrefersMaxCompletionTokens) {
     ChatRequest r;
     ASSERT_FALSE(parse(R"({"model": "m", "max_tokens": 9, "max_completion_tokens": 7,
