@@ -31,6 +31,24 @@ TEST(ChatRequestTest, ExtractsRoutingFields) {
     EXPECT_GT(r.prompt_tokens, 765);  // the image counts
 }
 
+TEST(ChatRequestTest, RefusesBytesAfterTheDocument) {
+    ChatRequest r;
+    auto err = parse(R"({"model": "m", "max_tokens": 9, "messages": [{"role": "user", "content": "x"}]}x")", r);
+    ASSERT_TRUE(err);
+    EXPECT_EQ(err->code, "invalid_json");
+    EXPECT_NE(err->message.find("root must not be followed"), std::string::npos) << err->message;
+    EXPECT_FALSE(parse(R"({"model": "m", "messages": [{"role": "user", "content": "x"}]} )" "\n", r));
+}
+
+TEST(ChatRequestTest, ClampedBodyStillParses) {
+    ChatRequest r;
+    ASSERT_FALSE(parse(R"({"model": "m", "max_tokens": 900, "messages": [{"role": "user", "content": "x"}]})", r));
+    clamp_max_tokens(r, 100);
+    ChatRequest again;
+    ASSERT_FALSE(parse(r.body, again));
+    EXPECT_EQ(again.max_tokens, 100);
+}
+
 TEST(ChatRequestTest, TokenEstimateMovesPastControlCharacters) {
     EXPECT_EQ(estimate_tokens(std::string_view("\x01", 1)), 1);
     EXPECT_EQ(estimate_tokens(std::string_view("a\0b", 3)), 3);
