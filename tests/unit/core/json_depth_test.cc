@@ -1,5 +1,6 @@
 // The nesting cap checked before JSON from outside is parsed (core/json_depth.hpp, the SDK's
-// switchyard::json_too_deep): found while writing the fuzz targets, a 200 KB body of '[' overflowed the stack in rapidjson's recursive reader.
+// switchyard::json_too_deep). Found while writing the fuzz targets: a 200 KB body of '['
+// overflowed the stack in rapidjson's recursive reader.
 #include "core/json_depth.hpp"
 
 #include <switchyard/chat_request.hpp>
