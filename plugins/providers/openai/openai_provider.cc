@@ -64,6 +64,18 @@ bool needs_document(std::string_view data) {
     return false;
 }
 
+// The event data on one line: a JSON value may hold CR and LF as whitespace (an upstream's
+// multi-line `data:` fields arrive joined by LF), but in a relayed frame each would start a new
+// SSE line and cut the client's event short (found by fuzzing). Only called on validated JSON,
+// where they cannot be inside a string.
+std::string_view one_line(std::string_view data, std::string& buf) {
+    if (data.find_first_of("\r\n") == std::string_view::npos) return data;
+    buf.assign(data);
+    for (char& c : buf)
+        if (c == '\r' || c == '\n') c = ' ';
+    return buf;
+}
+
 class OpenAIStream final : public switchyard::ProviderStream {
 public:
     explicit OpenAIStream(bool forward_usage) : forward_usage_(forward_usage) {}
@@ -74,7 +86,7 @@ public:
             if (data.empty() || data.front() != '{' || !valid_json(data))
                 throw Error("upstream stream event is not a JSON object: " + std::string(data.substr(0, 80)),
                             SY_ERR_UPSTREAM);
-            out.chunk(data);
+            out.chunk(one_line(data, line_));
             return SY_OK;
         }
         rapidjson::Document doc;
@@ -91,12 +103,13 @@ public:
             usage_only = choices == doc.MemberEnd() || (choices->value.IsArray() && choices->value.Empty());
         }
         report_finish(doc, out);
-        if (!usage_only || forward_usage_) out.chunk(data);
+        if (!usage_only || forward_usage_) out.chunk(one_line(data, line_));
         return SY_OK;
     }
 
 private:
     bool forward_usage_;
+    std::string line_;  // one_line's copy, reused across events
 };
 
 }  // namespace
