@@ -6,9 +6,10 @@
 #
 # New inputs go to a scratch directory under build-fuzz/runs/<time>/; with --merge they are
 # merged into the committed corpus afterwards, minimised (libFuzzer -merge=1 into a fresh
-# directory: only inputs that add coverage are kept). Prints per target: runs, exec/s, the final
-# cov: and ft:, corpus size and the outcome; a crash, leak, timeout or OOM leaves its input in
-# the run directory and makes the script exit 1. Needs clang (deploy/setup.sh --fuzz).
+# directory: only inputs that add coverage are kept, and the inputs of fixed findings, named
+# regression-*). Prints per target: runs, exec/s, the final cov: and ft:, corpus size and the
+# outcome; a crash, leak, timeout or OOM leaves its input in the run directory and makes the
+# script exit 1. Needs clang (deploy/setup.sh --fuzz).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -22,7 +23,7 @@ chosen=()
 for arg in "$@"; do
   case "$arg" in
     --merge) merge=1 ;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *[!0-9]*) chosen+=("$arg") ;;
     *) seconds=$arg ;;
   esac
@@ -86,6 +87,12 @@ for t in "${chosen[@]}"; do
     mkdir -p "$minimised"
     nice -n 10 "build-fuzz/fuzz/${t}_fuzz" -merge=1 -timeout=10 "$minimised" "$corpus" "$scratch" \
       >"$run_dir/$t.merge.log" 2>&1
+    # The inputs of fixed findings (regression-*) stay, whatever coverage they add.
+    for f in "$corpus"/regression-*; do
+      [ -e "$f" ] || continue
+      rm -f "$minimised/$(sha1sum "$f" | cut -c1-40)"
+      cp "$f" "$minimised"/
+    done
     rm -f "$corpus"/*
     cp "$minimised"/* "$corpus"/
   fi
