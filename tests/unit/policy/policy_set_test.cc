@@ -95,6 +95,22 @@ end)");
     EXPECT_EQ(o.decision->model, "weak");
 }
 
+// The decision is read after the policy's call, raw: its metamethods do not run (one that raised
+// reached Lua's panic handler, which aborted the process).
+TEST_F(PolicySetTest, DecisionMetamethodsDoNotRun) {
+    auto p = files_.write("meta", R"(
+local boom = function() error("boom") end
+function route(req)
+  return setmetatable({model = "weak", candidates = setmetatable({"strong"}, {__len = boom, __index = boom})},
+                      {__index = boom, __len = boom, __pairs = boom})
+end)");
+    Outcome o = evaluate({p}, body("x"));
+    ASSERT_TRUE(o.decision) << o.error;
+    EXPECT_TRUE(o.failed.empty());
+    EXPECT_EQ(o.decision->model, "weak");
+    EXPECT_EQ(o.decision->candidates, std::vector<std::string>{"strong"});
+}
+
 TEST_F(PolicySetTest, FirstDecisionWinsUnlessItContinues) {
     auto a = files_.write("a", "function route(req) return {model = 'weak', continue = true, labels = {a = '1'}} end");
     auto b = files_.write("b", "function route(req) return {local_only = true, labels = {b = '2'}} end");
