@@ -16,6 +16,7 @@
 #include "config/shadow_section.hpp"
 #include "config/privacy_section.hpp"
 #include "config/state_section.hpp"
+#include "config/yaml_documents.hpp"
 #include "config/yaml_json.hpp"
 
 namespace sy::config {
@@ -550,15 +551,14 @@ private:
 LoadResult failure(std::string error) { return LoadResult{std::nullopt, std::move(error)}; }
 
 LoadResult parse_documents(std::string_view yaml, const std::string& source_path) {
-    std::vector<YAML::Node> docs = YAML::LoadAll(std::string(yaml));
-    if (docs.size() > 1)
-        return failure("expected one YAML document, found " + std::to_string(docs.size()) +
-                       describe_mark(docs[1].Mark()));
+    YAML::Node root;
+    std::string error;
+    if (!load_one_document(yaml, root, error)) return failure(std::move(error));
     LoadContext ctx(process_env());
     Config cfg;
     cfg.source_path = source_path;
     ConfigParser parser(cfg, config_dir(source_path));
-    parser.parse(NodeReader(ctx, docs.empty() ? YAML::Node() : docs.front(), ""));
+    parser.parse(NodeReader(ctx, root, ""));
     if (!ctx.ok()) return failure(ctx.error());
     return LoadResult{std::move(cfg), ""};
 }
