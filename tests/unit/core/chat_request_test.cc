@@ -58,6 +58,20 @@ TEST(ChatRequestTest, TokenEstimateMovesPastControlCharacters) {
     EXPECT_GT(r.prompt_tokens, 0);
 }
 
+// A key twice in one object: rapidjson reads the first, upstreams the last, so the request would
+// be routed, allowed and checked as one thing and answered as another.
+TEST(ChatRequestTest, RefusesADuplicateKeyAnywhere) {
+    ChatRequest r;
+    auto err = parse(R"({"model": "cheap", "messages": [{"role": "user", "content": "x"}], "model": "expensive"})", r);
+    ASSERT_TRUE(err);
+    EXPECT_EQ(err->code, "invalid_json");
+    EXPECT_NE(err->message.find("'model' twice"), std::string::npos) << err->message;
+    auto nested = parse(R"({"model": "m", "messages": [{"role": "user", "content": "ok", "content": "other"}]})", r);
+    ASSERT_TRUE(nested);
+    EXPECT_NE(nested->message.find("'content' twice"), std::string::npos) << nested->message;
+    EXPECT_FALSE(parse(R"({"model": "m", "messages": [{"role": "user", "content": "a"}, {"role": "user", "content": "b"}]})", r));
+}
+
 TEST(ChatRequestTest, PrefersMaxCompletionTokens) {
     ChatRequest r;
     ASSERT_FALSE(parse(R"({"model": "m", "max_tokens": 9, "max_completion_tokens": 7,
