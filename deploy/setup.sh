@@ -4,6 +4,8 @@
 #
 #   deploy/setup.sh              packages + release build (binary: build/bin/switchyard)
 #   deploy/setup.sh --deps-only  packages only
+#   deploy/setup.sh --fuzz       also clang and libFuzzer, for tests/fuzz/run.sh (the suite does not
+#                                need them); combines with --deps-only
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +18,18 @@ PACKAGES=(
   chromium     # the status page is rendered headless in the suite
   systemd python3-yaml  # the suite verifies the systemd unit and checks the deployment manifests
 )
+
+# tests/fuzz/run.sh only: clang, libFuzzer and the sanitizer runtimes, llvm-symbolizer.
+FUZZ_PKGS=(clang-14 libclang-rt-14-dev llvm-14)
+
+deps_only=0
+for arg in "$@"; do
+  case "$arg" in
+    --deps-only) deps_only=1 ;;
+    --fuzz) PACKAGES+=("${FUZZ_PKGS[@]}") ;;
+    *) echo "usage: deploy/setup.sh [--deps-only] [--fuzz]" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -32,7 +46,7 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-[ "${1:-}" = "--deps-only" ] && exit 0
+[ "$deps_only" = 1 ] && exit 0
 
 cmake --preset release >/dev/null
 cmake --build --preset release

@@ -18,6 +18,7 @@
 #include "config/privacy_section.hpp"
 #include "config/secret_fields.hpp"
 #include "config/state_section.hpp"
+#include "config/yaml_documents.hpp"
 #include "config/yaml_json.hpp"
 #include "core/ascii.hpp"
 #include "core/secrets.hpp"
@@ -584,15 +585,14 @@ private:
 LoadResult failure(std::string error) { return LoadResult{std::nullopt, std::move(error)}; }
 
 LoadResult parse_documents(std::string_view yaml, const std::string& source_path) {
-    std::vector<YAML::Node> docs = YAML::LoadAll(std::string(yaml));
-    if (docs.size() > 1)
-        return failure("expected one YAML document, found " + std::to_string(docs.size()) +
-                       describe_mark(docs[1].Mark()));
+    YAML::Node root;
+    std::string error;
+    if (!load_one_document(yaml, root, error)) return failure(std::move(error));
     LoadContext ctx(process_env());
     Config cfg;
     cfg.source_path = source_path;
     ConfigParser parser(cfg, config_dir(source_path));
-    parser.parse(NodeReader(ctx, docs.empty() ? YAML::Node() : docs.front(), ""));
+    parser.parse(NodeReader(ctx, root, ""));
     if (!ctx.ok()) return failure(ctx.error());
     secrets::add(secrets_of(cfg));  // before anything can log or answer with them
     return LoadResult{std::move(cfg), ""};

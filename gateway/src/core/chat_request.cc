@@ -5,6 +5,9 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "core/json_depth.hpp"
+#include "core/json_duplicates.hpp"
+
 namespace sy {
 namespace {
 
@@ -162,6 +165,9 @@ int64_t estimate_tokens(std::string_view text) {
                 return p > ' ' && p < 0x80 && !((p >= 'a' && p <= 'z') || (p >= 'A' && p <= 'Z') || (p >= '0' && p <= '9'));
             };
             while (i < n && is_punct(static_cast<unsigned char>(text[i])) && text[i] != '_') ++i;
+            // A control character is no punctuation: count it alone. (Without this step the loop
+            // never moved past one, and a request spun a worker forever; found by fuzzing.)
+            if (i == start) ++i;
             tokens += static_cast<int64_t>((i - start + 2) / 3);
         }
     }
@@ -186,8 +192,11 @@ static void collect_details(const Value& doc, ChatRequest& out) {
 
 std::optional<ApiError> parse_chat_request(std::string body, ChatRequest& out, bool details) {
     out.body = std::move(body);
+    if (json_too_deep(out.body)) return json_too_deep_error();
     rapidjson::Document doc;
-    doc.Parse<rapidjson::kParseStopWhenDoneFlag>(out.body.data(), out.body.size());
+    // The whole body: with bytes after the document the providers, which parse it again, would
+    // refuse what was routed and reserved for (found by fuzzing).
+    doc.Parse(out.body.data(), out.body.size());
     if (doc.HasParseError()) {
         std::string msg = "Request body is not valid JSON: ";
         msg += rapidjson::GetParseError_En(doc.GetParseError());
@@ -195,6 +204,7 @@ std::optional<ApiError> parse_chat_request(std::string body, ChatRequest& out, b
         return ApiError::bad_request(std::move(msg), {}, "invalid_json");
     }
     if (!doc.IsObject()) return ApiError::bad_request("Request body must be a JSON object", {}, "invalid_json");
+    if (auto err = duplicate_key_error(doc)) return err;
 
     auto model = doc.FindMember("model");
     if (model == doc.MemberEnd() || !model->value.IsString() || model->value.GetStringLength() == 0)

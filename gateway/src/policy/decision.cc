@@ -35,8 +35,12 @@ public:
     }
     bool ok() const { return error_.empty(); }
 
-    // Pushes field `key`; returns its Lua type.
-    int field(const char* key) { return lua_getfield(L_, index_, key); }
+    // Pushes field `key`; returns its Lua type. Raw: a metamethod of the policy's table never runs
+    // here (it could raise, or spend the policy's instruction budget, outside its call).
+    int field(const char* key) {
+        lua_pushstring(L_, key);
+        return lua_rawget(L_, index_);
+    }
 
     bool string(const char* key, std::string& out) {
         int t = field(key);
@@ -66,9 +70,9 @@ public:
             lua_pop(L_, 1);
             return fail(std::string("decision.") + key + " must be a list of model names");
         }
-        lua_Integer n = luaL_len(L_, -1);
+        lua_Integer n = static_cast<lua_Integer>(lua_rawlen(L_, -1));
         for (lua_Integer i = 1; i <= n && ok(); ++i) {
-            if (lua_geti(L_, -1, i) != LUA_TSTRING) fail(std::string("decision.") + key + " must be a list of model names");
+            if (lua_rawgeti(L_, -1, i) != LUA_TSTRING) fail(std::string("decision.") + key + " must be a list of model names");
             else out.emplace_back(lua_tostring(L_, -1));
             lua_pop(L_, 1);
         }

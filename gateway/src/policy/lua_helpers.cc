@@ -20,6 +20,7 @@ namespace sy::policy {
 namespace {
 
 constexpr size_t kRegexCacheSize = 512;
+constexpr int kMaxWords = 100000;  // sy.contains_any: words of one call
 
 const Catalog* catalog_of(lua_State* L) {
     return static_cast<const Catalog*>(lua_touserdata(L, lua_upvalueindex(1)));
@@ -52,21 +53,37 @@ const RE2* compiled(const std::string& pattern, std::string& error) {
     return cache.emplace(pattern, std::move(re)).first->second.get();
 }
 
+// The helpers raise Lua errors with a longjmp, which skips C++ destructors: every call that may
+// raise one (including an allocation failing under the sandbox's memory cap) comes before any
+// C++ object that owns memory is created, or after it is gone. (Found by fuzzing: an invalid
+// pattern leaked the error string.)
+
 int sy_contains_any(lua_State* L) {
     size_t len = 0;
     const char* text = luaL_checklstring(L, 1, &len);
     luaL_checktype(L, 2, LUA_TTABLE);
-    std::vector<std::string_view> words;
     lua_Integer n = luaL_len(L, 2);
+    if (n < 0 || n > kMaxWords) return luaL_error(L, "sy.contains_any: at most %d words", kMaxWords);
+    lua_settop(L, 2);  // the words go to 3 .. n + 2
+    luaL_checkstack(L, static_cast<int>(n), "sy.contains_any: too many words");
+    // The words stay on the stack (numbers converted there), so that every view below stays valid.
     for (lua_Integer i = 1; i <= n; ++i) {
         lua_geti(L, 2, i);
-        size_t wl = 0;
-        const char* w = lua_tolstring(L, -1, &wl);
-        if (!w) return luaL_error(L, "sy.contains_any: word %d is not a string", static_cast<int>(i));
-        words.emplace_back(w, wl);
-        lua_pop(L, 1);  // the string stays alive: it is referenced by the table
+        if (!lua_tolstring(L, -1, nullptr))
+            return luaL_error(L, "sy.contains_any: word %d is not a string", static_cast<int>(i));
     }
-    lua_pushboolean(L, contains_any_word(std::string_view(text, len), words));
+    bool found = false;
+    {
+        std::vector<std::string_view> words;
+        words.reserve(static_cast<size_t>(n));
+        for (int i = 0; i < n; ++i) {
+            size_t wl = 0;
+            const char* w = lua_tolstring(L, 3 + i, &wl);  // a string already: cannot raise
+            words.emplace_back(w, wl);
+        }
+        found = contains_any_word(std::string_view(text, len), words);
+    }
+    lua_pushboolean(L, found);
     return 1;
 }
 
@@ -74,9 +91,19 @@ int sy_matches(lua_State* L) {
     size_t len = 0, plen = 0;
     const char* text = luaL_checklstring(L, 1, &len);
     const char* pattern = luaL_checklstring(L, 2, &plen);
-    std::string error;
-    const RE2* re = compiled(std::string(pattern, plen), error);
-    if (!re) return luaL_error(L, "sy.matches: invalid regular expression: %s", error.c_str());
+    const RE2* re = nullptr;
+    {
+        std::string error;
+        re = compiled(std::string(pattern, plen), error);
+        if (!re) {
+            luaL_where(L, 1);
+            lua_pushfstring(L, "sy.matches: invalid regular expression: %s", error.c_str());
+        }
+    }
+    if (!re) {
+        lua_concat(L, 2);
+        return lua_error(L);
+    }
     lua_pushboolean(L, RE2::PartialMatch(re2::StringPiece(text, len), *re));
     return 1;
 }
@@ -90,19 +117,22 @@ int sy_count_tokens(lua_State* L) {
 
 int sy_log(lua_State* L) {
     std::string_view level = luaL_checkstring(L, 1);
-    std::string message;
-    for (int i = 2; i <= lua_gettop(L); ++i) {
-        if (i > 2) message.push_back(' ');
-        size_t l = 0;
-        const char* s = luaL_tolstring(L, i, &l);
-        message.append(s, l);
-        lua_pop(L, 1);
+    int top = lua_gettop(L);
+    luaL_Buffer b;  // Lua's own buffer: nothing leaks when luaL_tolstring raises
+    luaL_buffinit(L, &b);
+    for (int i = 2; i <= top; ++i) {
+        if (i > 2) luaL_addchar(&b, ' ');
+        luaL_tolstring(L, i, nullptr);
+        luaL_addvalue(&b);
     }
+    luaL_pushresult(&b);
+    size_t l = 0;
+    const char* message = lua_tolstring(L, -1, &l);
     log::Level lv = level == "debug" ? log::Level::debug
                     : level == "warn" ? log::Level::warn
                     : level == "error" ? log::Level::error
                                        : log::Level::info;
-    log::write(lv, "policy", message);
+    log::write(lv, "policy", std::string_view(message, l));
     return 0;
 }
 

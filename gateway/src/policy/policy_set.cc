@@ -18,6 +18,35 @@ SandboxLimits limits_of(const config::PolicyConfig& p) {
     return SandboxLimits{p.max_instructions, p.max_memory_bytes, p.timeout_ms};
 }
 
+// read_decision under lua_pcall: reading may still raise (an allocation at the memory cap), and
+// a Lua error outside a protected call reaches the panic handler, which aborts the process.
+struct DecisionRead {
+    const Catalog* catalog;
+    Decision* out;
+    std::string* error;
+    bool ok = false;
+};
+
+int read_decision_call(lua_State* L) {
+    auto* r = static_cast<DecisionRead*>(lua_touserdata(L, 1));
+    r->ok = read_decision(L, 2, *r->catalog, *r->out, *r->error);
+    return 0;
+}
+
+bool read_decision_protected(lua_State* L, const Catalog& catalog, Decision& out, std::string& error) {
+    DecisionRead r{&catalog, &out, &error};
+    lua_pushcfunction(L, read_decision_call);
+    lua_pushlightuserdata(L, &r);
+    lua_pushvalue(L, -3);  // the decision
+    if (lua_pcall(L, 2, 0, 0) != LUA_OK) {
+        const char* why = lua_tostring(L, -1);
+        error = std::string("cannot read the decision: ") + (why ? why : "error");
+        lua_pop(L, 1);
+        return false;
+    }
+    return r.ok;
+}
+
 }  // namespace
 
 std::unique_ptr<PolicySet> PolicySet::load(const std::vector<config::PolicyConfig>& policies, Catalog catalog,
@@ -97,7 +126,7 @@ bool PolicySet::run_one(LuaSandbox& sandbox, const PolicyInput& input, std::opti
     bool ok = true;
     if (!lua_isnil(L, -1)) {
         Decision d;
-        ok = read_decision(L, -1, catalog_, d, error);
+        ok = read_decision_protected(L, catalog_, d, error);
         if (ok) out = std::move(d);
     }
     lua_settop(L, top);

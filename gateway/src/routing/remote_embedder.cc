@@ -6,6 +6,7 @@
 
 #include <cmath>
 
+#include "core/json_depth.hpp"
 #include "upstream/http_exchange.hpp"
 
 namespace sy::routing {
@@ -103,8 +104,8 @@ bool RemoteEmbedder::fetch(std::string_view text, std::vector<float>& out, std::
         return false;
     }
     rapidjson::Document d;
-    d.Parse(body.data(), body.size());
-    const rapidjson::Value* v = d.HasParseError() ? nullptr : vector_in(d, ollama);
+    const bool parsed = !json_too_deep(body) && !d.Parse(body.data(), body.size()).HasParseError();
+    const rapidjson::Value* v = parsed ? vector_in(d, ollama) : nullptr;
     if (!v || !v->IsArray()) {
         error = "embedder " + cfg_.name + ": the answer holds no embedding";
         return false;

@@ -4,6 +4,9 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "core/json_depth.hpp"
+#include "core/json_duplicates.hpp"
+
 namespace sy::server {
 namespace {
 
@@ -185,9 +188,11 @@ std::string event(std::string_view name, const Value& data) {
 }  // namespace
 
 std::optional<ApiError> messages_to_chat(const std::string& body, std::string& chat_body) {
+    if (json_too_deep(body)) return json_too_deep_error();
     rapidjson::Document in;
     in.Parse(body.data(), body.size());
     if (in.HasParseError() || !in.IsObject()) return ApiError::bad_request("the body must be a JSON object", "", "invalid_json");
+    if (auto err = duplicate_key_error(in)) return err;
     rapidjson::Document out;
     out.SetObject();
     auto& a = out.GetAllocator();
@@ -274,8 +279,8 @@ std::string AnthropicTranslator::json(std::string_view openai_body) {
                 Value block(rapidjson::kObjectType), input;
                 rapidjson::Document args(&a);
                 std::string raw = fn.HasMember("arguments") && fn["arguments"].IsString() ? fn["arguments"].GetString() : "{}";
-                args.Parse(raw.data(), raw.size());
-                if (args.HasParseError()) input.SetObject();
+                // The model wrote the arguments: depth-checked before the recursive parse.
+                if (json_too_deep(raw) || args.Parse(raw.data(), raw.size()).HasParseError()) input.SetObject();
                 else input.CopyFrom(args, a);
                 block.AddMember("type", "tool_use", a);
                 block.AddMember("id", call.HasMember("id") ? Value(call["id"], a) : Value(""), a);

@@ -11,6 +11,8 @@
 #include <switchyard/metrics.hpp>
 
 #include "core/clock.hpp"
+#include "core/json_depth.hpp"
+#include "core/json_duplicates.hpp"
 #include "server/admission.hpp"
 #include "server/client_base_url.hpp"
 #include "server/http_util.hpp"
@@ -25,9 +27,11 @@ constexpr size_t kMaxUpstreamBody = 256u << 20;  // 2,048 inputs × 3,072 floats
 
 // Validates the body and estimates its input tokens.
 std::optional<ApiError> parse_embeddings(const std::string& body, std::string& model, int64_t& tokens) {
+    if (json_too_deep(body)) return json_too_deep_error();
     rapidjson::Document d;
     d.Parse(body.data(), body.size());
     if (d.HasParseError() || !d.IsObject()) return ApiError::bad_request("the body must be a JSON object", "", "invalid_json");
+    if (auto err = duplicate_key_error(d)) return err;
     auto m = d.FindMember("model");
     if (m == d.MemberEnd() || !m->value.IsString() || m->value.GetStringLength() == 0)
         return ApiError::bad_request("model is required", "model");

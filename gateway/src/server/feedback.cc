@@ -11,6 +11,7 @@
 #include <switchyard/log.hpp>
 #include <switchyard/metrics.hpp>
 
+#include "core/json_depth.hpp"
 #include "plugin/host_api.hpp"
 #include "server/admission.hpp"
 #include "server/http_util.hpp"
@@ -60,6 +61,7 @@ struct Record {
 
 std::optional<ApiError> parse_feedback(const std::string& body, std::string& request_id, double& score,
                                        std::optional<bool>& thumbs) {
+    if (json_too_deep(body)) return json_too_deep_error();
     rapidjson::Document d;
     d.Parse(body.data(), body.size());
     if (d.HasParseError() || !d.IsObject()) return ApiError::bad_request("the body must be a JSON object", "", "invalid_json");

@@ -7,6 +7,7 @@
 #include <ctime>
 #include <map>
 
+#include "common/json_depth.hpp"
 #include "common/json_fields.hpp"
 #include "common/openai_chunks.hpp"
 #include "common/upstream_errors.hpp"
@@ -51,8 +52,7 @@ public:
 
     sy_status on_event(std::string_view event, std::string_view data, ResponseWriter& out) override {
         rapidjson::Document d;
-        d.Parse(data.data(), data.size());
-        if (d.HasParseError() || !d.IsObject())
+        if (!parse_json(d, data) || !d.IsObject())
             throw Error("upstream stream event is not a JSON object: " + std::string(data.substr(0, 80)), SY_ERR_UPSTREAM);
         std::string type = get_str(d, "type");
         if (type.empty()) type = std::string(event);
@@ -193,8 +193,7 @@ void AnthropicProvider::parse_response(const switchyard::ProviderRequest&, const
                                        ResponseWriter& out) {
     std::string_view body = switchyard::view(resp.body);
     rapidjson::Document d;
-    d.Parse(body.data(), body.size());
-    bool json_ok = !d.HasParseError() && d.IsObject();
+    bool json_ok = parse_json(d, body) && d.IsObject();
     if (resp.status < 200 || resp.status > 299) return report_error(resp.status, d, json_ok, out);
     if (!json_ok || !d.HasMember("content") || !d["content"].IsArray())
         throw Error("upstream answered 200 without a message", SY_ERR_UPSTREAM);

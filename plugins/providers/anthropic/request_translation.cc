@@ -6,6 +6,8 @@
 
 #include <switchyard/sdk.hpp>
 
+#include "common/json_depth.hpp"
+
 namespace sy_plugins::anthropic {
 namespace {
 
@@ -79,8 +81,7 @@ void add_tool_calls(const Value& calls, const std::string& at, Value& blocks, Al
         const Value& fn = c["function"];
         rapidjson::Document args(&a);
         std::string raw = fn.HasMember("arguments") && fn["arguments"].IsString() ? fn["arguments"].GetString() : "{}";
-        args.Parse(raw.data(), raw.size());
-        if (args.HasParseError() || !args.IsObject()) bad(cat + ".function.arguments must be a JSON object");
+        if (!parse_json(args, raw) || !args.IsObject()) bad(cat + ".function.arguments must be a JSON object");
         Value b(rapidjson::kObjectType), input;
         input.CopyFrom(args, a);
         b.AddMember("type", "tool_use", a);
@@ -145,8 +146,7 @@ void translate_tools(const rapidjson::Document& in, rapidjson::Document& out) {
 std::string to_messages_request(std::string_view chat_body, std::string_view model, bool stream,
                                 int64_t default_max_tokens) {
     rapidjson::Document in;
-    in.Parse(chat_body.data(), chat_body.size());
-    if (in.HasParseError() || !in.IsObject() || !in.HasMember("messages") || !in["messages"].IsArray())
+    if (!parse_json(in, chat_body) || !in.IsObject() || !in.HasMember("messages") || !in["messages"].IsArray())
         bad("the request has no messages");
     rapidjson::Document out;
     out.SetObject();

@@ -6,6 +6,7 @@
 
 #include <ctime>
 
+#include "common/json_depth.hpp"
 #include "common/json_fields.hpp"
 #include "common/openai_chunks.hpp"
 #include "common/upstream_errors.hpp"
@@ -100,8 +101,7 @@ public:
 
     sy_status on_event(std::string_view, std::string_view data, ResponseWriter& out) override {
         rapidjson::Document d;
-        d.Parse(data.data(), data.size());
-        if (d.HasParseError() || !d.IsObject())
+        if (!parse_json(d, data) || !d.IsObject())
             throw Error("upstream stream event is not a JSON object: " + std::string(data.substr(0, 80)), SY_ERR_UPSTREAM);
         if (d.HasMember("error")) {
             out.error(502, "upstream_error", "upstream stream error: " + upstream_error_message(d));
@@ -175,8 +175,7 @@ void GeminiProvider::build_request(const switchyard::ProviderRequest& req, switc
 void GeminiProvider::parse_response(const switchyard::ProviderRequest&, const sy_upstream_response& resp,
                                     ResponseWriter& out) {
     rapidjson::Document d;
-    d.Parse(resp.body.data, resp.body.len);
-    bool json_ok = !d.HasParseError() && d.IsObject();
+    bool json_ok = parse_json(d, switchyard::view(resp.body)) && d.IsObject();
     if (resp.status < 200 || resp.status > 299) {
         auto [status, type] = map_upstream_error(resp.status);
         std::string msg = json_ok ? upstream_error_message(d) : std::string();

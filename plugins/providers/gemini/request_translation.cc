@@ -8,6 +8,7 @@
 
 #include <switchyard/sdk.hpp>
 
+#include "common/json_depth.hpp"
 #include "common/json_fields.hpp"
 
 namespace sy_plugins::gemini {
@@ -142,8 +143,7 @@ void tools(const rapidjson::Document& in, rapidjson::Document& out) {
 
 std::string to_generate_content(std::string_view chat_body) {
     rapidjson::Document in;
-    in.Parse(chat_body.data(), chat_body.size());
-    if (in.HasParseError() || !in.IsObject() || !in.HasMember("messages") || !in["messages"].IsArray())
+    if (!parse_json(in, chat_body) || !in.IsObject() || !in.HasMember("messages") || !in["messages"].IsArray())
         bad("the request has no messages");
     rapidjson::Document out;
     out.SetObject();
@@ -169,8 +169,7 @@ std::string to_generate_content(std::string_view chat_body) {
                     const Value& fn = c["function"];
                     rapidjson::Document args(&a);
                     std::string raw = get_str(fn, "arguments");
-                    args.Parse(raw.empty() ? "{}" : raw.c_str());
-                    if (args.HasParseError() || !args.IsObject()) bad(at + ".tool_calls: arguments must be a JSON object");
+                    if (!parse_json(args, raw.empty() ? "{}" : raw.c_str()) || !args.IsObject()) bad(at + ".tool_calls: arguments must be a JSON object");
                     Value call(rapidjson::kObjectType), part(rapidjson::kObjectType), obj;
                     obj.CopyFrom(args, a);
                     call.AddMember("name", Value(get_str(fn, "name").c_str(), a), a);

@@ -6,6 +6,7 @@
 
 #include <ctime>
 
+#include "common/json_depth.hpp"
 #include "common/json_fields.hpp"
 #include "common/base64.hpp"
 #include "common/openai_chunks.hpp"
@@ -57,8 +58,7 @@ Value message(const Value& m, const std::string& at, Alloc& a) {
             const Value& fn = c["function"];
             rapidjson::Document args(&a);
             std::string raw = get_str(fn, "arguments");
-            args.Parse(raw.empty() ? "{}" : raw.c_str());
-            if (args.HasParseError() || !args.IsObject()) bad(at + ".tool_calls: arguments must be a JSON object");
+            if (!parse_json(args, raw.empty() ? "{}" : raw.c_str()) || !args.IsObject()) bad(at + ".tool_calls: arguments must be a JSON object");
             Value f(rapidjson::kObjectType), call(rapidjson::kObjectType), obj;
             obj.CopyFrom(args, a);
             f.AddMember("name", Value(get_str(fn, "name").c_str(), a), a);
@@ -73,8 +73,7 @@ Value message(const Value& m, const std::string& at, Alloc& a) {
 
 std::string chat_request(std::string_view body, std::string_view model, bool stream, const Config& cfg) {
     rapidjson::Document in;
-    in.Parse(body.data(), body.size());
-    if (in.HasParseError() || !in.IsObject() || !in.HasMember("messages") || !in["messages"].IsArray())
+    if (!parse_json(in, body) || !in.IsObject() || !in.HasMember("messages") || !in["messages"].IsArray())
         bad("the request has no messages");
     rapidjson::Document out;
     out.SetObject();
@@ -158,9 +157,9 @@ void write_tool_calls(Writer& w, const Value& calls, int first_index, bool with_
 
 void report_error(const sy_upstream_response& resp, ResponseWriter& out) {
     rapidjson::Document d;
-    d.Parse(resp.body.data, resp.body.len);
+    bool json_ok = parse_json(d, switchyard::view(resp.body)) && d.IsObject();
     auto [status, type] = map_upstream_error(resp.status);
-    std::string msg = !d.HasParseError() && d.IsObject() ? upstream_error_message(d) : std::string();
+    std::string msg = json_ok ? upstream_error_message(d) : std::string();
     out.error(status, type, "upstream answered HTTP " + std::to_string(resp.status) + (msg.empty() ? "" : ": " + msg));
 }
 
@@ -172,8 +171,7 @@ public:
 
     sy_status on_event(std::string_view, std::string_view line, ResponseWriter& out) override {
         rapidjson::Document d;
-        d.Parse(line.data(), line.size());
-        if (d.HasParseError() || !d.IsObject())
+        if (!parse_json(d, line) || !d.IsObject())
             throw Error("upstream stream line is not a JSON object: " + std::string(line.substr(0, 80)), SY_ERR_UPSTREAM);
         if (d.HasMember("error")) {
             out.error(502, "upstream_error", "upstream stream error: " + get_str(d, "error"));
@@ -241,8 +239,7 @@ void OllamaProvider::parse_response(const switchyard::ProviderRequest&, const sy
                                     ResponseWriter& out) {
     if (resp.status < 200 || resp.status > 299) return report_error(resp, out);
     rapidjson::Document d;
-    d.Parse(resp.body.data, resp.body.len);
-    if (d.HasParseError() || !d.IsObject() || !d.HasMember("message") || !d["message"].IsObject())
+    if (!parse_json(d, switchyard::view(resp.body)) || !d.IsObject() || !d.HasMember("message") || !d["message"].IsObject())
         throw Error("upstream answered 200 without a message", SY_ERR_UPSTREAM);
     const Value& msg = d["message"];
     bool calls = msg.HasMember("tool_calls") && msg["tool_calls"].IsArray() && !msg["tool_calls"].Empty();
@@ -275,8 +272,7 @@ std::unique_ptr<switchyard::ProviderStream> OllamaProvider::open_stream(const sw
 
 void OllamaProvider::build_embeddings(const switchyard::EmbeddingsRequest& req, switchyard::HttpBuilder& out) {
     rapidjson::Document in;
-    in.Parse(req.body_json().data(), req.body_json().size());
-    if (in.HasParseError() || !in.IsObject() || !in.HasMember("input")) bad("the request has no input");
+    if (!parse_json(in, req.body_json()) || !in.IsObject() || !in.HasMember("input")) bad("the request has no input");
     rapidjson::Document out_doc;
     out_doc.SetObject();
     auto& a = out_doc.GetAllocator();
@@ -293,14 +289,12 @@ void OllamaProvider::parse_embeddings(const switchyard::EmbeddingsRequest& req, 
                                       ResponseWriter& out) {
     if (resp.status < 200 || resp.status > 299) return report_error(resp, out);
     rapidjson::Document d;
-    d.Parse(resp.body.data, resp.body.len);
-    if (d.HasParseError() || !d.IsObject() || !d.HasMember("embeddings") || !d["embeddings"].IsArray())
+    if (!parse_json(d, switchyard::view(resp.body)) || !d.IsObject() || !d.HasMember("embeddings") || !d["embeddings"].IsArray())
         throw Error("upstream answered 200 without embeddings", SY_ERR_UPSTREAM);
     int64_t prompt = get_int(d, "prompt_eval_count");
     if (prompt < 0) prompt = req.input_tokens();
     rapidjson::Document asked;  // Ollama answers floats; base64 is ours to make when asked for
-    asked.Parse(req.body_json().data(), req.body_json().size());
-    const bool as_base64 = !asked.HasParseError() && asked.IsObject() && get_str(asked, "encoding_format") == "base64";
+    const bool as_base64 = parse_json(asked, req.body_json()) && asked.IsObject() && get_str(asked, "encoding_format") == "base64";
     rapidjson::StringBuffer sb;
     Writer w(sb);
     w.StartObject();

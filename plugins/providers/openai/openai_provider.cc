@@ -1,5 +1,6 @@
 #include "openai_provider.hpp"
 
+#include "common/json_depth.hpp"
 #include "common/upstream_errors.hpp"
 
 #include <rapidjson/document.h>
@@ -43,6 +44,7 @@ void report_finish(const rapidjson::Value& doc, ResponseWriter& out) {
 
 // True when data is one well-formed JSON value; validates without building a document.
 bool valid_json(std::string_view data) {
+    if (switchyard::json_too_deep(data)) return false;  // the reader recurses per level
     rapidjson::Reader reader;
     rapidjson::BaseReaderHandler<> ignore;
     rapidjson::MemoryStream ms(data.data(), data.size());
@@ -62,6 +64,18 @@ bool needs_document(std::string_view data) {
     return false;
 }
 
+// The event data on one line: a JSON value may hold CR and LF as whitespace (an upstream's
+// multi-line `data:` fields arrive joined by LF), but in a relayed frame each would start a new
+// SSE line and cut the client's event short (found by fuzzing). Only called on validated JSON,
+// where they cannot be inside a string.
+std::string_view one_line(std::string_view data, std::string& buf) {
+    if (data.find_first_of("\r\n") == std::string_view::npos) return data;
+    buf.assign(data);
+    for (char& c : buf)
+        if (c == '\r' || c == '\n') c = ' ';
+    return buf;
+}
+
 class OpenAIStream final : public switchyard::ProviderStream {
 public:
     explicit OpenAIStream(bool forward_usage) : forward_usage_(forward_usage) {}
@@ -72,12 +86,11 @@ public:
             if (data.empty() || data.front() != '{' || !valid_json(data))
                 throw Error("upstream stream event is not a JSON object: " + std::string(data.substr(0, 80)),
                             SY_ERR_UPSTREAM);
-            out.chunk(data);
+            out.chunk(one_line(data, line_));
             return SY_OK;
         }
         rapidjson::Document doc;
-        doc.Parse(data.data(), data.size());
-        if (doc.HasParseError() || !doc.IsObject())
+        if (!parse_json(doc, data) || !doc.IsObject())
             throw Error("upstream stream event is not a JSON object: " + std::string(data.substr(0, 80)), SY_ERR_UPSTREAM);
         if (std::string msg = upstream_error_message(doc); !msg.empty() || doc.HasMember("error")) {
             out.error(502, "upstream_error", msg.empty() ? "upstream sent an error event" : msg);
@@ -90,12 +103,13 @@ public:
             usage_only = choices == doc.MemberEnd() || (choices->value.IsArray() && choices->value.Empty());
         }
         report_finish(doc, out);
-        if (!usage_only || forward_usage_) out.chunk(data);
+        if (!usage_only || forward_usage_) out.chunk(one_line(data, line_));
         return SY_OK;
     }
 
 private:
     bool forward_usage_;
+    std::string line_;  // one_line's copy, reused across events
 };
 
 }  // namespace
@@ -108,8 +122,7 @@ OpenAIProvider::OpenAIProvider(const switchyard::Host&, std::string_view config_
 // The client's body with `model` set to the upstream name.
 static rapidjson::Document with_model(std::string_view body, std::string_view model) {
     rapidjson::Document doc;
-    doc.Parse(body.data(), body.size());
-    if (doc.HasParseError() || !doc.IsObject()) throw Error("request body is not a JSON object", SY_ERR_BAD_REQUEST);
+    if (!parse_json(doc, body) || !doc.IsObject()) throw Error("request body is not a JSON object", SY_ERR_BAD_REQUEST);
     rapidjson::Value model_value(model.data(), static_cast<rapidjson::SizeType>(model.size()), doc.GetAllocator());
     if (auto it = doc.FindMember("model"); it != doc.MemberEnd()) it->value = model_value;
     else doc.AddMember("model", model_value, doc.GetAllocator());
@@ -133,8 +146,7 @@ void OpenAIProvider::send(const rapidjson::Document& doc, const std::string& pat
 static std::optional<rapidjson::Document> answer_or_error(const sy_upstream_response& resp, ResponseWriter& out) {
     std::string_view body = switchyard::view(resp.body);
     rapidjson::Document doc;
-    doc.Parse(body.data(), body.size());
-    bool json_ok = !doc.HasParseError() && doc.IsObject();
+    bool json_ok = parse_json(doc, body) && doc.IsObject();
     if (resp.status < 200 || resp.status > 299) {
         auto [status, type] = map_upstream_error(resp.status);
         if (json_ok && resp.status == 400 && is_content_filter_error(doc)) type = "content_filter";

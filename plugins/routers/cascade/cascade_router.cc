@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <numeric>
 
+#include "common/json_depth.hpp"
 #include "common/plugin_config.hpp"
 #include "common/quality_ranking.hpp"
 #include "common/ascii.hpp"
@@ -24,8 +25,7 @@ Check verdict(sy_verdict v, std::string why) { return Check{v, {}, std::move(why
 // True when the client asked for JSON (response_format json_object or json_schema).
 bool wants_json(std::string_view body) {
     rapidjson::Document d;
-    d.Parse(body.data(), body.size());
-    if (d.HasParseError() || !d.IsObject()) return false;
+    if (!parse_json(d, body) || !d.IsObject()) return false;
     auto rf = d.FindMember("response_format");
     if (rf == d.MemberEnd() || !rf->value.IsObject()) return false;
     auto type = rf->value.FindMember("type");
@@ -45,8 +45,7 @@ struct Answer {
 Answer read_answer(std::string_view json) {
     Answer a;
     rapidjson::Document d;
-    d.Parse(json.data(), json.size());
-    if (d.HasParseError() || !d.IsObject() || !d.HasMember("choices") || !d["choices"].IsArray() || d["choices"].Empty())
+    if (!parse_json(d, json) || !d.IsObject() || !d.HasMember("choices") || !d["choices"].IsArray() || d["choices"].Empty())
         return a;
     const auto& c = d["choices"][0];
     if (!c.IsObject()) return a;
@@ -134,8 +133,7 @@ Check CascadeRouter::check(const switchyard::RequestView& request, std::string_v
         if (text.find(phrase) != std::string::npos) return verdict(SY_VERDICT_ESCALATE, "refusal");
     if (wants_json(request.body_json())) {
         rapidjson::Document d;
-        d.Parse(a.text.data(), a.text.size());
-        if (d.HasParseError()) return verdict(SY_VERDICT_ESCALATE, "not JSON");
+        if (!parse_json(d, a.text)) return verdict(SY_VERDICT_ESCALATE, "not JSON");
     }
     if (checks_.min_logprob && !std::isnan(a.mean_logprob) && a.mean_logprob < *checks_.min_logprob) {
         char why[64];

@@ -35,6 +35,32 @@ namespace switchyard {
 
 inline std::string_view view(sy_str s) { return s.data ? std::string_view(s.data, s.len) : std::string_view(); }
 
+// How deep JSON from outside (an upstream answer, a stream event, tool-call arguments) may nest
+// before a plugin parses it: recursive parsers such as rapidjson's overflow the stack on a few
+// hundred kilobytes of '['. The host applies the same cap to client bodies.
+inline constexpr size_t kMaxJsonDepth = 128;
+
+// True when arrays and objects nest deeper than max_depth in the text (which need not be valid
+// JSON: the count covers any prefix a parser would read). One pass, no recursion.
+inline bool json_too_deep(std::string_view text, size_t max_depth = kMaxJsonDepth) {
+    size_t depth = 0;
+    bool in_string = false;
+    for (size_t i = 0; i < text.size(); ++i) {
+        char c = text[i];
+        if (in_string) {
+            if (c == '\\') ++i;  // the escaped character cannot end the string
+            else if (c == '"') in_string = false;
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '[' || c == '{') {
+            if (++depth > max_depth) return true;
+        } else if ((c == ']' || c == '}') && depth > 0) {
+            --depth;
+        }
+    }
+    return false;
+}
+
 // An exception carrying the status the trampoline returns.
 class Error : public std::runtime_error {
 public:

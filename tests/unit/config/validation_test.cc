@@ -33,6 +33,12 @@ TEST(ConfigValidationTest, RefusesSeveralDocuments) {
     EXPECT_THAT(load_error("server: {}\n---\nserver: {}\n"), StartsWith("expected one YAML document, found 2"));
 }
 
+// yaml-cpp 0.7's LoadAll looped forever, taking memory, on these (found by fuzzing).
+TEST(ConfigValidationTest, RefusesTextTheYamlParserStallsOn) {
+    EXPECT_THAT(load_error(","), StartsWith("invalid YAML"));
+    EXPECT_THAT(load_error("server: {}\n,\n"), StartsWith("invalid YAML"));
+}
+
 TEST(ConfigValidationTest, RefusesDuplicateKeys) {
     EXPECT_THAT(load_error("server:\n  max_threads: 4\n  max_threads: 8\n"),
                 StartsWith("server.max_threads: duplicate key (line 3, column 3)"));

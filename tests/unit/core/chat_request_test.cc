@@ -31,6 +31,47 @@ TEST(ChatRequestTest, ExtractsRoutingFields) {
     EXPECT_GT(r.prompt_tokens, 765);  // the image counts
 }
 
+TEST(ChatRequestTest, RefusesBytesAfterTheDocument) {
+    ChatRequest r;
+    auto err = parse(R"({"model": "m", "max_tokens": 9, "messages": [{"role": "user", "content": "x"}]}x")", r);
+    ASSERT_TRUE(err);
+    EXPECT_EQ(err->code, "invalid_json");
+    EXPECT_NE(err->message.find("root must not be followed"), std::string::npos) << err->message;
+    EXPECT_FALSE(parse(R"({"model": "m", "messages": [{"role": "user", "content": "x"}]} )" "\n", r));
+}
+
+TEST(ChatRequestTest, ClampedBodyStillParses) {
+    ChatRequest r;
+    ASSERT_FALSE(parse(R"({"model": "m", "max_tokens": 900, "messages": [{"role": "user", "content": "x"}]})", r));
+    clamp_max_tokens(r, 100);
+    ChatRequest again;
+    ASSERT_FALSE(parse(r.body, again));
+    EXPECT_EQ(again.max_tokens, 100);
+}
+
+TEST(ChatRequestTest, TokenEstimateMovesPastControlCharacters) {
+    EXPECT_EQ(estimate_tokens(std::string_view("\x01", 1)), 1);
+    EXPECT_EQ(estimate_tokens(std::string_view("a\0b", 3)), 3);
+    EXPECT_EQ(estimate_tokens("\x1b[1m\x7f"), 5);  // ESC, "[", "1", "m", DEL
+    ChatRequest r;
+    ASSERT_FALSE(parse(R"({"model": "m", "messages": [{"role": "user", "content": "bell \u0007 here"}]})", r));
+    EXPECT_GT(r.prompt_tokens, 0);
+}
+
+// A key twice in one object: rapidjson reads the first, upstreams the last, so the request would
+// be routed, allowed and checked as one thing and answered as another.
+TEST(ChatRequestTest, RefusesADuplicateKeyAnywhere) {
+    ChatRequest r;
+    auto err = parse(R"({"model": "cheap", "messages": [{"role": "user", "content": "x"}], "model": "expensive"})", r);
+    ASSERT_TRUE(err);
+    EXPECT_EQ(err->code, "invalid_json");
+    EXPECT_NE(err->message.find("'model' twice"), std::string::npos) << err->message;
+    auto nested = parse(R"({"model": "m", "messages": [{"role": "user", "content": "ok", "content": "other"}]})", r);
+    ASSERT_TRUE(nested);
+    EXPECT_NE(nested->message.find("'content' twice"), std::string::npos) << nested->message;
+    EXPECT_FALSE(parse(R"({"model": "m", "messages": [{"role": "user", "content": "a"}, {"role": "user", "content": "b"}]})", r));
+}
+
 TEST(ChatRequestTest, PrefersMaxCompletionTokens) {
     ChatRequest r;
     ASSERT_FALSE(parse(R"({"model": "m", "max_tokens": 9, "max_completion_tokens": 7,

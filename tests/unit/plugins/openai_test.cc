@@ -138,6 +138,19 @@ TEST_F(OpenAIProviderTest, StreamPassesChunksAndHidesUnrequestedUsage) {
     EXPECT_EQ(w.usage.completion_tokens, 2);
 }
 
+// A chunk is relayed as one `data:` line: an upstream's multi-line data (joined by LF) or CR
+// whitespace inside its JSON would otherwise split the client's event (found by fuzzing).
+TEST_F(OpenAIProviderTest, StreamChunksStayOnOneLine) {
+    ProviderUnderTest p(plugin, "{}");
+    Request r;
+    r.stream = true;
+    sy_response_writer w;
+    EXPECT_EQ(p.stream(r, {"{\"id\":\"c\",\n\"choices\":[]}", "{\"id\":\"c\",\r\"choices\":[],\"usage\":null}"}, w), SY_OK);
+    ASSERT_EQ(w.chunks.size(), 2u);
+    EXPECT_EQ(w.chunks[0], R"({"id":"c", "choices":[]})");
+    EXPECT_EQ(w.chunks[1], R"({"id":"c", "choices":[],"usage":null})");
+}
+
 TEST_F(OpenAIProviderTest, StreamForwardsUsageWhenRequested) {
     ProviderUnderTest p(plugin, "{}");
     Request r;

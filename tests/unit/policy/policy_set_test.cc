@@ -76,6 +76,41 @@ end)");
     EXPECT_EQ(o.decision->model, "weak");
 }
 
+// Helper errors are Lua errors (a longjmp): they must not skip C++ destructors (found by
+// fuzzing: an invalid pattern leaked its message, which LeakSanitizer reports in debug-asan).
+TEST_F(PolicySetTest, HelperErrorsRaiseCleanly) {
+    auto p = files_.write("errors", R"(
+function route(req)
+  local ok, err = pcall(sy.matches, "x", "(")
+  assert(not ok and err:find("invalid regular expression", 1, true), err)
+  ok, err = pcall(sy.contains_any, "x", {"a", {}})
+  assert(not ok and err:find("word 2 is not a string", 1, true), err)
+  assert(sy.contains_any("order 12 shipped", {12}, "extra argument"))
+  ok, err = pcall(sy.log, "info", setmetatable({}, {__tostring = function() error("no") end}))
+  assert(not ok)
+  return {model = "weak"}
+end)");
+    Outcome o = evaluate({p}, body("x"));
+    ASSERT_TRUE(o.decision) << o.error;
+    EXPECT_EQ(o.decision->model, "weak");
+}
+
+// The decision is read after the policy's call, raw: its metamethods do not run (one that raised
+// reached Lua's panic handler, which aborted the process).
+TEST_F(PolicySetTest, DecisionMetamethodsDoNotRun) {
+    auto p = files_.write("meta", R"(
+local boom = function() error("boom") end
+function route(req)
+  return setmetatable({model = "weak", candidates = setmetatable({"strong"}, {__len = boom, __index = boom})},
+                      {__index = boom, __len = boom, __pairs = boom})
+end)");
+    Outcome o = evaluate({p}, body("x"));
+    ASSERT_TRUE(o.decision) << o.error;
+    EXPECT_TRUE(o.failed.empty());
+    EXPECT_EQ(o.decision->model, "weak");
+    EXPECT_EQ(o.decision->candidates, std::vector<std::string>{"strong"});
+}
+
 TEST_F(PolicySetTest, FirstDecisionWinsUnlessItContinues) {
     auto a = files_.write("a", "function route(req) return {model = 'weak', continue = true, labels = {a = '1'}} end");
     auto b = files_.write("b", "function route(req) return {local_only = true, labels = {b = '2'}} end");

@@ -1,0 +1,12 @@
+// The gemini provider plugin (gemini.so, from plugins/providers/gemini): Gemini generateContent answers and SSE chunks,
+// translated to OpenAI answers and chunks, and its request translation. Input format: provider_driver.hpp.
+#include "provider_driver.hpp"
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+    sy::fuzz::init_provider("gemini", R"({"api_key":"fuzz"})");
+    return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    return sy::fuzz::run_provider(data, size);
+}

@@ -1,0 +1,12 @@
+// The ollama provider plugin (ollama.so, from plugins/providers/ollama): Ollama /api/chat answers and NDJSON lines,
+// translated to OpenAI answers and chunks, and its request translation. Input format: provider_driver.hpp.
+#include "provider_driver.hpp"
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+    sy::fuzz::init_provider("ollama", R"({})");
+    return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    return sy::fuzz::run_provider(data, size);
+}
