@@ -3,23 +3,19 @@
 // policies -> router -> model and deployment. The gateway is tests/fuzz/request_path.yaml
 // (mock providers, the example policies, two routers, keys); nothing is called upstream.
 //
-// Input: an HTTP/1.1 request as it arrives: the head up to the first blank line (CRLF CRLF),
-// then the body. The head goes through parse_head below, which is today's head handling (Poco's
-// HTTPRequest::read, what the server's connection loop calls); a stricter head parser drops in
-// there without changing the corpus.
+// Input: an HTTP/1.1 request as it arrives. The head goes through the edge's strict parser
+// (server/http_head.hpp, as the server reads it) and the body through its framing: the
+// Content-Length bytes, or the chunked decoder, both under the server's default limits.
 // Checks beyond "no crash": an error has a 4xx/5xx status and a code; a routed request has a
 // model, and a deployment unless its route is local-only.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include <Poco/Exception.h>
-#include <Poco/Net/HTTPRequest.h>
 
 #include <switchyard/log.hpp>
 
@@ -29,6 +25,8 @@
 #include "routing/runtime.hpp"
 #include "server/admission.hpp"
 #include "server/anthropic_messages.hpp"
+#include "server/chunked_body.hpp"
+#include "server/http_head.hpp"
 #include "state/key_store.hpp"
 
 namespace {
@@ -47,19 +45,32 @@ struct Head {
     }
 };
 
-// The request line and header fields; false when the head is refused (the server answers 400).
-bool parse_head(std::string_view bytes, Head& out) {
-    std::istringstream in(std::string(bytes) + "\r\n\r\n");
-    Poco::Net::HTTPRequest req;
-    try {
-        req.read(in);
-    } catch (const Poco::Exception&) {
-        return false;
+// The request line, header fields and body as the edge frames them; false when the edge refuses
+// the request (it answers 400/413/414/431 and closes) or it is incomplete.
+bool parse_request(std::string_view bytes, Head& out, std::string& body) {
+    namespace http = sy::server::http;
+    static const http::HeadLimits limits;
+    constexpr uint64_t kMaxBody = 4 * 1024 * 1024;  // server.max_body_bytes' default
+    http::RequestHead head;
+    http::Rejection why;
+    if (http::parse_head(bytes, limits, head, why) != http::Parse::complete) return false;
+    out.method = std::string(head.method.in(bytes));
+    out.target = std::string(head.target.in(bytes));
+    for (const http::Field& f : head.fields) out.fields.emplace_back(f.name.in(bytes), f.value.in(bytes));
+    std::string_view rest = bytes.substr(head.size);
+    switch (head.framing) {
+        case http::Framing::none: return true;
+        case http::Framing::content_length:
+            if (head.content_length > kMaxBody || head.content_length > rest.size()) return false;
+            body.assign(rest.substr(0, head.content_length));
+            return true;
+        case http::Framing::chunked: {
+            http::ChunkedDecoder decoder(kMaxBody, limits.max_header_bytes);
+            size_t consumed = 0;
+            return decoder.feed(rest, body, consumed, why) == http::Parse::complete;
+        }
     }
-    out.method = req.getMethod();
-    out.target = req.getURI();
-    for (const auto& [name, value] : req) out.fields.emplace_back(name, value);
-    return true;
+    return false;
 }
 
 std::shared_ptr<sy::routing::Runtime>& runtime() {
@@ -143,16 +154,14 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::string_view input(reinterpret_cast<const char*>(data), size);
-    size_t end = input.find("\r\n\r\n");
-    std::string_view head_bytes = input.substr(0, end);
-    std::string_view body = end == std::string_view::npos ? std::string_view() : input.substr(end + 4);
     Head head;
-    if (!parse_head(head_bytes, head)) return 0;
+    std::string body;
+    if (!parse_request(input, head, body)) return 0;
     if (head.method != "POST") return 0;
     std::string_view path = std::string_view(head.target).substr(0, head.target.find('?'));
     if (path == "/v1/chat/completions" || path == "/chat/completions")
-        route(head, std::string(body), false);
+        route(head, std::move(body), false);
     else if (path == "/v1/messages")
-        route(head, std::string(body), true);
+        route(head, std::move(body), true);
     return 0;
 }
