@@ -83,7 +83,10 @@ void drain(Gateway& g, EdgeServer& server, int timeout_ms) {
 // times once a second, so an editor's save or a ConfigMap update takes effect without SIGHUP.
 class FileWatcher {
 public:
-    explicit FileWatcher(Gateway& g) : g_(g), thread_([this] { run(); }) {}
+    // The first stamp is taken here, before the server starts answering: an edit made as soon as
+    // the gateway is ready is a change, not the baseline.
+    explicit FileWatcher(Gateway& g)
+        : g_(g), files_(g.watched_files()), last_(stamp(files_)), thread_([this] { run(); }) {}
     ~FileWatcher() {
         {
             std::lock_guard lock(mu_);
@@ -105,8 +108,8 @@ private:
         return out;
     }
     void run() {
-        std::vector<std::string> files = g_.watched_files();
-        std::string last = stamp(files);
+        std::vector<std::string>& files = files_;
+        std::string& last = last_;
         std::unique_lock lock(mu_);
         while (!cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stop_; })) {
             std::string now = stamp(files);
@@ -123,6 +126,8 @@ private:
     }
 
     Gateway& g_;
+    std::vector<std::string> files_;  // the watcher thread's own after construction
+    std::string last_;
     std::mutex mu_;
     std::condition_variable cv_;
     bool stop_ = false;
@@ -178,8 +183,8 @@ int serve(const ServeOptions& options) {
         std::unique_ptr<EdgeServer> admin_server =
             start_admin_listener(gateway, admin_options(sc), admin_connections, admin_wanted);
         if (admin_wanted && !admin_server) return 1;
-        server.start();  // after the other listeners: ready means every listener is up
         FileWatcher watcher(gateway);
+        server.start();  // after the other listeners and the watcher: ready means all are up
         log::info("serve", "listening on " + listening + " with config " + options.config_path);
         for (;;) {
             int sig = 0;
