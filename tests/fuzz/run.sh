@@ -51,7 +51,10 @@ nice -n 10 cmake --build --preset fuzz -j2
 
 run_dir=build-fuzz/runs/$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$run_dir"
-echo "run.sh: ${seconds}s per target, logs and findings in $run_dir"
+# What was built: the commit, "-dirty" when sources differ from it (the corpus does not count).
+commit=$(git rev-parse --short HEAD)
+git diff --quiet HEAD -- . ':!tests/fuzz/corpus' || commit+=-dirty
+echo "run.sh: ${seconds}s per target, commit $commit, logs and findings in $run_dir"
 
 # One libFuzzer stat from its -print_final_stats output.
 final_stat() { sed -n "s/^stat::$1: *//p" "$2" | tail -1; }
@@ -65,10 +68,12 @@ for t in "${chosen[@]}"; do
   mkdir -p "$scratch" "$run_dir/$t/artifacts"
   echo "== $t"
   rc=0
+  started=$(date +%s)
   # The first directory receives new inputs; the committed corpus is only read.
   nice -n 10 "build-fuzz/fuzz/${t}_fuzz" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
     -print_final_stats=1 -dict="$(dict_of "$t")" -artifact_prefix="$run_dir/$t/artifacts/" \
     "$scratch" "$corpus" >"$log" 2>&1 || rc=$?
+  elapsed=$(($(date +%s) - started))
   last=$(grep -E '^#[0-9]+' "$log" | tail -1 || true)
   runs=$(final_stat number_of_executed_units "$log")
   execs=$(final_stat average_exec_per_sec "$log")
@@ -85,7 +90,8 @@ for t in "${chosen[@]}"; do
   if ((merge)) && [ -z "$artifact" ]; then
     minimised=$run_dir/$t/minimised
     mkdir -p "$minimised"
-    nice -n 10 "build-fuzz/fuzz/${t}_fuzz" -merge=1 -timeout=10 "$minimised" "$corpus" "$scratch" \
+    # Edges only (-use_counters=0): hit counts would keep thousands of near-identical inputs.
+    nice -n 10 "build-fuzz/fuzz/${t}_fuzz" -merge=1 -use_counters=0 -timeout=10 "$minimised" "$corpus" "$scratch" \
       >"$run_dir/$t.merge.log" 2>&1
     # The inputs of fixed findings (regression-*) stay, whatever coverage they add.
     for f in "$corpus"/regression-*; do
@@ -98,12 +104,12 @@ for t in "${chosen[@]}"; do
   fi
   size="$(find "$corpus" -type f | wc -l) files + $(find "$scratch" -type f | wc -l) new"
   line=$(printf '%-19s %5ss runs %-10s exec/s %-6s cov %-6s ft %-6s corpus %-22s %s' \
-    "$t" "$seconds" "${runs:-?}" "${execs:-?}" "${cov:-?}" "${ft:-?}" "$size" "$outcome")
+    "$t" "$elapsed" "${runs:-?}" "${execs:-?}" "${cov:-?}" "${ft:-?}" "$size" "$outcome")
   echo "$line"
   summary+=("$line")
 done
 
 echo
-echo "run.sh: summary ($run_dir, commit $(git rev-parse --short HEAD))"
+echo "run.sh: summary ($run_dir, commit $commit, $(date -u +%F))"
 printf '%s\n' "${summary[@]}"
 ((findings == 0)) || { echo "run.sh: $findings target(s) with findings" >&2; exit 1; }
