@@ -6,7 +6,7 @@
 #include <rapidjson/writer.h>
 
 #include "core/json_depth.hpp"
-#include "core/json_duplicates.hpp"
+#include "core/json_checks.hpp"
 
 namespace sy {
 namespace {
@@ -204,7 +204,7 @@ std::optional<ApiError> parse_chat_request(std::string body, ChatRequest& out, b
         return ApiError::bad_request(std::move(msg), {}, "invalid_json");
     }
     if (!doc.IsObject()) return ApiError::bad_request("Request body must be a JSON object", {}, "invalid_json");
-    if (auto err = duplicate_key_error(doc)) return err;
+    if (auto err = client_json_error(doc)) return err;
 
     auto model = doc.FindMember("model");
     if (model == doc.MemberEnd() || !model->value.IsString() || model->value.GetStringLength() == 0)

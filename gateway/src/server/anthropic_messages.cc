@@ -5,7 +5,7 @@
 #include <rapidjson/writer.h>
 
 #include "core/json_depth.hpp"
-#include "core/json_duplicates.hpp"
+#include "core/json_checks.hpp"
 
 namespace sy::server {
 namespace {
@@ -192,7 +192,7 @@ std::optional<ApiError> messages_to_chat(const std::string& body, std::string& c
     rapidjson::Document in;
     in.Parse(body.data(), body.size());
     if (in.HasParseError() || !in.IsObject()) return ApiError::bad_request("the body must be a JSON object", "", "invalid_json");
-    if (auto err = duplicate_key_error(in)) return err;
+    if (auto err = client_json_error(in)) return err;
     rapidjson::Document out;
     out.SetObject();
     auto& a = out.GetAllocator();

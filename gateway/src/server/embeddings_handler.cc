@@ -12,7 +12,7 @@
 
 #include "core/clock.hpp"
 #include "core/json_depth.hpp"
-#include "core/json_duplicates.hpp"
+#include "core/json_checks.hpp"
 #include "server/admission.hpp"
 #include "server/client_base_url.hpp"
 #include "server/http_util.hpp"
@@ -31,7 +31,7 @@ std::optional<ApiError> parse_embeddings(const std::string& body, std::string& m
     rapidjson::Document d;
     d.Parse(body.data(), body.size());
     if (d.HasParseError() || !d.IsObject()) return ApiError::bad_request("the body must be a JSON object", "", "invalid_json");
-    if (auto err = duplicate_key_error(d)) return err;
+    if (auto err = client_json_error(d)) return err;
     auto m = d.FindMember("model");
     if (m == d.MemberEnd() || !m->value.IsString() || m->value.GetStringLength() == 0)
         return ApiError::bad_request("model is required", "model");

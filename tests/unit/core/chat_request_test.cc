@@ -72,6 +72,16 @@ TEST(ChatRequestTest, RefusesADuplicateKeyAnywhere) {
     EXPECT_FALSE(parse(R"({"model": "m", "messages": [{"role": "user", "content": "a"}, {"role": "user", "content": "b"}]})", r));
 }
 
+// rapidjson reads 0.21e309 as infinity and its writer stops there: the body clamp_max_tokens and
+// the providers write back would be cut short (found by fuzzing).
+TEST(ChatRequestTest, RefusesANumberBeyondDoubleRange) {
+    ChatRequest r;
+    auto err = parse(R"({"model": "m", "max_tokens": 90, "temperature": 0.21e309, "messages": [{"role": "user", "content": "x"}]})", r);
+    ASSERT_TRUE(err);
+    EXPECT_EQ(err->code, "invalid_json");
+    EXPECT_FALSE(parse(R"({"model": "m", "temperature": 1.7e308, "messages": [{"role": "user", "content": "x"}]})", r));
+}
+
 TEST(ChatRequestTest, PrefersMaxCompletionTokens) {
     ChatRequest r;
     ASSERT_FALSE(parse(R"({"model": "m", "max_tokens": 9, "max_completion_tokens": 7,
