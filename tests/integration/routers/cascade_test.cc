@@ -63,17 +63,17 @@ TEST(CascadeTest, AcceptsTheCheapAnswerOrEscalatesWithTheReason) {
         EXPECT_NE(r.body.find("\"chat.completion\""), std::string::npos) << r.body;
     }
     const std::string escalated = R"(switchyard_cascade_attempts_total{router="c1",model="cheap",outcome="escalated"} 3)";
+    const std::string answered = R"(switchyard_cascade_attempts_total{router="c1",model="cheap",outcome="answered"} 1)";
     std::string metrics;
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    do {  // counted after the answer is sent
+    do {  // both are counted after their answer is sent
         HttpClient m(gw.port());
         metrics = m.request("GET", "/metrics").body;
-        if (metrics.find(escalated) != std::string::npos) break;
+        if (metrics.find(escalated) != std::string::npos && metrics.find(answered) != std::string::npos) break;
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     } while (std::chrono::steady_clock::now() < deadline);
     EXPECT_NE(metrics.find(escalated), std::string::npos) << metrics;
-    EXPECT_NE(metrics.find(R"(switchyard_cascade_attempts_total{router="c1",model="cheap",outcome="answered"} 1)"),
-              std::string::npos);
+    EXPECT_NE(metrics.find(answered), std::string::npos) << metrics;
     std::smatch extra;
     ASSERT_TRUE(std::regex_search(metrics, extra, std::regex(R"(switchyard_cascade_extra_cost_usd_total\{router="c1"\} ([0-9.e-]+))")));
     EXPECT_GT(std::stod(extra[1]), 0.0);
