@@ -24,7 +24,7 @@ inline constexpr size_t kWorkerStack = 256 * 1024;
 #endif
 
 struct Options {
-    int max_threads = 64;               // workers running handlers
+    int max_threads = 1024;             // workers running handlers, started on demand
     int max_queued = 256;               // complete requests waiting for a worker; beyond: 503
     int max_connections = 1024;         // open client connections; beyond: 503 at accept
     int64_t max_body_bytes = 4 << 20;   // beyond: 413

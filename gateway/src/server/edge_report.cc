@@ -35,6 +35,10 @@ struct State {
     metrics::Series& open = metrics::Registry::instance()
                                 .gauge("switchyard_http_open_connections", "Open client connections of the HTTP edge")
                                 .with({});
+    metrics::Series& workers =
+        metrics::Registry::instance()
+            .gauge("switchyard_http_worker_threads", "Worker threads of the HTTP edge (started on demand up to server.max_threads)")
+            .with({});
     std::array<metrics::Series*, std::size(kReasons)> series{};
     std::array<ReasonLog, std::size(kReasons)> logs;
     State() {
@@ -89,6 +93,10 @@ void note_rejection(std::string_view reason, std::string_view detail) {
 
 void count_connection(int delta) {
     state().open.inc(delta);
+}
+
+void count_worker_threads(int delta) {
+    state().workers.inc(delta);
 }
 
 std::string rejection_response(const http::Rejection& why) {

@@ -20,6 +20,8 @@ void init_metrics();
 void note_rejection(std::string_view reason, std::string_view detail);
 // Open client connections, across listeners: +1 at accept, -1 at close.
 void count_connection(int delta);
+// Worker threads, across listeners: +1 when one starts, -1 when it returns.
+void count_worker_threads(int delta);
 
 // A complete response to a refused request: the OpenAI error body, Connection: close.
 std::string rejection_response(const http::Rejection& why);

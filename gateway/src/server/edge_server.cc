@@ -29,6 +29,8 @@ using edge::Conn;
 using Phase = edge::Conn::Phase;
 
 constexpr int kMaxWaitMs = 100;           // the keeper looks at deadlines this often
+constexpr int kFloorThreads = 4;          // workers kept even when idle
+constexpr int kRetireAfterMs = 30000;     // a worker idle this long retires (down to the floor)
 constexpr int kLingerMs = 2000;           // after a refusal: how long to discard what the client still sends
 constexpr size_t kLingerBytes = 1 << 20;  // ... and how much of it
 constexpr int kAcceptBurst = 64;
@@ -84,7 +86,7 @@ public:
     void start() {
         add_fd(listen_fd_, &listen_tag_, EPOLLIN | EPOLLONESHOT);
         add_fd(wake_fd_, &wake_tag_, EPOLLIN);
-        workers_.start(options_.max_threads, options_.stack_bytes, [this] { work(); });
+        workers_.start(kFloorThreads, options_.max_threads, options_.stack_bytes, [this] { work(); });
         keeper_ = std::thread([this] { keep(); });
     }
 
@@ -116,14 +118,17 @@ private:
                 serve_loop(c);
                 continue;
             }
-            if (::epoll_wait(ep_, &ev, 1, -1) == 1) on_event(ev.data.ptr, true);
+            const int n = ::epoll_wait(ep_, &ev, 1, kRetireAfterMs);
+            if (n == 1) on_event(ev.data.ptr, true);
+            if (n == 0 && workers_.try_retire()) return;
         }
     }
 
     // Runs c's request and any the client pipelined after it; leaves c parked, closed or queued.
     void serve_loop(Conn* c) {
         do {
-            if (running_.fetch_add(1) + 1 >= options_.max_threads) keeper_cv_.notify_one();
+            // The last waiting worker takes a request: start another, or let the keeper read.
+            if (running_.fetch_add(1) + 1 >= workers_.live() && !workers_.grow()) keeper_cv_.notify_one();
             edge::serve_request(*c, service_, draining_.load());
             running_.fetch_sub(1);
         } while (after_request(c) && advance(c, now_ms()) == Step::ready);
@@ -373,18 +378,20 @@ private:
             expire(now);
             if (draining_ && !drained_) drain_now();
             int wait = wait_ms(now);
-            if (running_.load() >= options_.max_threads && !draining_) {
+            if (all_busy() && !draining_) {
                 epoll_event ev[16];
                 int n = ::epoll_wait(ep_, ev, 16, wait);
                 for (int i = 0; i < n; ++i) on_event(ev[i].data.ptr, false);
             } else {
                 std::unique_lock lock(keeper_mu_);
                 keeper_cv_.wait_for(lock, std::chrono::milliseconds(wait), [this] {
-                    return stopping_ || (draining_ && !drained_) || running_.load() >= options_.max_threads;
+                    return stopping_ || (draining_ && !drained_) || all_busy();
                 });
             }
         }
     }
+
+    bool all_busy() const { return running_.load() >= workers_.live(); }
 
     int wait_ms(int64_t now) {
         std::lock_guard lock(timers_mu_);

@@ -2,9 +2,14 @@
 
 #include <Poco/Net/HTTPRequestHandler.h>
 
+#include <algorithm>
+#include <chrono>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <switchyard/log.hpp>
+
+#include "server/edge_report.hpp"
 
 namespace sy::server::edge {
 namespace {
@@ -27,6 +32,15 @@ void fill_request(Conn& c, EdgeRequest& req) {
     else if (c.head.framing == http::Framing::content_length)
         body = in.substr(c.head.size, c.head.content_length);
     c.body_stream.reset(body);
+}
+
+// A refused thread is logged at most once every 10 s: under a flood it would repeat per request.
+bool first_in_ten_seconds() {
+    static std::atomic<int64_t> last_ms{-10000};
+    const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::steady_clock::now().time_since_epoch()).count();
+    int64_t last = last_ms.load();
+    return now - last >= 10000 && last_ms.compare_exchange_strong(last, now);
 }
 
 }  // namespace
@@ -76,28 +90,69 @@ void serve_request(Conn& c, const Service& s, bool draining) {
     trim(c.body);
 }
 
-void Threads::start(int count, size_t stack_bytes, std::function<void()> body) {
+void Threads::start(int floor, int cap, size_t stack_bytes, std::function<void()> body) {
     body_ = std::move(body);
+    stack_bytes_ = stack_bytes;
+    cap_ = cap;
+    floor_ = std::min(floor, cap);
+    for (int i = 0; i < floor_; ++i)
+        if (!grow()) {
+            log::error("edge", "started " + std::to_string(i) + " of " + std::to_string(floor_) +
+                                   " worker threads: the system refused the rest");
+            break;
+        }
+}
+
+bool Threads::grow() {
+    int n = live_.load();
+    do {
+        if (n >= cap_) return false;
+    } while (!live_.compare_exchange_weak(n, n + 1));
     pthread_attr_t attr;
     pthread_attr_init(&attr);
-    pthread_attr_setstacksize(&attr, stack_bytes);
-    for (int i = 0; i < count; ++i) {
-        pthread_t t;
-        auto run = [](void* self) -> void* {
-            static_cast<Threads*>(self)->body_();
-            return nullptr;
-        };
-        if (pthread_create(&t, &attr, run, this) == 0) threads_.push_back(t);
-    }
+    pthread_attr_setstacksize(&attr, stack_bytes_);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    running_.fetch_add(1);
+    pthread_t t;
+    const int rc = pthread_create(&t, &attr, &Threads::run, this);
     pthread_attr_destroy(&attr);
-    if (static_cast<int>(threads_.size()) < count)
-        log::error("edge", "started " + std::to_string(threads_.size()) + " of " + std::to_string(count) +
-                               " worker threads (server.max_threads): the system refused the rest");
+    if (rc == 0) {
+        count_worker_threads(1);
+        return true;
+    }
+    live_.fetch_sub(1);
+    exited();
+    if (first_in_ten_seconds())
+        log::error("edge", "cannot start another worker thread (" + std::to_string(n) +
+                               " run; server.max_threads " + std::to_string(cap_) + "): " + std::strerror(rc));
+    return false;
+}
+
+bool Threads::try_retire() {
+    int n = live_.load();
+    do {
+        if (n <= floor_) return false;
+    } while (!live_.compare_exchange_weak(n, n - 1));
+    return true;
+}
+
+void* Threads::run(void* self) {
+    auto* t = static_cast<Threads*>(self);
+    t->body_();
+    count_worker_threads(-1);
+    t->exited();  // touches nothing of t after this: join() may return and t be destroyed
+    return nullptr;
+}
+
+void Threads::exited() {
+    std::lock_guard lock(mu_);
+    if (running_.fetch_sub(1) == 1) exited_cv_.notify_all();
 }
 
 void Threads::join() {
-    for (pthread_t t : threads_) pthread_join(t, nullptr);
-    threads_.clear();
+    std::unique_lock lock(mu_);
+    exited_cv_.wait(lock, [this] { return running_.load() == 0; });
+    live_.store(0);
 }
 
 }  // namespace sy::server::edge

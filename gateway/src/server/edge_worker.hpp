@@ -8,10 +8,10 @@
 #include <pthread.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <deque>
 #include <functional>
 #include <mutex>
-#include <vector>
 
 #include "server/edge_conn.hpp"
 
@@ -45,15 +45,34 @@ struct Service {
 // sets c.close_after / c.gone.
 void serve_request(Conn& c, const Service& service, bool draining);
 
-// Threads with a fixed stack size (handlers ran on 256 KiB stacks under Poco too).
+// Worker threads with a fixed stack size (handlers ran on 256 KiB stacks under Poco too), started
+// on demand: a stream holds its thread for minutes, so the pool grows while every thread is busy,
+// up to the cap, and threads idle for long retire down to the floor. Idle RSS stays small and
+// the cap is what bounds concurrent handlers.
 class Threads {
 public:
-    void start(int count, size_t stack_bytes, std::function<void()> body);
+    // Starts `floor` threads running body; grow() adds more up to `cap`.
+    void start(int floor, int cap, size_t stack_bytes, std::function<void()> body);
+    // One more thread unless `cap` run already; false when at the cap or the system refused.
+    bool grow();
+    // Called by a thread's body before it returns of its own accord: true when it may (more
+    // than `floor` run), and it is then no longer counted.
+    bool try_retire();
+    int live() const { return live_.load(std::memory_order_relaxed); }
+    // Waits until every thread has returned (the caller made their bodies return).
     void join();
 
 private:
+    static void* run(void* self);
+    void exited();
+
     std::function<void()> body_;
-    std::vector<pthread_t> threads_;
+    size_t stack_bytes_ = 0;
+    int floor_ = 0, cap_ = 0;
+    std::atomic<int> live_{0};     // threads counted as running body_
+    std::atomic<int> running_{0};  // threads not yet returned from run()
+    std::mutex mu_;
+    std::condition_variable exited_cv_;
 };
 
 }  // namespace sy::server::edge
