@@ -261,6 +261,7 @@ struct RoutingConfig {
     std::string default_model;   // routing.default_model: answers `auto` when no router is set
     std::string default_router;  // routing.default_router: router used for `auto`
     int feedback_ttl_s = 86400;  // routing.feedback_ttl_s: how long a request awaits POST /v1/feedback
+    int feedback_max_records = 100000;  // routing.feedback_max_records: in-process store only, read at start
     int max_request_timeout_ms = 600000;  // routing.max_request_timeout_ms: cap of x-switchyard-timeout-ms
     std::string savings_baseline = "requested";  // routing.savings_baseline: requested | none | <model name>:
                                                  //   baseline of requests no router decided

@@ -461,11 +461,12 @@ private:
     }
 
     void parse_routing(const NodeReader& node, RoutingConfig& out) {
-        MapReader m = node.map({"default_model", "default_router", "feedback_ttl_s", "retries", "outlier_detection",
+        MapReader m = node.map({"default_model", "default_router", "feedback_ttl_s", "feedback_max_records", "retries", "outlier_detection",
                                 "max_request_timeout_ms", "queue", "savings_baseline", "sessions"});
         parse_baseline(m["savings_baseline"], out.savings_baseline, "none");
         m["sessions"].map({"ttl_s"})["ttl_s"].get(out.sessions.ttl_s, 1);
         m["feedback_ttl_s"].get(out.feedback_ttl_s, 1);
+        m["feedback_max_records"].get(out.feedback_max_records, 1000);
         m["max_request_timeout_ms"].get(out.max_request_timeout_ms, 1);
         MapReader r = m["retries"].map({"attempts", "backoff_ms", "max_backoff_ms", "budget", "min_per_window"});
         r["attempts"].get(out.retries.attempts, 0);

@@ -252,15 +252,17 @@ void ChatHandler::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServe
     }
     if (cache && !cache->fills()) cache.reset();
     std::string captured;  // a whole answer to store
-    remember_for_feedback(gateway_, *rt, request_id, decision);
     const config::ModelConfig& model = *decision.model->config;
 
     Reservation for_key, for_model;
     if (state::Limiter* limiter = gateway_.limiter())
         if (auto err = admit_request(*limiter, cfg, key, chat, model, resp, for_key, for_model))
             return send_error(req, resp, *err);
+    const uint64_t feedback_ticket = remember_for_feedback(gateway_, *rt, request_id, decision);  // admitted
 
     CallContext ctx{req, resp, chat, request_id, decision, client_fd(req), kMaxUpstreamBody};
+    if (feedback_ticket != 0)
+        ctx.before_answer = [ledger = gateway_.feedback_ledger(), feedback_ticket] { ledger->await(feedback_ticket); };
     if (key) ctx.key_id = key->id;
     ResponseGuard guard(*rt, chat, request_id, resp, decision);
     ctx.check_answer = guard.check();

@@ -22,20 +22,6 @@ namespace {
 
 constexpr int64_t kMaxFeedbackBody = 64 * 1024;
 
-// Take-once: the record is deleted as it is read, so one request's feedback counts once even
-// when two instances receive it at the same time.
-const state::Script& take_script() {
-    static const state::Script s("feedback_take",
-                                 "local v = redis.call('GET', KEYS[1])\n"
-                                 "if v then redis.call('DEL', KEYS[1]) end\n"
-                                 "return v\n");
-    return s;
-}
-
-std::string record_key(const config::Config& cfg, std::string_view request_id) {
-    return cfg.state.key_prefix + ":fb:" + std::string(request_id);
-}
-
 // "#2\n" router \n model \n route \n learns (0/1) \n memo. Records written before routes were
 // kept (router \n model \n memo) came only from routers that learn, and their route is the router.
 struct Record {
@@ -118,12 +104,8 @@ private:
     std::shared_ptr<state::Store> store_;
 };
 
-bool keep(Gateway& g, const config::Config& cfg, const std::string& key, const Record& rec) {
-    std::string ttl = std::to_string(static_cast<int64_t>(cfg.routing.feedback_ttl_s) * 1000);
-    std::string argv[] = {"SET", key, rec.text(), "PX", ttl};
-    if (g.store()->command(argv).ok()) return true;
-    metrics::Gateway::get().store_errors.with({std::string(g.state_backend()), "feedback"}).inc();
-    return false;
+uint64_t keep(Gateway& g, const config::Config& cfg, const std::string& request_id, const Record& rec) {
+    return g.feedback_ledger()->keep(request_id, rec.text(), static_cast<int64_t>(cfg.routing.feedback_ttl_s) * 1000);
 }
 
 }  // namespace
@@ -132,15 +114,14 @@ std::unique_ptr<plugin::StateBackend> plugin_state_over(std::shared_ptr<state::S
     return std::make_unique<StoreBackend>(std::move(store));
 }
 
-void remember_for_feedback(Gateway& g, const routing::Runtime& rt, const std::string& request_id,
-                           const routing::RouteDecision& decision) {
-    if (!g.store()) return;
+uint64_t remember_for_feedback(Gateway& g, const routing::Runtime& rt, const std::string& request_id,
+                               const routing::RouteDecision& decision) {
+    if (!g.feedback_ledger()) return 0;
     auto it = decision.router.empty() ? rt.routers().end() : rt.routers().find(decision.router);
     const bool learns = it != rt.routers().end() && it->second.instance->takes_feedback();
     const config::Config& cfg = rt.config();
     Record rec{decision.router, decision.model->config->name, route_of(decision), learns ? decision.memo : "", learns};
-    if (!keep(g, cfg, record_key(cfg, request_id), rec))
-        log::warn("feedback", "cannot keep request " + request_id + " for feedback");
+    return keep(g, cfg, request_id, rec);
 }
 
 void feedback(Gateway& g, Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) {
@@ -159,16 +140,15 @@ void feedback(Gateway& g, Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServ
     double score = 0;
     std::optional<bool> thumbs;
     if (auto err = parse_feedback(body, request_id, score, thumbs)) return send_error(req, resp, *err);
-    std::string k = record_key(rt->config(), request_id);
-    state::Reply taken = g.store() ? g.store()->eval(take_script(), std::span<const std::string>(&k, 1), {})
-                                   : state::Reply::failed("no state store");
-    if (!taken.ok()) {
+    LedgerTake taken = g.feedback_ledger() ? g.feedback_ledger()->take(request_id)
+                                           : LedgerTake{LedgerTake::Status::failed, "no state store"};
+    if (taken.status == LedgerTake::Status::failed) {
         metrics::Gateway::get().store_errors.with({std::string(g.state_backend()), "feedback"}).inc();
         return send_error(req, resp, ApiError{503, "service_unavailable", "state_store_unavailable",
                                               "feedback cannot be recorded now: the state store did not answer", "", "1"});
     }
     Record rec;
-    if (taken.type != state::Reply::Type::string || !Record::parse(taken.str, rec))
+    if (taken.status != LedgerTake::Status::found || !Record::parse(taken.record, rec))
         return send_error(req, resp, ApiError{404, "invalid_request_error", "request_not_found",
                                               "no routed request '" + request_id +
                                                   "' awaits feedback (unknown, expired or already rated)",
@@ -186,7 +166,7 @@ void feedback(Gateway& g, Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServ
         bool unsupported = false;
         std::string why = it->second.instance->feedback(fb, unsupported);
         if (!why.empty()) {
-            keep(g, rt->config(), k, rec);  // put the request back so that a retry can still rate it
+            keep(g, rt->config(), request_id, rec);  // put the request back so that a retry can still rate it
             feedback_counter(rec.router, rec.model, "error").inc();
             log::warn("feedback", "router '" + rec.router + "' failed on feedback for " + request_id + ": " + why);
             return send_error(req, resp, ApiError{503, "service_unavailable", "feedback_failed",

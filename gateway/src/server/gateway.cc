@@ -42,6 +42,8 @@ std::shared_ptr<routing::Runtime> build_runtime_from_file(const std::string& pat
 
 namespace {
 
+constexpr size_t kFeedbackQueue = 65536;  // feedback records waiting to be written to redis
+
 // server.core_dumps, logged; a warning when the process did not end up as asked.
 void apply_core_dumps(bool allow) {
     std::string line = apply_core_dump_setting(allow);
@@ -142,6 +144,10 @@ void Gateway::start_state(const config::Config& cfg) {
     lo.reservation_ttl_ms = s.reservation_ttl_ms;
     limiter_ = std::make_unique<state::Limiter>(store_, lo);
     keys_ = std::make_unique<state::KeyStore>(store_, s.key_prefix);
+    if (store_->kind() == "memory")
+        feedback_ledger_ = memory_ledger(static_cast<size_t>(cfg.routing.feedback_max_records));
+    else
+        feedback_ledger_ = store_ledger(store_, s.key_prefix, kFeedbackQueue);
 }
 
 // Health shared through redis (a memory store has no one to share with), and active checks.

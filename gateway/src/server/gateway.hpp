@@ -19,6 +19,7 @@
 #include "server/trace_exporter.hpp"
 #include "plugin/host_api.hpp"
 #include "quality/board.hpp"
+#include "server/feedback_ledger.hpp"
 #include "state/key_store.hpp"
 #include "state/limiter.hpp"
 
@@ -53,6 +54,8 @@ public:
     StateHealth probe_state() const;
     std::string_view state_backend() const { return store_ ? store_->kind() : "none"; }
     state::Store* store() { return store_.get(); }
+    // Where routed requests await feedback (set up with the store).
+    FeedbackLedger* feedback_ledger() { return feedback_ledger_.get(); }
 
     AccessLog& access_log() { return access_log_; }
     RequestTraces& traces() { return *traces_; }
@@ -109,6 +112,7 @@ private:
     std::shared_ptr<state::Store> store_;
     std::unique_ptr<state::Limiter> limiter_;
     std::unique_ptr<state::KeyStore> keys_;
+    std::unique_ptr<FeedbackLedger> feedback_ledger_;  // after store_: its writer stops first
     std::unique_ptr<plugin::StateBackend> plugin_state_;  // the store as routers that learn see it
     std::unique_ptr<TraceExporter> tracer_;
     std::unique_ptr<cache::ResponseCache> cache_;

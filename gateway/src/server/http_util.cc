@@ -129,6 +129,7 @@ void SseSink::start() {
 bool SseSink::send_chunk(std::string_view frames, bool last) {
     out_.clear();
     if (!head_sent_) {
+        if (before_head_ && *before_head_) (*before_head_)();
         append_head(resp_, out_);
         head_sent_ = true;
     }
