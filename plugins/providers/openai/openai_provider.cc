@@ -1,11 +1,13 @@
 #include "openai_provider.hpp"
 
 #include "common/json_depth.hpp"
+#include "common/json_splice.hpp"
 #include "common/upstream_errors.hpp"
 
 #include <rapidjson/document.h>
 #include <rapidjson/memorystream.h>
 
+#include <array>
 #include <optional>
 #include <rapidjson/reader.h>
 #include <rapidjson/stringbuffer.h>
@@ -129,17 +131,41 @@ static rapidjson::Document with_model(std::string_view body, std::string_view mo
     return doc;
 }
 
+// The client's body with only the model renamed, spliced into its text, when nothing else must
+// change: a whole answer asked for a body that does not stream, or a stream whose
+// stream_options already ask for usage. "" when the body is right as it is; nullopt: the document
+// path must edit it.
+static std::optional<std::string> spliced_body(std::string_view body, std::string_view model, bool stream) {
+    std::array<ValueSpan, 3> at;
+    if (!top_level_values<3>(body, {"model", "stream", "stream_options"}, at) || !at[0].found()) return std::nullopt;
+    std::string_view streams = at[1].in(body);
+    if (!stream && !(streams.empty() || streams == "false")) return std::nullopt;
+    if (stream) {
+        std::array<ValueSpan, 1> usage;
+        if (streams != "true" || !top_level_values<1>(at[2].in(body), {"include_usage"}, usage) ||
+            usage[0].in(at[2].in(body)) != "true")
+            return std::nullopt;
+    }
+    std::string quoted = json_quoted(model);
+    if (at[0].in(body) == quoted) return std::string();
+    return splice(body, at[0], quoted);
+}
+
 void OpenAIProvider::send(const rapidjson::Document& doc, const std::string& path, switchyard::HttpBuilder& out) const {
     rapidjson::StringBuffer sb;
     rapidjson::Writer<rapidjson::StringBuffer> w(sb);
     doc.Accept(w);
+    send_body(std::string_view(sb.GetString(), sb.GetSize()), path, out);
+}
+
+void OpenAIProvider::send_body(std::string_view body, const std::string& path, switchyard::HttpBuilder& out) const {
     out.method("POST");
     out.path(path);
     out.header("Content-Type", "application/json");
     if (!auth_header_.empty()) out.header("Authorization", auth_header_);
     if (!config_.organization.empty()) out.header("OpenAI-Organization", config_.organization);
     for (const auto& [name, value] : config_.headers) out.header(name, value);
-    out.body(std::string_view(sb.GetString(), sb.GetSize()));
+    out.body(body);
 }
 
 // The upstream body as a JSON object; a non-2xx answer becomes the client's error (nullopt).
@@ -159,6 +185,12 @@ static std::optional<rapidjson::Document> answer_or_error(const sy_upstream_resp
 }
 
 void OpenAIProvider::build_request(const switchyard::ProviderRequest& req, switchyard::HttpBuilder& out) {
+    if (auto body = spliced_body(req.request().body_json(), req.upstream_model(), req.stream())) {
+        if (req.stream()) out.header("Accept", "text/event-stream");
+        send_body(body->empty() ? req.request().body_json() : *body, config_.chat_path, out);
+        out.framing(SY_FRAMING_SSE);
+        return;
+    }
     rapidjson::Document doc = with_model(req.request().body_json(), req.upstream_model());
     auto& alloc = doc.GetAllocator();
     if (!req.stream()) {

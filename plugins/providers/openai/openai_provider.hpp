@@ -27,6 +27,7 @@ public:
 private:
     // Writes doc as the body of a POST to path with the configured headers.
     void send(const rapidjson::Document& doc, const std::string& path, switchyard::HttpBuilder& out) const;
+    void send_body(std::string_view body, const std::string& path, switchyard::HttpBuilder& out) const;
 
     Config config_;
     std::string auth_header_;
