@@ -5,6 +5,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <cstring>
+
 #include "core/json_depth.hpp"
 #include "core/json_checks.hpp"
 
@@ -193,10 +195,19 @@ static void collect_details(const Value& doc, ChatRequest& out) {
 std::optional<ApiError> parse_chat_request(std::string body, ChatRequest& out, bool details) {
     out.body = std::move(body);
     if (json_too_deep(out.body)) return json_too_deep_error();
-    rapidjson::Document doc;
+    // A NUL byte cannot be in valid JSON; refusing it here lets the parse run on the
+    // NUL-terminated text, where rapidjson's SIMD string scanning applies.
+    if (std::memchr(out.body.data(), '\0', out.body.size()))
+        return ApiError::bad_request("Request body is not valid JSON: a NUL byte at offset " +
+                                         std::to_string(out.body.find('\0')),
+                                     {}, "invalid_json");
+    // The document's first 8 KiB come from this frame, not from a 64 KiB heap chunk per request.
+    char pool_buffer[8192];
+    rapidjson::MemoryPoolAllocator<> pool(pool_buffer, sizeof pool_buffer);
+    rapidjson::Document doc(&pool);
     // The whole body: with bytes after the document the providers, which parse it again, would
     // refuse what was routed and reserved for (found by fuzzing).
-    doc.Parse(out.body.data(), out.body.size());
+    doc.Parse(out.body.c_str());
     if (doc.HasParseError()) {
         std::string msg = "Request body is not valid JSON: ";
         msg += rapidjson::GetParseError_En(doc.GetParseError());

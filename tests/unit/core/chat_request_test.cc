@@ -40,6 +40,21 @@ TEST(ChatRequestTest, RefusesBytesAfterTheDocument) {
     EXPECT_FALSE(parse(R"({"model": "m", "messages": [{"role": "user", "content": "x"}]} )" "\n", r));
 }
 
+TEST(ChatRequestTest, RefusesANulByteAnywhere) {
+    ChatRequest r;
+    // After the document (a parse that stopped at the NUL would accept the rest unread), and
+    // inside a string.
+    for (std::string body : {std::string(R"({"model": "m", "messages": [{"role": "user", "content": "x"}]})") +
+                                 std::string(1, '\0') + "garbage",
+                             std::string(R"({"model": "m", "messages": [{"role": "user", "content": "x)") +
+                                 std::string(1, '\0') + R"("}]})"}) {
+        auto err = parse(body, r);
+        ASSERT_TRUE(err) << body.size();
+        EXPECT_EQ(err->code, "invalid_json");
+        EXPECT_NE(err->message.find("NUL byte"), std::string::npos) << err->message;
+    }
+}
+
 TEST(ChatRequestTest, ClampedBodyStillParses) {
     ChatRequest r;
     ASSERT_FALSE(parse(R"({"model": "m", "max_tokens": 900, "messages": [{"role": "user", "content": "x"}]})", r));
