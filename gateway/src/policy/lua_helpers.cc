@@ -26,13 +26,18 @@ const Catalog* catalog_of(lua_State* L) {
     return static_cast<const Catalog*>(lua_touserdata(L, lua_upvalueindex(1)));
 }
 
-bool is_word_char(unsigned char c) { return std::isalnum(c) || c == '_'; }
+// ASCII letters, digits and '_' (what isalnum says in the C locale the gateway runs in, without
+// a library call per byte: policies scan whole prompts with these).
+bool is_word_char(unsigned char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+
+unsigned char lower(unsigned char c) { return c >= 'A' && c <= 'Z' ? static_cast<unsigned char>(c + 32) : c; }
 
 bool equals_ignore_case(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) return false;
     for (size_t i = 0; i < a.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
-            return false;
+        if (lower(static_cast<unsigned char>(a[i])) != lower(static_cast<unsigned char>(b[i]))) return false;
     return true;
 }
 
@@ -168,15 +173,24 @@ int sy_healthy(lua_State* L) {
 
 }  // namespace
 
+// One pass over the text: only where a word may start (after a non-word byte) and its first
+// byte is some word's first byte are the words compared.
 bool contains_any_word(std::string_view text, const std::vector<std::string_view>& words) {
-    for (std::string_view w : words) {
-        if (w.empty() || w.size() > text.size()) continue;
-        for (size_t i = 0; i + w.size() <= text.size(); ++i) {
-            if (i > 0 && is_word_char(static_cast<unsigned char>(text[i - 1]))) continue;
-            size_t end = i + w.size();
-            if (end < text.size() && is_word_char(static_cast<unsigned char>(text[end]))) continue;
-            if (equals_ignore_case(text.substr(i, w.size()), w)) return true;
+    bool starts[256] = {};
+    for (std::string_view w : words)
+        if (!w.empty()) starts[lower(static_cast<unsigned char>(w[0]))] = true;
+    bool after_word = false;
+    for (size_t i = 0; i < text.size(); ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (!after_word && starts[lower(c)]) {
+            for (std::string_view w : words) {
+                if (w.empty() || w.size() > text.size() - i) continue;
+                size_t end = i + w.size();
+                if (end < text.size() && is_word_char(static_cast<unsigned char>(text[end]))) continue;
+                if (equals_ignore_case(text.substr(i, w.size()), w)) return true;
+            }
         }
+        after_word = is_word_char(c);
     }
     return false;
 }

@@ -61,12 +61,20 @@ std::string utc_now() {
     auto now = std::chrono::system_clock::now();
     std::time_t t = std::chrono::system_clock::to_time_t(now);
     int ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-    char out[40];
-    std::snprintf(out, sizeof out, "%s.%03dZ", buf, ms);
+    thread_local std::time_t formatted_at = -1;  // every request formats it: once a second per thread
+    thread_local char seconds[32];
+    if (t != formatted_at) {
+        std::tm tm{};
+        gmtime_r(&t, &tm);
+        std::strftime(seconds, sizeof seconds, "%Y-%m-%dT%H:%M:%S", &tm);
+        formatted_at = t;
+    }
+    std::string out(seconds);
+    out += '.';
+    out += static_cast<char>('0' + ms / 100);
+    out += static_cast<char>('0' + ms / 10 % 10);
+    out += static_cast<char>('0' + ms % 10);
+    out += 'Z';
     return out;
 }
 

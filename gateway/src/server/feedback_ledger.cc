@@ -47,7 +47,7 @@ public:
         std::lock_guard lock(s.mu);
         const uint64_t seq = ++s.seq;
         s.records.insert_or_assign(request_id, Entry{std::move(record), now + ttl_ms, seq});
-        s.order.emplace_back(request_id, seq);
+        s.order.push_back({request_id, seq, now + ttl_ms});
         trim(s, now);
         return 0;  // kept already
     }
@@ -73,21 +73,26 @@ private:
     struct Shard {
         std::mutex mu;
         std::unordered_map<std::string, Entry> records;
-        std::deque<std::pair<std::string, uint64_t>> order;  // oldest first
+        struct Arrival {
+            std::string id;
+            uint64_t seq;
+            int64_t expires_ms;
+        };
+        std::deque<Arrival> order;  // oldest first
         uint64_t seq = 0;
     };
 
     Shard& shard(const std::string& id) { return shards_[std::hash<std::string>{}(id) % kShards]; }
 
-    // Drops from the front while it is stale, expired or over the bounds.
+    // Drops from the front while it is over the bounds or expired (looking a record up only
+    // then, not on every keep); entries of taken or replaced records go when they reach it.
     void trim(Shard& s, int64_t now) {
         while (!s.order.empty()) {
-            auto& [id, seq] = s.order.front();
-            auto it = s.records.find(id);
-            const bool live = it != s.records.end() && it->second.seq == seq;
+            const Shard::Arrival& a = s.order.front();
             const bool over = s.records.size() > per_shard_ || s.order.size() > 2 * per_shard_;
-            if (live && !over && it->second.expires_ms > now) break;
-            if (live) {
+            if (!over && a.expires_ms > now) break;
+            auto it = s.records.find(a.id);
+            if (it != s.records.end() && it->second.seq == a.seq) {
                 if (it->second.expires_ms > now) dropped("evicted").inc();
                 s.records.erase(it);
             }

@@ -228,6 +228,12 @@ TEST(ContainsAnyWordTest, MatchesWholeWordsCaseInsensitively) {
     EXPECT_TRUE(contains_any_word("a stack trace here", {"stack trace"}));
     EXPECT_FALSE(contains_any_word("", {"x"}));
     EXPECT_TRUE(contains_any_word("end.sql", {"sql"}));
+    EXPECT_FALSE(contains_any_word("sqlx sql_y", {"sql"})) << "a word character after it";
+    EXPECT_TRUE(contains_any_word("SQ sqL", {"sqlite", "sq", "sql"})) << "every word tried at each start";
+    EXPECT_TRUE(contains_any_word("x (compile", {"(compile"})) << "a word starting with punctuation";
+    EXPECT_FALSE(contains_any_word("x(compile", {"(compile"})) << "still after a word character";
+    EXPECT_FALSE(contains_any_word("py", {"python"})) << "longer than what is left";
+    EXPECT_FALSE(contains_any_word("anything", {""}));
 }
 
 }  // namespace
