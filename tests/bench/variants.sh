@@ -2,13 +2,20 @@
 # front of the peers' fast JSON mock, and one wrk measurement per config variant.
 # Needs ROOT, PEERS, BIN, RUN_DIR, GW_PORT, MOCK_PORT; sets gw_pid while a gateway runs.
 
-# The server, plugins, the mock provider and one priced model; callers append their sections.
-mock_gateway_yaml() {
+# The server and plugin sections every benchmark config starts with.
+gateway_yaml_head() {
     cat <<YAML
 server:
   max_threads: 128
 plugins:
   search_paths: ["$ROOT/build/lib/switchyard/plugins"]
+YAML
+}
+
+# The server, plugins, the mock provider and one priced model; callers append their sections.
+mock_gateway_yaml() {
+    gateway_yaml_head
+    cat <<YAML
 providers:
   - name: mock-json
     plugin: openai
@@ -40,4 +47,60 @@ measure_variants() {
         if [ "$(type -t after_variant)" = function ]; then after_variant "$variant"; fi  # e.g. scrape /metrics
         kill "$gw_pid"; wait "$gw_pid" 2>/dev/null || true; gw_pid=""
     done
+}
+
+# The realistic config of the gateway benchmark (#11): the 30-line policy, the mf router on
+# `auto`, a client key with a budget, rpm and tpm plus a per-user rpm, metrics (always on),
+# request traces and OpenTelemetry tracing at 1% to COLLECTOR. Every model is the mock at
+# BASE_URL (its JSON or its SSE path). With REDIS (HOST:PORT) the state lives there.
+# realistic_gateway_yaml BASE_URL COLLECTOR [REDIS]
+BENCH_KEY=sk-bench-realistic-0123456789
+realistic_gateway_yaml() {
+    local base=$1 collector=$2 redis=${3:-}
+    gateway_yaml_head
+    cat <<YAML
+providers:
+  - name: mock
+    plugin: openai
+    base_url: $base
+    max_connections: 128
+models:
+YAML
+    local m
+    for m in strong:10:30 flagship:2.5:10 coder:1:3 weak:0.6:0.6 small:0.15:0.6 local-llm:0:0; do
+        IFS=: read -r name in out <<<"$m"
+        if [ "$name" = local-llm ]; then
+            echo "  - {name: $name, deployments: [{provider: mock, local: true}]}"
+        else
+            echo "  - {name: $name, input_price_per_mtok: $in, output_price_per_mtok: $out, deployments: [{provider: mock}]}"
+        fi
+    done
+    cat <<YAML
+routers:
+  - name: mf
+    plugin: mf
+    candidates: [strong, weak]
+    threshold: 0.5
+    config:
+      weights: $ROOT/plugins/routers/mf/weights/mmlu-mixtral-gpt4.syrw
+      models: {strong: gpt-4-1106-preview, weak: mixtral-8x7b-instruct}
+routing:
+  default_router: mf
+auth:
+  required: true
+  keys:
+    - key: $BENCH_KEY
+      id: bench
+      tier: standard
+      limits: {budget_usd: 1000000, period: monthly, rpm: 100000000, tpm: 100000000000}
+      user_limits: {rpm: 100000000}
+policies:
+  - file: $ROOT/tests/bench/policy/realistic.lua
+telemetry:
+  request_traces: 1000
+  tracing: {endpoint: "$collector", sample_ratio: 0.01}
+YAML
+    if [ -n "$redis" ]; then
+        echo "state: {backend: redis, redis: {address: \"$redis\"}}"
+    fi
 }

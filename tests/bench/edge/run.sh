@@ -8,22 +8,10 @@
 #   DURATION=5 tests/bench/edge/run.sh      # quicker
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$here/../../.." && pwd)
-PEERS=${PEERS:-$ROOT/../shared/bench/peers}
-[ -x "$PEERS/mock.sh" ] || { echo "bench: peers harness not found at $PEERS" >&2; exit 2; }
-cmake --build "$ROOT/build" > /dev/null
-BIN=$ROOT/build/bin/switchyard
-export RUN_DIR=${RUN_DIR:-/tmp/sy-bench-edge}
+. "$here/../common.sh"
+bench_init edge
 DURATION=${DURATION:-15} CONNS=${CONNS:-8} SLOW=${SLOW:-500} THREADS=${THREADS:-16}
 GW_PORT=${GW_PORT:-18095}
-export MOCK_PORT=${MOCK_PORT:-18081}
-mkdir -p "$RUN_DIR"
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    "$PEERS/mock.sh" stop > /dev/null 2>&1 || true
-}
-trap cleanup EXIT INT TERM
 "$PEERS/mock.sh" start > /dev/null
 
 . "$ROOT/tests/bench/variants.sh"

@@ -28,7 +28,7 @@ policy::Catalog catalog() {
             if (name == m) return policy::ModelInfo{1, 2, 32000, name == "local-llm", true};
         return std::nullopt;
     };
-    c.router_exists = [](std::string_view name) { return name == "balanced"; };
+    c.router_exists = [](std::string_view name) { return name == "balanced" || name == "mf"; };
     return c;
 }
 

@@ -1,4 +1,5 @@
--- A realistic 30-line operator policy for the benchmark: tiers, budget, privacy, code, length.
+-- A realistic 30-line operator policy for the benchmarks: tiers, budget, privacy, code, length;
+-- the rest of `auto` goes to the mf router. (tests/bench/policy and the gateway benchmark.)
 local CODE_WORDS = { "python", "javascript", "sql", "stack trace", "compile", "segfault" }
 local EASY = { "classify", "extract", "translate" }
 
@@ -25,5 +26,5 @@ function route(req)
   if tier == "pro" or req.tokens > 400 then
     return { model = "flagship", reason = tier == "pro" and "pro" or "long" }
   end
-  return { model = "small", reason = "default" }
+  return { router = "mf", reason = "auto" }  -- the rest: the mf router decides
 end
