@@ -1,23 +1,50 @@
 #include "core/sha256.hpp"
 
+#include <openssl/evp.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 
-#include <Poco/DigestEngine.h>
-#include <Poco/SHA2Engine.h>
-
 namespace sy {
+namespace {
+
+// OpenSSL's digest (SHA-NI or vector code where the CPU has it): every authenticated request
+// hashes its key, and a user-limited one its end user too.
+class Sha256 {
+public:
+    Sha256() : ctx_(EVP_MD_CTX_new()) { EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr); }
+    ~Sha256() { EVP_MD_CTX_free(ctx_); }
+    Sha256(const Sha256&) = delete;
+    Sha256& operator=(const Sha256&) = delete;
+    void update(const void* data, size_t size) { EVP_DigestUpdate(ctx_, data, size); }
+    std::string hex() {
+        unsigned char digest[EVP_MAX_MD_SIZE];
+        unsigned int size = 0;
+        EVP_DigestFinal_ex(ctx_, digest, &size);
+        static const char digits[] = "0123456789abcdef";
+        std::string out(2 * size, '0');
+        for (unsigned int i = 0; i < size; ++i) {
+            out[2 * i] = digits[digest[i] >> 4];
+            out[2 * i + 1] = digits[digest[i] & 15];
+        }
+        return out;
+    }
+
+private:
+    EVP_MD_CTX* ctx_;
+};
+
+}  // namespace
 
 std::string sha256_hex(std::string_view data) {
-    Poco::SHA2Engine sha(Poco::SHA2Engine::SHA_256);
-    sha.update(data.data(), static_cast<unsigned>(data.size()));
-    return Poco::DigestEngine::digestToHex(sha.digest());
+    Sha256 sha;
+    sha.update(data.data(), data.size());
+    return sha.hex();
 }
 
 bool sha256_fd_hex(int fd, std::string& hex, std::string& error) {
-    Poco::SHA2Engine sha(Poco::SHA2Engine::SHA_256);
+    Sha256 sha;
     char buf[64 * 1024];
     for (;;) {
         ssize_t n = ::read(fd, buf, sizeof buf);
@@ -27,9 +54,9 @@ bool sha256_fd_hex(int fd, std::string& hex, std::string& error) {
             error = std::strerror(errno);
             return false;
         }
-        sha.update(buf, static_cast<unsigned>(n));
+        sha.update(buf, static_cast<size_t>(n));
     }
-    hex = Poco::DigestEngine::digestToHex(sha.digest());
+    hex = sha.hex();
     return true;
 }
 
