@@ -9,6 +9,7 @@
 #include "routing/runtime.hpp"
 #include "server/gateway.hpp"
 #include "server/provider_call.hpp"
+#include "server/response_headers.hpp"
 
 namespace sy::server {
 namespace {
@@ -182,7 +183,7 @@ std::optional<ApiError> admit_request(state::Limiter& limiter, const config::Con
     if (chat.max_tokens > cap && ((key_limited && budget_or_tokens_limited(who)) ||
                                   (model_limited && budget_or_tokens_limited(model_who)))) {
         clamp_max_tokens(chat, cap);
-        resp.set("x-switchyard-max-tokens-clamped", std::to_string(cap));
+        set_header(resp, "x-switchyard-max-tokens-clamped", std::to_string(cap));
     }
     const int64_t cost = model.priced ? max_cost_nano_usd(model, chat.prompt_tokens, cap) : 0;
     const int64_t tokens = chat.prompt_tokens + cap;
@@ -236,14 +237,14 @@ ApiError admission_error(const state::Admission& a, const state::Principal& who)
 
 void set_ratelimit_headers(Poco::Net::HTTPServerResponse& resp, const state::Admission& a) {
     if (a.req_limit >= 0) {
-        resp.set("x-ratelimit-limit-requests", std::to_string(a.req_limit));
-        resp.set("x-ratelimit-remaining-requests", std::to_string(a.req_remaining));
-        resp.set("x-ratelimit-reset-requests", duration_text(a.req_reset_ms));
+        set_header(resp, "x-ratelimit-limit-requests", std::to_string(a.req_limit));
+        set_header(resp, "x-ratelimit-remaining-requests", std::to_string(a.req_remaining));
+        set_header(resp, "x-ratelimit-reset-requests", duration_text(a.req_reset_ms));
     }
     if (a.tok_limit >= 0) {
-        resp.set("x-ratelimit-limit-tokens", std::to_string(a.tok_limit));
-        resp.set("x-ratelimit-remaining-tokens", std::to_string(a.tok_remaining));
-        resp.set("x-ratelimit-reset-tokens", duration_text(a.tok_reset_ms));
+        set_header(resp, "x-ratelimit-limit-tokens", std::to_string(a.tok_limit));
+        set_header(resp, "x-ratelimit-remaining-tokens", std::to_string(a.tok_remaining));
+        set_header(resp, "x-ratelimit-reset-tokens", duration_text(a.tok_reset_ms));
     }
 }
 

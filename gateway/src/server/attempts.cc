@@ -13,6 +13,7 @@
 #include "server/continuation.hpp"
 #include "server/deployment_queue.hpp"
 #include "server/http_util.hpp"
+#include "server/response_headers.hpp"
 
 namespace sy::server {
 namespace {
@@ -72,9 +73,9 @@ bool back_off(const config::RoutingConfig::Retries& cfg, int retry, int client_f
 }
 
 void set_route_headers(Poco::Net::HTTPServerResponse& resp, const routing::RouteDecision& d) {
-    resp.set("x-switchyard-model", d.model->config->name);
-    resp.set("x-switchyard-provider", d.deployment->provider->config().name);
-    resp.set("x-switchyard-route", d.reason);
+    set_header(resp, "x-switchyard-model", d.model->config->name);
+    set_header(resp, "x-switchyard-provider", d.deployment->provider->config().name);
+    set_header(resp, "x-switchyard-route", d.reason);
 }
 
 // Counts an attempt against the deployment's per-minute capacity (rpm, and tpm by the prompt).

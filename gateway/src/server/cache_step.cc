@@ -11,6 +11,7 @@
 #include "server/cached_answer.hpp"
 #include "server/gateway.hpp"
 #include "server/http_util.hpp"
+#include "server/response_headers.hpp"
 
 namespace sy::server {
 namespace {
@@ -82,14 +83,14 @@ bool CacheStep::answer(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerR
     if (exact || semantic_hit_) {
         const std::string& stored = exact ? *exact_->hit : semantic_hit_->answer;
         const std::string route = reason + (exact ? "; cache hit" : "; semantic cache hit");
-        resp.set("x-switchyard-cache", "hit");
-        resp.set("x-switchyard-cache-kind", exact ? "exact" : "semantic");
+        set_header(resp, "x-switchyard-cache", "hit");
+        set_header(resp, "x-switchyard-cache-kind", exact ? "exact" : "semantic");
         if (!exact) {
             char similarity[16];
             std::snprintf(similarity, sizeof similarity, "%.4f", semantic_hit_->similarity);
-            resp.set("x-switchyard-cache-similarity", similarity);
+            set_header(resp, "x-switchyard-cache-similarity", similarity);
         }
-        resp.set("x-switchyard-route", route);
+        set_header(resp, "x-switchyard-route", route);
         if (send_cached(req, resp, chat, stored)) {
             if (!exact) exact_->share(stored);  // identical requests waiting on this one
             reason = route;
@@ -98,15 +99,15 @@ bool CacheStep::answer(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerR
         }
         // An entry that is not usable JSON: answered afresh, and not stored.
         for (const char* h : {"x-switchyard-cache", "x-switchyard-cache-kind", "x-switchyard-cache-similarity"})
-            resp.erase(h);
-        resp.set("x-switchyard-route", reason);
+            erase_own_header(resp, h);
+        set_header(resp, "x-switchyard-route", reason);
         exact_.reset();
         unit_.clear();
         return false;
     }
     count(false, "exact");
     if (semantic_looked_up_) count(false, "semantic");
-    resp.set("x-switchyard-cache", "miss");
+    set_header(resp, "x-switchyard-cache", "miss");
     return false;
 }
 

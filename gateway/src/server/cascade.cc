@@ -10,6 +10,7 @@
 
 #include "core/clock.hpp"
 #include "server/http_util.hpp"
+#include "server/response_headers.hpp"
 
 namespace sy::server {
 namespace {
@@ -163,9 +164,9 @@ CascadeResult run_cascade(const routing::Runtime& rt, const CallContext& ctx) {
         r.deployment = dep;
         r.outcome = attempt.outcome;
         r.outcome.first_byte_ns = 0;
-        ctx.response.set("x-switchyard-model", model->config->name);
-        ctx.response.set("x-switchyard-provider", dep->provider->config().name);
-        ctx.response.set("x-switchyard-route", ctx.decision.reason + "; cascade: " + r.summary);
+        set_header(ctx.response, "x-switchyard-model", model->config->name);
+        set_header(ctx.response, "x-switchyard-provider", dep->provider->config().name);
+        set_header(ctx.response, "x-switchyard-route", ctx.decision.reason + "; cascade: " + r.summary);
         send_kept(ctx, c, r.outcome);
         return r;
     }

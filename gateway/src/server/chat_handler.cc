@@ -6,6 +6,7 @@
 #include "server/cascade.hpp"
 #include "server/feedback.hpp"
 #include "server/guardrails.hpp"
+#include "server/response_headers.hpp"
 #include "server/shadow.hpp"
 
 #include <chrono>
@@ -138,7 +139,7 @@ void ChatHandler::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServe
     Gateway::InflightGuard inflight(gateway_);
     const int64_t started_ns = clock::steady_ns();
     const std::string request_id = request_id_for(req);
-    resp.set("x-request-id", request_id);
+    set_header(resp, "x-request-id", request_id);
     if (gateway_.draining()) resp.setKeepAlive(false);
     std::shared_ptr<const routing::Runtime> rt = gateway_.runtime();
     const config::Config& cfg = rt->config();
@@ -236,9 +237,9 @@ void ChatHandler::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServe
     if (auto err = client_upstream(req, *rt, *decision.model, decision.local_only, decision.deployment, client_pool))
         return send_error(req, resp, *err);
     if (client_pool) decision.reason += "; client base_url";
-    resp.set("x-switchyard-model", decision.model->config->name);
-    resp.set("x-switchyard-provider", decision.deployment->provider->config().name);
-    resp.set("x-switchyard-route", decision.reason);
+    set_header(resp, "x-switchyard-model", decision.model->config->name);
+    set_header(resp, "x-switchyard-provider", decision.deployment->provider->config().name);
+    set_header(resp, "x-switchyard-route", decision.reason);
     if (auto err = check_request_guardrails(*rt, chat, request_id, resp, decision)) return send_error(req, resp, *err);
     // The response caches: a hit answers at once, costs nothing and touches no budget or limit.
     // (Not a redacted request: its stored answer would hold the values put back.)

@@ -14,6 +14,8 @@
 #include <streambuf>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "server/client_channel.hpp"
 
@@ -50,7 +52,12 @@ public:
     void redirect(const std::string& uri, HTTPStatus status) override;
     void requireAuthentication(const std::string& realm) override;
 
+    // The gateway's own headers (response_headers.hpp), written after Poco's.
+    std::vector<std::pair<std::string_view, std::string>>& own_headers() { return own_headers_; }
+    const std::vector<std::pair<std::string_view, std::string>>& own_headers() const { return own_headers_; }
+
 private:
+    std::vector<std::pair<std::string_view, std::string>> own_headers_;  // names: string literals
     ClientChannel& channel_;
     std::unique_ptr<std::ostringstream> body_;  // only for handlers that use send()
     bool send_called_ = false;

@@ -17,6 +17,7 @@
 #include "server/client_base_url.hpp"
 #include "server/http_util.hpp"
 #include "server/provider_call.hpp"
+#include "server/response_headers.hpp"
 #include "server/upstream_failure.hpp"
 #include "upstream/http_exchange.hpp"
 
@@ -121,7 +122,7 @@ void embeddings(Gateway& g, Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPSe
     Gateway::InflightGuard inflight(g);
     const int64_t started_ns = clock::steady_ns();
     const std::string request_id = request_id_for(req);
-    resp.set("x-request-id", request_id);
+    set_header(resp, "x-request-id", request_id);
     std::shared_ptr<const routing::Runtime> rt = g.runtime();
     const config::Config& cfg = rt->config();
     state::KeyPtr key;
@@ -156,9 +157,9 @@ void embeddings(Gateway& g, Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPSe
                                                     (dep ? dep->provider->plugin_name() : std::string("none")) +
                                                     "' has no embeddings",
                                                 "model", "model_cannot_embed"));
-    resp.set("x-switchyard-model", model->config->name);
-    resp.set("x-switchyard-provider", dep->provider->config().name);
-    resp.set("x-switchyard-route", "model");
+    set_header(resp, "x-switchyard-model", model->config->name);
+    set_header(resp, "x-switchyard-provider", dep->provider->config().name);
+    set_header(resp, "x-switchyard-route", "model");
     Reservation for_key, for_model;
     if (state::Limiter* limiter = g.limiter())
         if (auto err = admit_request(*limiter, cfg, key, as_chat, *model->config, resp, for_key, for_model))

@@ -1,4 +1,5 @@
 #include "server/guardrails.hpp"
+#include "server/response_headers.hpp"
 
 #include <switchyard/tracing.hpp>
 
@@ -30,7 +31,7 @@ std::optional<ApiError> run_stage(plugin::GuardStage stage, const plugin::Guardr
     span.set("switchyard.guardrail.denied_by", name);
     decision.reason += "; guardrail:" + name + " " + (denial->verdict == plugin::CheckVerdict::deny ? "denied" : plugin::verdict_name(denial->verdict)) +
                        " " + plugin::stage_name(stage) + (streamed ? " (after the stream)" : "");
-    if (!streamed) resp.set("x-switchyard-route", decision.reason);  // headers of a stream are gone
+    if (!streamed) set_header(resp, "x-switchyard-route", decision.reason);  // headers of a stream are gone
     return error_for(*denial, stage);
 }
 

@@ -11,6 +11,7 @@
 
 #include "core/secrets.hpp"
 #include "server/admin_handlers.hpp"
+#include "server/response_headers.hpp"
 #include "server/status_page.hpp"
 #include "server/chat_handler.hpp"
 #include "server/http_util.hpp"
@@ -30,7 +31,7 @@ class FnHandler final : public Poco::Net::HTTPRequestHandler {
 public:
     explicit FnHandler(Gateway& g) : g_(g) {}
     void handleRequest(HTTPServerRequest& req, HTTPServerResponse& resp) override {
-        resp.set("x-request-id", request_id_for(req));
+        set_header(resp, "x-request-id", request_id_for(req));
         Fn(g_, req, resp);
     }
 

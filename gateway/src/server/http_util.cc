@@ -46,6 +46,8 @@ void append_head(const Poco::Net::HTTPServerResponse& resp, std::string& out) {
     out.append(Poco::Net::HTTPResponse::getReasonForStatus(resp.getStatus()));
     out.append("\r\n");
     for (const auto& [name, value] : resp) out.append(name).append(": ").append(value).append("\r\n");
+    if (const auto* edge = dynamic_cast<const EdgeResponse*>(&resp))
+        for (const auto& [name, value] : edge->own_headers()) out.append(name).append(": ").append(value).append("\r\n");
     out.append("\r\n");
 }
 
