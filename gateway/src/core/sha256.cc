@@ -9,11 +9,17 @@
 namespace sy {
 namespace {
 
+// The algorithm fetched once: OpenSSL 3 looks it up in its providers on every implicit use.
+const EVP_MD* sha256_md() {
+    static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    return md;
+}
+
 // OpenSSL's digest (SHA-NI or vector code where the CPU has it): every authenticated request
 // hashes its key, and a user-limited one its end user too.
 class Sha256 {
 public:
-    Sha256() : ctx_(EVP_MD_CTX_new()) { EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr); }
+    Sha256() : ctx_(EVP_MD_CTX_new()) { EVP_DigestInit_ex(ctx_, sha256_md(), nullptr); }
     ~Sha256() { EVP_MD_CTX_free(ctx_); }
     Sha256(const Sha256&) = delete;
     Sha256& operator=(const Sha256&) = delete;

@@ -42,7 +42,9 @@ void MfModel::normalise() {
     }
 }
 
-void MfModel::project(const float* e, float* u) const {
+// Built for AVX2 as well, picked at load where the CPU has it: the projection is most of a
+// decision's arithmetic (k-wide multiply-adds per non-zero embedding entry).
+__attribute__((target_clones("avx2", "default"))) void MfModel::project(const float* e, float* u) const {
     for (size_t j = 0; j < k; ++j) u[j] = 0;
     for (size_t d = 0; d < dim; ++d) {
         float x = e[d];
