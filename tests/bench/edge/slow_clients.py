@@ -24,6 +24,8 @@ def main():
     ap.add_argument("--conns", type=int, default=500)
     ap.add_argument("--seconds", type=float, default=30)
     ap.add_argument("--mode", choices=["slowloris", "never-read"], default="slowloris")
+    ap.add_argument("--burst", action="store_true",
+                    help="slowloris: send every connection's byte at once each second (default: spread over it)")
     a = ap.parse_args()
     socks = []
     for i in range(a.conns):
@@ -40,11 +42,14 @@ def main():
     print(f"READY {len(socks)}", flush=True)
     closed = set()
     end = time.monotonic() + a.seconds
+    gap = 0 if a.burst else 1.0 / max(len(socks), 1)
     while time.monotonic() < end:
         if a.mode == "slowloris":
             for i, s in enumerate(socks):
                 if i in closed:
                     continue
+                if gap:
+                    time.sleep(gap)
                 r, _, _ = select.select([s], [], [], 0)
                 try:
                     if r:  # an answer (408) or the close
@@ -53,7 +58,8 @@ def main():
                         s.send(b"a")
                 except OSError:
                     closed.add(i)
-        time.sleep(1)
+        if not gap or a.mode != "slowloris":
+            time.sleep(1)
     print(f"CLOSED {len(closed)}", flush=True)
     for s in socks:
         s.close()

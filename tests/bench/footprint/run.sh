@@ -23,27 +23,28 @@ realistic_gateway_yaml "http://127.0.0.1:$MOCK_PORT/v1" "http://127.0.0.1:$(cat 
     > "$RUN_DIR/gateway.yaml"
 GW_PORT=$(free_port)
 
-start_gateway() {  # start_gateway -> gw (pid), prints ms from exec to ready
+start_gateway() {  # start_gateway -> gw (pid) and ready_ms (exec to ready)
     local t0 t1
     t0=$(date +%s%N)
-    "$BIN" serve --config "$RUN_DIR/gateway.yaml" --listen 127.0.0.1:$GW_PORT --log-level warn 2>> "$RUN_DIR/gateway.log" &
+    "$BIN" serve --config "$RUN_DIR/gateway.yaml" --listen 127.0.0.1:$GW_PORT --log-level warn \
+        > /dev/null 2>> "$RUN_DIR/gateway.log" &
     gw=$!
     until curl -sf "http://127.0.0.1:$GW_PORT/readyz" > /dev/null 2>&1; do
         kill -0 $gw 2>/dev/null || { echo "bench: gateway died (see $RUN_DIR/gateway.log)" >&2; exit 1; }
         sleep 0.002
     done
     t1=$(date +%s%N)
-    echo $(((t1 - t0) / 1000000))
+    ready_ms=$(((t1 - t0) / 1000000))
 }
 
 starts=()
 for _ in $(seq "$STARTS"); do
-    starts+=("$(start_gateway)")
+    start_gateway
+    starts+=("$ready_ms")
     sleep 0.5
-    rss_start=$(kb VmRSS $gw)
     kill $gw; wait $gw 2>/dev/null || true
 done
-start_gateway > /dev/null
+start_gateway
 pids+=($gw)
 sleep 2
 rss_idle=$(kb VmRSS $gw)
