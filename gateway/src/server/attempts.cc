@@ -154,7 +154,6 @@ CallOutcome call_with_retries(const routing::Runtime& rt, CallContext& ctx, rout
     PartialAnswer* const given = ctx.partial;  // the access log's, when it records answers
     if (decision.model->config->continue_on_failure && ctx.request.stream) {
         sink.emplace(ctx.request_http, ctx.response);
-        sink->before_head(&ctx.before_answer);
         ctx.sink = &*sink;
         if (!ctx.partial) ctx.partial = &own;
         ctx.partial->continue_cut = true;

@@ -67,7 +67,6 @@ void send_kept(const CallContext& ctx, const Captured& c, CallOutcome& out) {
         return;
     }
     if (refuse_answer(ctx, c.body, out)) return;  // held whole even for a stream: still checkable
-    if (ctx.before_answer) ctx.before_answer();
     out.first_byte_ns = clock::steady_ns();
     if (!ctx.request.stream) {
         server::send_answer(ctx.request_http, ctx.response, c.body);

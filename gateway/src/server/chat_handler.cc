@@ -262,8 +262,8 @@ void ChatHandler::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServe
     const uint64_t feedback_ticket = remember_for_feedback(gateway_, *rt, request_id, decision);  // admitted
 
     CallContext ctx{req, resp, chat, request_id, decision, client_fd(req), kMaxUpstreamBody};
-    if (feedback_ticket != 0)
-        ctx.before_answer = [ledger = gateway_.feedback_ledger(), feedback_ticket] { ledger->await(feedback_ticket); };
+    if (feedback_ticket != 0)  // feedback sent right after the answer must find its record
+        before_head(resp, [ledger = gateway_.feedback_ledger(), feedback_ticket] { ledger->await(feedback_ticket); });
     if (key) ctx.key_id = key->id;
     ResponseGuard guard(*rt, chat, request_id, resp, decision);
     ctx.check_answer = guard.check();

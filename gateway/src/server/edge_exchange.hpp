@@ -8,6 +8,7 @@
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/SocketAddress.h>
 
+#include <functional>
 #include <istream>
 #include <memory>
 #include <sstream>
@@ -52,12 +53,22 @@ public:
     void redirect(const std::string& uri, HTTPStatus status) override;
     void requireAuthentication(const std::string& realm) override;
 
+    // Runs once, just before the head is written (response_headers.hpp: before_head).
+    void before_head(std::function<void()> hook) { before_head_ = std::move(hook); }
+    void run_before_head() const {
+        if (!before_head_) return;
+        std::function<void()> hook = std::move(before_head_);
+        before_head_ = nullptr;
+        hook();
+    }
+
     // The gateway's own headers (response_headers.hpp), written after Poco's.
     std::vector<std::pair<std::string_view, std::string>>& own_headers() { return own_headers_; }
     const std::vector<std::pair<std::string_view, std::string>>& own_headers() const { return own_headers_; }
 
 private:
     std::vector<std::pair<std::string_view, std::string>> own_headers_;  // names: string literals
+    mutable std::function<void()> before_head_;  // mutable: the head is written from a const view
     ClientChannel& channel_;
     std::unique_ptr<std::ostringstream> body_;  // only for handlers that use send()
     bool send_called_ = false;

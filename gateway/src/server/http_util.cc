@@ -45,8 +45,10 @@ void append_head(const Poco::Net::HTTPServerResponse& resp, std::string& out) {
     out.push_back(' ');
     out.append(Poco::Net::HTTPResponse::getReasonForStatus(resp.getStatus()));
     out.append("\r\n");
+    const auto* edge = dynamic_cast<const EdgeResponse*>(&resp);
+    if (edge) edge->run_before_head();
     for (const auto& [name, value] : resp) out.append(name).append(": ").append(value).append("\r\n");
-    if (const auto* edge = dynamic_cast<const EdgeResponse*>(&resp))
+    if (edge)
         for (const auto& [name, value] : edge->own_headers()) out.append(name).append(": ").append(value).append("\r\n");
     out.append("\r\n");
 }
@@ -131,7 +133,6 @@ void SseSink::start() {
 bool SseSink::send_chunk(std::string_view frames, bool last) {
     out_.clear();
     if (!head_sent_) {
-        if (before_head_ && *before_head_) (*before_head_)();
         append_head(resp_, out_);
         head_sent_ = true;
     }

@@ -6,7 +6,6 @@
 // keep-alive flag, which these helpers keep in step.
 #pragma once
 
-#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -50,8 +49,6 @@ public:
     SseSink(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) : req_(req), resp_(resp) {}
 
     bool started() const { return started_; }
-    // Runs `hook` (when set) just before the head goes out.
-    void before_head(const std::function<void()>* hook) { before_head_ = hook; }
     // Prepares the head; it goes out with the first write.
     void start();
     // Sends pending frames (clearing them) as one chunk; false when the client is gone.
@@ -74,7 +71,6 @@ private:
     bool started_ = false;
     bool head_sent_ = false;
     int64_t events_ = 0;
-    const std::function<void()>* before_head_ = nullptr;
 };
 
 }  // namespace sy::server

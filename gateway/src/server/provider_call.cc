@@ -150,7 +150,6 @@ void deliver_answer(const CallContext& ctx, const sy_response_writer& w, CallOut
     if (refuse_answer(ctx, w.body, out)) return;
     if (ctx.partial) collect_message(w.body, *ctx.partial);
     if (ctx.capture_body) *ctx.capture_body = w.body;
-    if (ctx.before_answer) ctx.before_answer();
     send_answer(ctx.request_http, ctx.response, w.body);
     mark_first_byte(out);
     out.status = 200;
@@ -194,7 +193,6 @@ CallOutcome call_local(const CallContext& ctx, const plugin::ProviderInstance& p
         return out;
     }
     SseSink own(ctx.request_http, ctx.response);
-    own.before_head(&ctx.before_answer);
     SseSink& sink = ctx.sink ? *ctx.sink : own;
     bool began = false;  // this attempt relayed something (the sink may carry an earlier one's)
     for (;;) {
@@ -282,7 +280,6 @@ void relay_stream(const CallContext& ctx, const plugin::ProviderInstance& prov, 
         return;
     }
     SseSink own(ctx.request_http, ctx.response);
-    own.before_head(&ctx.before_answer);
     SseSink& sink = ctx.sink ? *ctx.sink : own;
     if (!sink.started()) sink.start();
     out.status = 200;

@@ -78,7 +78,6 @@ struct CallContext {
     const AnswerCheck* check_answer = nullptr;  // a whole answer passes this before it is sent
     upstream::ConnectionPool* pool = nullptr;  // where a remote call goes instead of the deployment's
                                                //   pool: the client's base URL (client_base_url.hpp)
-    std::function<void()> before_answer;  // runs just before an answer's first byte (when set)
 };
 
 CallOutcome call_provider(const CallContext& ctx);

@@ -18,6 +18,11 @@ void set_own_header(Poco::Net::HTTPServerResponse& resp, std::string_view name, 
     list.emplace_back(name, std::move(value));
 }
 
+void before_head(Poco::Net::HTTPServerResponse& resp, std::function<void()> hook) {
+    if (auto* edge = dynamic_cast<EdgeResponse*>(&resp)) edge->before_head(std::move(hook));
+    else hook();
+}
+
 void erase_own_header(Poco::Net::HTTPServerResponse& resp, std::string_view name) {
     auto* edge = dynamic_cast<EdgeResponse*>(&resp);
     if (!edge) return resp.erase(std::string(name));

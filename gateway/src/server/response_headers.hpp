@@ -8,6 +8,7 @@
 #include <Poco/Net/HTTPServerResponse.h>
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -21,6 +22,10 @@ template <size_t N>
 void set_header(Poco::Net::HTTPServerResponse& resp, const char (&name)[N], std::string value) {
     set_own_header(resp, std::string_view(name, N - 1), std::move(value));
 }
+// Runs `hook` just before the response's head is written, whichever path writes it (a whole
+// answer, a stream's first chunk, an error); once. Any other response (tests) runs it at once.
+void before_head(Poco::Net::HTTPServerResponse& resp, std::function<void()> hook);
+
 template <size_t N>
 void erase_header(Poco::Net::HTTPServerResponse& resp, const char (&name)[N]) {
     erase_own_header(resp, std::string_view(name, N - 1));
