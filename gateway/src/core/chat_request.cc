@@ -197,9 +197,9 @@ std::optional<ApiError> parse_chat_request(std::string body, ChatRequest& out, b
     if (json_too_deep(out.body)) return json_too_deep_error();
     // A NUL byte cannot be in valid JSON; refusing it here lets the parse run on the
     // NUL-terminated text, where rapidjson's SIMD string scanning applies.
-    if (std::memchr(out.body.data(), '\0', out.body.size()))
+    if (const void* nul = std::memchr(out.body.data(), '\0', out.body.size()))
         return ApiError::bad_request("Request body is not valid JSON: a NUL byte at offset " +
-                                         std::to_string(out.body.find('\0')),
+                                         std::to_string(static_cast<const char*>(nul) - out.body.data()),
                                      {}, "invalid_json");
     // The document's first 8 KiB come from this frame, not from a 64 KiB heap chunk per request.
     char pool_buffer[8192];

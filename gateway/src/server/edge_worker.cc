@@ -3,12 +3,12 @@
 #include <Poco/Net/HTTPRequestHandler.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstring>
 #include <memory>
 #include <string>
 #include <switchyard/log.hpp>
 
+#include "core/every.hpp"
 #include "server/edge_report.hpp"
 
 namespace sy::server::edge {
@@ -32,15 +32,6 @@ void fill_request(Conn& c, EdgeRequest& req) {
     else if (c.head.framing == http::Framing::content_length)
         body = in.substr(c.head.size, c.head.content_length);
     c.body_stream.reset(body);
-}
-
-// A refused thread is logged at most once every 10 s: under a flood it would repeat per request.
-bool first_in_ten_seconds() {
-    static std::atomic<int64_t> last_ms{-10000};
-    const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            std::chrono::steady_clock::now().time_since_epoch()).count();
-    int64_t last = last_ms.load();
-    return now - last >= 10000 && last_ms.compare_exchange_strong(last, now);
 }
 
 }  // namespace
@@ -122,7 +113,8 @@ bool Threads::grow() {
     }
     live_.fetch_sub(1);
     exited();
-    if (first_in_ten_seconds())
+    static Every refusal_log(10000);  // under a flood it would repeat per request
+    if (refusal_log.due())
         log::error("edge", "cannot start another worker thread (" + std::to_string(n) +
                                " run; server.max_threads " + std::to_string(cap_) + "): " + std::strerror(rc));
     return false;

@@ -13,13 +13,11 @@
 #include <switchyard/log.hpp>
 #include <switchyard/metrics.hpp>
 
+#include "core/clock.hpp"
+#include "core/every.hpp"
+
 namespace sy::server {
 namespace {
-
-int64_t steady_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-}
 
 metrics::Series& dropped(const char* reason) {
     static metrics::Family& f = metrics::Registry::instance().counter(
@@ -43,7 +41,7 @@ public:
 
     uint64_t keep(const std::string& request_id, std::string record, int64_t ttl_ms) override {
         Shard& s = shard(request_id);
-        const int64_t now = steady_ms();
+        const int64_t now = clock::steady_ms();
         std::lock_guard lock(s.mu);
         const uint64_t seq = ++s.seq;
         s.records.insert_or_assign(request_id, Entry{std::move(record), now + ttl_ms, seq});
@@ -58,7 +56,7 @@ public:
         auto it = s.records.find(request_id);
         if (it == s.records.end()) return {};
         LedgerTake out;
-        if (it->second.expires_ms > steady_ms()) out = {LedgerTake::Status::found, std::move(it->second.record)};
+        if (it->second.expires_ms > clock::steady_ms()) out = {LedgerTake::Status::found, std::move(it->second.record)};
         s.records.erase(it);
         return out;
     }
@@ -224,9 +222,7 @@ private:
         if (failed == 0) return;
         dropped("store_error").inc(static_cast<double>(failed));
         metrics::Gateway::get().store_errors.with({std::string(store_->kind()), "feedback"}).inc(static_cast<double>(failed));
-        const int64_t now = steady_ms();
-        if (now - last_log_ms_ >= 10000) {
-            last_log_ms_ = now;
+        if (refusal_log_.due()) {
             log::warn("feedback", std::to_string(failed) + " routed requests cannot take feedback: the state store " +
                                       "refused their records (" + why + ")");
         }
@@ -242,7 +238,7 @@ private:
     uint64_t queued_ = 0;                 // the last ticket given
     std::atomic<uint64_t> written_{0};    // every ticket up to this one is written (or failed)
     bool stopping_ = false;
-    int64_t last_log_ms_ = -10000;
+    Every refusal_log_{10000};
     std::thread writer_;  // last: starts once the rest is built
 };
 
