@@ -20,4 +20,8 @@ bench_cleanup() {
     "$PEERS/mock.sh" stop > /dev/null 2>&1 || true
 }
 
+# kb FIELD PID: a /proc/PID/status figure in kB (VmRSS, VmHWM); cpu_ticks PID: user+system ticks.
+kb() { awk "/^$1:/ {print \$2}" "/proc/$2/status"; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }

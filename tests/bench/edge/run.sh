@@ -23,7 +23,6 @@ gw=${pids[-1]}
 url=http://127.0.0.1:$GW_PORT/v1/chat/completions
 wrk -t1 -c"$CONNS" -d2s -s "$PEERS/wrk/chat.lua" "$url" > /dev/null  # warm-up
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 measure() {  # measure PHASE -> a row in $RUN_DIR/rows.tsv
     local t0 t1 line
     t0=$(cpu_ticks "$gw")

@@ -12,7 +12,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 bench_init footprint
 . "$ROOT/tests/bench/variants.sh"
 STARTS=${STARTS:-5} SOAK_SECONDS=${SOAK_SECONDS:-600} SAMPLE=${SAMPLE:-30} WARM=${WARM:-60}
-kb() { awk "/^$1:/ {print \$2}" "/proc/$2/status"; }
 
 "$PEERS/mock.sh" start > /dev/null
 rm -f "$RUN_DIR/collector.port"

@@ -26,8 +26,6 @@ if [ $((STREAMS * 2 + 200)) -gt "$FD_LIMIT" ]; then
     echo "bench: $CAPPED: running $STREAMS streams" >&2
 fi
 
-kb() { awk "/^$1:/ {print \$2}" "/proc/$2/status"; }
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 HZ=$(getconf CLK_TCK)
 
 "$PEERS/mock.sh" start > /dev/null
@@ -68,7 +66,6 @@ short_p99() {  # short_p99 OUT: wrk, 16 connections, JSON; prints the RESULT jso
 }
 
 sleep 1
-rss_start=$(kb VmRSS $gw)
 idle=$(short_p99 "$RUN_DIR/wrk-idle.txt")
 sleep 1
 rss_idle=$(kb VmRSS $gw)
@@ -86,12 +83,11 @@ ramp_s=$(python3 -c "import time; print(round(time.time() - $t_ramp, 1))")
 threads_open=$(awk '/^Threads:/ {print $2}' /proc/$gw/status)
 rss_open=$(kb VmRSS $gw)
 # CPU per relayed event: the gateway's CPU over a window with only the streams running.
-c0=$(ticks $gw); e0=$(curl -s "$SLOW/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["chunks"])'); t0=$(date +%s.%N)
+c0=$(cpu_ticks $gw); e0=$(curl -s "$SLOW/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["chunks"])')
 sleep 5
-c1=$(ticks $gw); e1=$(curl -s "$SLOW/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["chunks"])'); t1=$(date +%s.%N)
+c1=$(cpu_ticks $gw); e1=$(curl -s "$SLOW/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["chunks"])')
 busy=$(short_p99 "$RUN_DIR/wrk-busy.txt")
 still_open=$([ -e "$RUN_DIR/ready" ] && echo yes || echo no)
-rss_busy=$(kb VmRSS $gw)
 wait $clients
 clients_json=$(cat "$RUN_DIR/clients.json")
 rss_after=$(kb VmRSS $gw)
