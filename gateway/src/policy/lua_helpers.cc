@@ -14,6 +14,7 @@
 #include <switchyard/chat_request.hpp>
 #include <switchyard/log.hpp>
 
+#include "core/ascii.hpp"
 #include "policy/lua_view.hpp"
 
 namespace sy::policy {
@@ -32,14 +33,7 @@ bool is_word_char(unsigned char c) {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
 }
 
-unsigned char lower(unsigned char c) { return c >= 'A' && c <= 'Z' ? static_cast<unsigned char>(c + 32) : c; }
 
-bool equals_ignore_case(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (size_t i = 0; i < a.size(); ++i)
-        if (lower(static_cast<unsigned char>(a[i])) != lower(static_cast<unsigned char>(b[i]))) return false;
-    return true;
-}
 
 // Process-wide cache of compiled expressions; RE2 objects are safe to share between threads.
 const RE2* compiled(const std::string& pattern, std::string& error) {
@@ -178,16 +172,16 @@ int sy_healthy(lua_State* L) {
 bool contains_any_word(std::string_view text, const std::vector<std::string_view>& words) {
     bool starts[256] = {};
     for (std::string_view w : words)
-        if (!w.empty()) starts[lower(static_cast<unsigned char>(w[0]))] = true;
+        if (!w.empty()) starts[ascii_lower(static_cast<unsigned char>(w[0]))] = true;
     bool after_word = false;
     for (size_t i = 0; i < text.size(); ++i) {
         const auto c = static_cast<unsigned char>(text[i]);
-        if (!after_word && starts[lower(c)]) {
+        if (!after_word && starts[ascii_lower(c)]) {
             for (std::string_view w : words) {
                 if (w.empty() || w.size() > text.size() - i) continue;
                 size_t end = i + w.size();
                 if (end < text.size() && is_word_char(static_cast<unsigned char>(text[end]))) continue;
-                if (equals_ignore_case(text.substr(i, w.size()), w)) return true;
+                if (ascii_iequals(text.substr(i, w.size()), w)) return true;
             }
         }
         after_word = is_word_char(c);
