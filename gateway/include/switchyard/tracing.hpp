@@ -96,6 +96,15 @@ private:
     std::string previous_passthrough_;
 };
 
+// This thread's current trace, span and passthrough as a value. A request that moves between
+// threads (a fiber, server/edge_fibers) takes it along: the scheduler swaps it in and out.
+struct ThreadState {
+    Trace* trace = nullptr;
+    size_t span = Trace::kRoot;
+    std::string passthrough;
+};
+void swap_thread_state(ThreadState& other);
+
 // A child of the current span for a scope; it is the current span meanwhile. No-op without a
 // current trace.
 class SpanScope {

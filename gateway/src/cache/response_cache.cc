@@ -6,7 +6,6 @@
 #include <chrono>
 #include <cstdio>
 #include <random>
-#include <thread>
 
 #include <switchyard/log.hpp>
 #include <switchyard/metrics.hpp>
@@ -14,12 +13,15 @@
 #include "cache/semantic_memory.hpp"
 #include "cache/semantic_store.hpp"
 #include "core/clock.hpp"
+#include "core/fiber.hpp"
 
 namespace sy::cache {
 namespace {
 
 // How often a filler polls while another instance fills: short against an upstream call.
 constexpr int kPollMs = 20;
+// How often a request waiting for another request of this process to fill looks again.
+constexpr int kFlightNapMs = 5;
 
 bool client_left(int client_fd) {
     char c;
@@ -120,7 +122,6 @@ void StoreBackend::unlock_fill(const std::string& key, const std::string& token)
 
 struct ResponseCache::Ticket::Flight {
     std::mutex mu;
-    std::condition_variable done_cv;
     bool done = false;
     std::optional<std::string> answer;
 };
@@ -151,12 +152,19 @@ ResponseCache::Ticket ResponseCache::lookup(const std::string& key, int client_f
     }
     // Another request is filling: wait for its answer, checking now and then that our client stays.
     const int64_t until = clock::steady_ms() + cfg_.stampede_wait_ms;
-    std::unique_lock lock(flight->mu);
-    while (!flight->done && clock::steady_ms() < until) {
-        flight->done_cv.wait_for(lock, std::chrono::milliseconds(50));
-        if (client_left(client_fd)) break;
+    // It naps rather than waiting on the flight's condition: on the edge's fiber a nap parks, and
+    // the filler, itself a parked fiber, needs a free worker to finish.
+    for (;;) {
+        {
+            std::lock_guard lock(flight->mu);
+            if (flight->done) {
+                t.hit = flight->answer;
+                break;
+            }
+        }
+        if (clock::steady_ms() >= until || client_left(client_fd)) break;
+        fiber::nap(kFlightNapMs);
     }
-    if (flight->done) t.hit = flight->answer;
     return t;  // no answer: ask upstream without filling (the filler's answer, if any, is stored)
 }
 
@@ -167,7 +175,7 @@ void ResponseCache::await_other_instance(Ticket& t, int client_fd) {
     // this instance takes over instead of waiting for an answer that will not come.
     while (backend_->lock_fill(t.key_, token, cfg_.stampede_wait_ms) == Backend::Lock::held_elsewhere) {
         if (clock::steady_ms() >= until || client_left(client_fd)) return;  // fill, without the lock
-        std::this_thread::sleep_for(std::chrono::milliseconds(kPollMs));
+        fiber::nap(kPollMs);
         if ((t.hit = backend_->get(t.key_))) {
             finish(t, &*t.hit, false);  // this process's waiters get the other instance's answer
             return;
@@ -196,7 +204,6 @@ void ResponseCache::finish(Ticket& t, const std::string* answer, bool store) {
     std::lock_guard lock(flight->mu);
     flight->done = true;
     if (keep) flight->answer = *answer;
-    flight->done_cv.notify_all();
 }
 
 void ResponseCache::Ticket::fill(const std::string& answer) {

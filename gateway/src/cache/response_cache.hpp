@@ -7,7 +7,6 @@
 // too (semantic_cache.hpp), since it follows the same backend and TTL.
 #pragma once
 
-#include <condition_variable>
 #include <list>
 #include <memory>
 #include <mutex>

@@ -48,6 +48,12 @@ bool parse_hex(std::string_view text, std::array<uint8_t, N>& out) {
 
 }  // namespace
 
+void swap_thread_state(ThreadState& other) {
+    std::swap(t_trace, other.trace);
+    std::swap(t_span, other.span);
+    t_passthrough.swap(other.passthrough);
+}
+
 std::string hex(const uint8_t* bytes, size_t n) {
     static constexpr char digits[] = "0123456789abcdef";
     std::string out(2 * n, '0');

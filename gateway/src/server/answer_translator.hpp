@@ -26,6 +26,9 @@ public:
 
 // The translator of the current thread's request, or null.
 AnswerTranslator* current_translator();
+// Exchanges this thread's translator with other: a request that moves between threads (a fiber)
+// takes its translator along.
+void swap_current_translator(AnswerTranslator*& other);
 
 class TranslatorScope {
 public:

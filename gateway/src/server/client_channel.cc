@@ -7,6 +7,7 @@
 #include <chrono>
 #include <string>
 
+#include "core/fiber.hpp"
 #include "server/edge_report.hpp"
 
 namespace sy::server {
@@ -21,6 +22,7 @@ int64_t now_ms() {
 
 bool ClientChannel::write(std::string_view data) {
     if (failed_) return false;
+    fiber::ParkingScope parking;  // a slow reader parks the request's fiber, not its thread
     int64_t deadline = -1;  // taken only when the socket buffer is full
     while (!data.empty()) {
         ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -29,13 +31,14 @@ bool ClientChannel::write(std::string_view data) {
             written_ += static_cast<size_t>(n);
             continue;
         }
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        const int err = n < 0 ? fiber::last_errno() : 0;
+        if (err == EINTR) continue;
+        if (err == EAGAIN || err == EWOULDBLOCK) {
             if (deadline < 0) deadline = now_ms() + timeout_ms_;
             int64_t left = deadline - now_ms();
             if (left > 0) {
                 pollfd p{fd_, POLLOUT, 0};
-                if (::poll(&p, 1, static_cast<int>(left)) >= 0 || errno == EINTR) continue;  // timeout: next send says
+                if (fiber::poll(&p, 1, static_cast<int>(left)) >= 0 || fiber::last_errno() == EINTR) continue;  // timeout: next send says
             } else {
                 timed_out_ = true;
                 edge::note_rejection("write_timeout", "a client read nothing for server.write_timeout_ms (" +

@@ -39,6 +39,11 @@ struct State {
         metrics::Registry::instance()
             .gauge("switchyard_http_worker_threads", "Worker threads of the HTTP edge (started on demand up to server.max_threads)")
             .with({});
+    metrics::Series& parked =
+        metrics::Registry::instance()
+            .gauge("switchyard_http_parked_requests",
+                   "Requests waiting for an upstream or a slow client without holding a worker thread")
+            .with({});
     std::array<metrics::Series*, std::size(kReasons)> series{};
     std::array<ReasonLog, std::size(kReasons)> logs;
     State() {
@@ -97,6 +102,10 @@ void count_connection(int delta) {
 
 void count_worker_threads(int delta) {
     state().workers.inc(delta);
+}
+
+void count_parked(int delta) {
+    state().parked.inc(delta);
 }
 
 std::string rejection_response(const http::Rejection& why) {

@@ -22,6 +22,8 @@ void note_rejection(std::string_view reason, std::string_view detail);
 void count_connection(int delta);
 // Worker threads, across listeners: +1 when one starts, -1 when it returns.
 void count_worker_threads(int delta);
+// Parked requests (fibers waiting for an event), across listeners.
+void count_parked(int delta);
 
 // A complete response to a refused request: the OpenAI error body, Connection: close.
 std::string rejection_response(const http::Rejection& why);

@@ -19,6 +19,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "server/edge_fibers.hpp"
 #include "server/edge_report.hpp"
 #include "server/edge_worker.hpp"
 
@@ -67,6 +68,7 @@ public:
         ep_ = ::epoll_create1(EPOLL_CLOEXEC);
         wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
         spare_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+        fibers_ = std::make_unique<edge::Fibers>(ep_, options_.stack_bytes, [this] { wake(); });
         overloaded_ = edge::rejection_response(edge::overloaded_rejection());
         timeout_ = edge::rejection_response(edge::request_timeout_rejection());
         edge::init_metrics();
@@ -110,28 +112,55 @@ public:
 
 private:
     // --- workers ---
+    // A worker runs fibers: requests that arrived, and parked ones whose event or deadline came.
+    // Once stopping it goes on until the last fiber has ended.
     void work() {
         epoll_event ev{};
-        while (!stopping_) {
+        while (!finished()) {
+            if (edge::Fiber* f = fibers_->take_ready()) {
+                run_fiber(f);
+                continue;
+            }
             if (Conn* c = overflow_.try_pop()) {
                 if (overflow_.size() > 0) wake();  // another idle worker takes the next one
-                serve_loop(c);
+                serve(c);
                 continue;
             }
             const int n = ::epoll_wait(ep_, &ev, 1, kRetireAfterMs);
-            if (n == 1) on_event(ev.data.ptr, true);
+            if (n == 1) on_event(ev, true);
             if (n == 0 && workers_.try_retire()) return;
         }
     }
 
+    bool finished() const { return stopping_ && fibers_->alive() == 0; }
+
+    // Starts c's request on a fiber (on this thread when no fiber stack can be had).
+    void serve(Conn* c) {
+        begin_running();
+        if (!fibers_->start([this, c] { serve_loop(c); })) serve_loop(c);
+        end_running();
+    }
+
+    void run_fiber(edge::Fiber* f) {
+        begin_running();
+        fibers_->resume(f);
+        end_running();
+    }
+
+    // The last waiting worker takes a fiber: start another, or let the keeper read.
+    void begin_running() {
+        if (running_.fetch_add(1) + 1 >= workers_.live() && !workers_.grow()) keeper_cv_.notify_one();
+    }
+
+    void end_running() {
+        running_.fetch_sub(1);
+        if (finished()) wake();  // the last fiber of a stopping edge: every worker may return
+    }
+
     // Runs c's request and any the client pipelined after it; leaves c parked, closed or queued.
     void serve_loop(Conn* c) {
-        do {
-            // The last waiting worker takes a request: start another, or let the keeper read.
-            if (running_.fetch_add(1) + 1 >= workers_.live() && !workers_.grow()) keeper_cv_.notify_one();
-            edge::serve_request(*c, service_, draining_.load());
-            running_.fetch_sub(1);
-        } while (after_request(c) && advance(c, now_ms()) == Step::ready);
+        do edge::serve_request(*c, service_, draining_.load());
+        while (after_request(c) && advance(c, now_ms()) == Step::ready);
     }
 
     // True when bytes of a next request are already here.
@@ -152,17 +181,26 @@ private:
         return false;
     }
 
-    void on_event(void* p, bool run_inline) {
+    void on_event(const epoll_event& ev, bool run_inline) {
+        if (edge::Fibers::is_fiber_event(ev.data.u64)) {
+            edge::Fiber* f = fibers_->claim(ev.data.u64, ev.events);
+            if (!f) return;  // stale: the fiber no longer waits for it
+            if (run_inline) return run_fiber(f);
+            return fibers_->make_ready(f);
+        }
+        void* p = ev.data.ptr;
         if (p == &listen_tag_) return accept_all();
         if (p == &wake_tag_) {
-            if (!stopping_) drain_wake();
+            if (finished()) return;  // left readable: every worker wakes and returns
+            drain_wake();
+            if (finished()) wake();  // the last fiber ended meanwhile: its wake-up was just read
             return;
         }
         Conn* c = static_cast<Conn*>(p);
         if (c->expired.load()) return on_expired(c);
         if (c->phase == Phase::linger) return discard(c);
         if (read_some(c) && advance(c, now_ms()) == Step::ready) {
-            if (run_inline) return serve_loop(c);
+            if (run_inline) return serve(c);
             enqueue(c);
         }
     }
@@ -381,7 +419,7 @@ private:
             if (all_busy() && !draining_) {
                 epoll_event ev[16];
                 int n = ::epoll_wait(ep_, ev, 16, wait);
-                for (int i = 0; i < n; ++i) on_event(ev[i].data.ptr, false);
+                for (int i = 0; i < n; ++i) on_event(ev[i], false);
             } else {
                 std::unique_lock lock(keeper_mu_);
                 keeper_cv_.wait_for(lock, std::chrono::milliseconds(wait), [this] {
@@ -461,7 +499,9 @@ private:
     edge::Threads workers_;
     std::thread keeper_;
     int listen_fd_ = -1, ep_ = -1, wake_fd_ = -1, spare_fd_ = -1;
-    char listen_tag_ = 0, wake_tag_ = 0;
+    alignas(8) char listen_tag_ = 0;  // 8-aligned: a fiber's epoll data word has bit 0 set
+    alignas(8) char wake_tag_ = 0;
+    std::unique_ptr<edge::Fibers> fibers_;  // after ep_, before the workers that run them
     std::string overloaded_, timeout_;  // canned answers
 
     std::atomic<bool> draining_{false}, stopping_{false}, stopped_{false};

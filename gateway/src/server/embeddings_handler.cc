@@ -79,7 +79,7 @@ Answer call(const routing::Deployment& dep, upstream::ConnectionPool* pool, cons
     if (prov.is_local()) {
         uint64_t delay = 0;
         sy_status st = vt.local_embeddings(prov.handle(), &er, &w, &delay, &eb.err);
-        if (delay) ::usleep(static_cast<useconds_t>(std::min<uint64_t>(delay, 60'000'000)));
+        if (delay && !sleep_unless_gone(std::min<uint64_t>(delay, 60'000'000), client_fd)) a.client_gone = true;
         if (st != SY_OK) a.error = failed(st);
     } else {
         sy_http_builder b;
@@ -87,7 +87,7 @@ Answer call(const routing::Deployment& dep, upstream::ConnectionPool* pool, cons
             a.error = failed(st);
             return a;
         }
-        upstream::HttpExchange ex(*pool, dep.timeouts, client_fd);
+        upstream::HttpExchange ex(*pool, dep.timeouts, client_fd, upstream::Waits::park_fiber);
         upstream::ExchangeError io;
         std::string body;
         if (!ex.start(b, io) || !ex.read_all(body, kMaxUpstreamBody, io)) {

@@ -88,6 +88,7 @@ thread_local AnswerTranslator* t_translator = nullptr;
 }  // namespace
 
 AnswerTranslator* current_translator() { return t_translator; }
+void swap_current_translator(AnswerTranslator*& other) { std::swap(t_translator, other); }
 
 TranslatorScope::TranslatorScope(AnswerTranslator* t) : previous_(t_translator) { t_translator = t; }
 TranslatorScope::~TranslatorScope() { t_translator = previous_; }

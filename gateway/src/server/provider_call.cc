@@ -10,6 +10,7 @@
 #include <switchyard/log.hpp>
 #include <switchyard/tracing.hpp>
 
+#include "core/fiber.hpp"
 #include "server/http_util.hpp"
 #include "server/upstream_failure.hpp"
 #include "upstream/event_parser.hpp"
@@ -374,7 +375,8 @@ CallOutcome call_remote(const CallContext& ctx, const plugin::ProviderInstance& 
         for (int* t : {&timeouts.connect_ms, &timeouts.first_byte_ms, &timeouts.idle_ms, &timeouts.total_ms})
             *t = static_cast<int>(std::min<int64_t>(*t, left));
     }
-    upstream::HttpExchange ex(ctx.pool ? *ctx.pool : *ctx.decision.deployment->pool, timeouts, ctx.client_fd);
+    upstream::HttpExchange ex(ctx.pool ? *ctx.pool : *ctx.decision.deployment->pool, timeouts, ctx.client_fd,
+                              upstream::Waits::park_fiber);
     upstream::ExchangeError io;
     if (!ex.start(builder, io)) {
         if (io.status == IoStatus::cancelled) {
@@ -428,10 +430,11 @@ void end_stream_with_error(const CallContext& ctx, SseSink& sink, const ApiError
 
 bool sleep_unless_gone(uint64_t delay_us, int client_fd) {
     if (delay_us == 0) return true;
+    fiber::ParkingScope parking;
     int64_t deadline = upstream::now_ms() + static_cast<int64_t>((delay_us + 999) / 1000);
     int fd = client_fd;
     if (fd < 0) {
-        ::poll(nullptr, 0, static_cast<int>((delay_us + 999) / 1000));
+        fiber::poll(nullptr, 0, static_cast<int>((delay_us + 999) / 1000));
         return true;
     }
     // The client socket doubles as the "upstream": it never becomes readable unless it closes

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "config/net_address.hpp"
+#include "core/fiber.hpp"
 
 namespace sy::upstream {
 namespace {
@@ -62,8 +63,8 @@ std::string serialize_request(const Endpoint& ep, const sy_http_builder& req) {
     return wire;
 }
 
-HttpExchange::HttpExchange(ConnectionPool& pool, const config::TimeoutConfig& timeouts, int cancel_fd)
-    : pool_(pool), timeouts_(timeouts), cancel_fd_(cancel_fd),
+HttpExchange::HttpExchange(ConnectionPool& pool, const config::TimeoutConfig& timeouts, int cancel_fd, Waits waits)
+    : pool_(pool), timeouts_(timeouts), cancel_fd_(cancel_fd), waits_(waits),
       total_deadline_ms_(now_ms() + timeouts.total_ms) {}
 
 HttpExchange::~HttpExchange() { abort(); }
@@ -71,6 +72,7 @@ HttpExchange::~HttpExchange() { abort(); }
 void HttpExchange::abort() { conn_.reset(); }
 
 bool HttpExchange::start(const sy_http_builder& request, ExchangeError& err) {
+    fiber::ParkingScope parking(waits_ == Waits::park_fiber);
     std::string wire = serialize_request(pool_.endpoint(), request);
     bool retryable = false;
     if (try_start(wire, &retryable, err)) return true;
@@ -261,6 +263,7 @@ bool HttpExchange::decode_chunked(std::string& out, bool* done, ExchangeError& e
 }
 
 bool HttpExchange::read_some(std::string& out, bool* done, ExchangeError& err) {
+    fiber::ParkingScope parking(waits_ == Waits::park_fiber);
     *done = body_done_;
     if (body_done_) return true;
     if (!conn_) {
@@ -305,6 +308,7 @@ bool HttpExchange::read_some(std::string& out, bool* done, ExchangeError& err) {
 }
 
 bool HttpExchange::read_all(std::string& out, size_t max_bytes, ExchangeError& err) {
+    fiber::ParkingScope parking(waits_ == Waits::park_fiber);
     bool done = false;
     while (!done) {
         if (!read_some(out, &done, err)) return false;

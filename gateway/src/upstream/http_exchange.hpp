@@ -36,10 +36,15 @@ struct ExchangeError {
     ExchangeFailure kind = ExchangeFailure::io;
 };
 
+// How an exchange waits for its sockets: blocking its thread, or (a provider call on the edge's
+// fiber, code audited for it: core/fiber.hpp) parking the fiber so that the thread serves others.
+enum class Waits { block_thread, park_fiber };
+
 class HttpExchange {
 public:
     // cancel_fd: the client's socket (or -1); the exchange stops when its peer closes.
-    HttpExchange(ConnectionPool& pool, const config::TimeoutConfig& timeouts, int cancel_fd);
+    HttpExchange(ConnectionPool& pool, const config::TimeoutConfig& timeouts, int cancel_fd,
+                 Waits waits = Waits::block_thread);
     ~HttpExchange();  // an unfinished exchange closes its connection (cancels the upstream)
 
     // Sends the request and reads the response head (connect + first-byte timeouts).
@@ -68,6 +73,7 @@ private:
     ConnectionPool& pool_;
     const config::TimeoutConfig& timeouts_;
     int cancel_fd_;
+    Waits waits_;
     int64_t total_deadline_ms_;
     std::unique_ptr<Connection> conn_;
     ResponseHead head_;

@@ -10,6 +10,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "core/fiber.hpp"
+
 #include "config/net_address.hpp"
 
 namespace sy::upstream {
@@ -23,10 +25,20 @@ bool wait_for(int fd, int ssl_error, int64_t deadline_ms) {
     for (;;) {
         int wait = remaining_ms(deadline_ms);
         if (wait == 0) return false;
-        int rc = ::poll(&p, 1, wait);
+        int rc = fiber::poll(&p, 1, wait);
         if (rc > 0) return true;
-        if (rc == 0 || errno != EINTR) return false;
+        if (rc == 0 || fiber::last_errno() != EINTR) return false;
     }
+}
+
+// One SSL_connect step, with the errno it left. Out of line: between steps the fiber may have
+// parked and moved to another thread, whose errno this reads.
+[[gnu::noinline]] int connect_step(SSL* ssl, int& saved_errno) {
+    ERR_clear_error();
+    errno = 0;
+    int rc = SSL_connect(ssl);
+    saved_errno = errno;
+    return rc;
 }
 
 std::string last_ssl_error() {
@@ -159,11 +171,9 @@ std::unique_ptr<Transport> tls_handshake(int fd, const Endpoint& ep, const TlsCo
         return nullptr;
     }
     for (;;) {
-        ERR_clear_error();
-        errno = 0;
-        int rc = SSL_connect(ssl);
+        int saved_errno = 0;
+        int rc = connect_step(ssl, saved_errno);
         if (rc == 1) return std::make_unique<TlsTransport>(fd, ssl);
-        int saved_errno = errno;
         int e = SSL_get_error(ssl, rc);
         if (wait_for(fd, e, deadline_ms)) continue;
         error = where + (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE

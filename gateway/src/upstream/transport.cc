@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/clock.hpp"
+#include "core/fiber.hpp"
 #include "upstream/tls_client.hpp"
 
 namespace sy::upstream {
@@ -31,8 +32,9 @@ public:
         for (;;) {
             ssize_t n = ::recv(fd_, buf, cap, 0);
             if (n >= 0) return n;
-            if (errno == EINTR) continue;
-            return (errno == EAGAIN || errno == EWOULDBLOCK) ? -1 : -2;
+            const int err = fiber::last_errno();
+            if (err == EINTR) continue;
+            return (err == EAGAIN || err == EWOULDBLOCK) ? -1 : -2;
         }
     }
     bool write_all(const char* data, size_t len, int64_t deadline_ms) override {
@@ -43,11 +45,12 @@ public:
                 len -= static_cast<size_t>(n);
                 continue;
             }
-            if (n < 0 && errno == EINTR) continue;
-            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            const int err = n < 0 ? fiber::last_errno() : 0;
+            if (err == EINTR) continue;
+            if (err == EAGAIN || err == EWOULDBLOCK) {
                 pollfd p{fd_, POLLOUT, 0};
                 int wait = remaining_ms(deadline_ms);
-                if (wait == 0 || ::poll(&p, 1, wait) <= 0) return false;
+                if (wait == 0 || fiber::poll(&p, 1, wait) <= 0) return false;
                 continue;
             }
             return false;
@@ -109,20 +112,24 @@ int connect_plain(const Endpoint& ep, int64_t deadline, std::string& error) {
         fd = ::socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         if (fd < 0) continue;
         int rc = ::connect(fd, reinterpret_cast<const sockaddr*>(&ss), len);
-        if (rc != 0 && errno == EINPROGRESS) {
+        int err = rc == 0 ? 0 : fiber::last_errno();
+        if (err == EINPROGRESS) {
             pollfd p{fd, POLLOUT, 0};
-            rc = ::poll(&p, 1, remaining_ms(deadline)) == 1 ? 0 : -1;
+            rc = fiber::poll(&p, 1, remaining_ms(deadline)) == 1 ? 0 : -1;
             int soerr = 0;
             socklen_t errlen = sizeof soerr;
-            if (rc == 0 && (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &errlen) != 0 || soerr != 0)) {
-                errno = soerr;
+            if (rc == 0 && ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &errlen) != 0) {
+                err = fiber::last_errno();
+                rc = -1;
+            } else if (rc == 0 && soerr != 0) {
+                err = soerr;
                 rc = -1;
             } else if (rc != 0) {
-                errno = ETIMEDOUT;
+                err = ETIMEDOUT;
             }
         }
         if (rc == 0) break;
-        error = "cannot connect to " + ep.host + ":" + port + ": " + std::strerror(errno);
+        error = "cannot connect to " + ep.host + ":" + port + ": " + std::strerror(err);
         ::close(fd);
         fd = -1;
     }
@@ -174,9 +181,9 @@ IoStatus wait_readable(int fd, int64_t deadline_ms, int& cancel_fd) {
         pollfd fds[2] = {{fd, POLLIN, 0}, {cancel_fd, POLLIN | POLLRDHUP, 0}};
         int wait = remaining_ms(deadline_ms);
         if (wait == 0) return IoStatus::timeout;
-        int rc = ::poll(fds, cancel_fd >= 0 ? 2 : 1, wait);
+        int rc = fiber::poll(fds, cancel_fd >= 0 ? 2 : 1, wait);
         if (rc < 0) {
-            if (errno == EINTR) continue;
+            if (fiber::last_errno() == EINTR) continue;
             return IoStatus::error;
         }
         if (rc == 0) return IoStatus::timeout;
@@ -184,7 +191,8 @@ IoStatus wait_readable(int fd, int64_t deadline_ms, int& cancel_fd) {
             if (fds[1].revents & (POLLRDHUP | POLLHUP | POLLERR)) return IoStatus::cancelled;
             char probe;
             ssize_t n = ::recv(cancel_fd, &probe, 1, MSG_PEEK | MSG_DONTWAIT);
-            if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) return IoStatus::cancelled;
+            const int err = n < 0 ? fiber::last_errno() : 0;
+            if (n == 0 || (n < 0 && err != EAGAIN && err != EWOULDBLOCK)) return IoStatus::cancelled;
             cancel_fd = -1;  // pipelined bytes, not a close: stop watching
         }
         if (fds[0].revents) return IoStatus::ok;

@@ -1,6 +1,7 @@
-// The edge's worker threads start on demand: requests held by a slow upstream each hold a
-// worker, the pool grows past its floor of 4 while they run, and never past server.max_threads
-// (requests beyond it wait for a worker and are all answered).
+// The edge's worker threads and parked requests: a request waiting for a slow upstream parks
+// its fiber and holds no thread, so many of them run on the floor of 4 workers; work that does
+// hold a thread (here a guardrail check that sleeps) makes the pool grow past its floor, never
+// past server.max_threads (requests beyond it wait for a worker and are all answered).
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -15,42 +16,78 @@
 namespace sy::test {
 namespace {
 
-double worker_threads(int port) {
+struct Gauges {
+    double workers = 0;
+    double parked = 0;
+};
+
+Gauges gauges(int port) {
     HttpClient c(port);
-    return metric_value(c.request("GET", "/metrics").body, "switchyard_http_worker_threads");
+    std::string text = c.request("GET", "/metrics").body;
+    return {metric_value(text, "switchyard_http_worker_threads"), metric_value(text, "switchyard_http_parked_requests")};
 }
 
-// Sends n requests at once, each held `hold_ms` by the upstream; returns how many got 200.
-// While they run, `watch` is called with the gateway's worker-thread gauge until it returns
-// true or the requests are done.
-template <class Watch>
-int held_requests(int port, int n, int hold_ms, Watch watch) {
+// Sends n requests at once (the body of request i from make_body(i)); returns how many got
+// 200. While they run, `watch` is called with the gateway's gauges until it returns true or the
+// requests are done.
+template <class Body, class Watch>
+int concurrent_requests(int port, int n, Body make_body, Watch watch) {
     std::atomic<int> ok{0};
     std::atomic<int> done{0};
     std::vector<std::thread> clients;
     for (int i = 0; i < n; ++i)
         clients.emplace_back([&, i] {
-            std::string text = "held " + std::to_string(i) + " #fake:delay_ms=" + std::to_string(hold_ms);
-            ok += post_chat(port, chat_body("gpt-test", text)).status == 200;
+            ok += post_chat(port, make_body(i)).status == 200;
             ++done;
         });
-    while (done.load() < n && !watch(worker_threads(port)))
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    while (done.load() < n && !watch(gauges(port))) std::this_thread::sleep_for(std::chrono::milliseconds(20));
     for (std::thread& t : clients) t.join();
     return ok.load();
+}
+
+// Requests the fake upstream holds for hold_ms.
+auto held_by_upstream(int hold_ms) {
+    return [hold_ms](int i) {
+        return chat_body("gpt-test", "held " + std::to_string(i) + " #fake:delay_ms=" + std::to_string(hold_ms));
+    };
+}
+
+// A guardrail whose check sleeps delay_ms: the request's thread waits for its verdict.
+std::string slow_guardrail(int delay_ms) {
+    return "guardrails:\n  - {name: slow, plugin: keywords, on: request, timeout_ms: 10000, config: {words: [never-said], "
+           "delay_ms: " + std::to_string(delay_ms) + "}}\n";
+}
+
+TEST(EdgeWorkerThreadsTest, RequestsWaitingForAnUpstreamParkAndHoldNoThread) {
+    FakeUpstream fake;
+    ASSERT_TRUE(fake.ok());
+    GatewayProcess gw(fake_upstream_config(fake, "", "  max_threads: 64\n"));
+    ASSERT_TRUE(gw.ok()) << gw.log();
+    constexpr int kHeld = 30;
+    Gauges most;
+    int ok = concurrent_requests(gw.port(), kHeld, held_by_upstream(2000), [&](Gauges g) {
+        most.workers = std::max(most.workers, g.workers);
+        most.parked = std::max(most.parked, g.parked);
+        return g.parked >= kHeld;
+    });
+    EXPECT_EQ(ok, kHeld);
+    EXPECT_EQ(most.parked, kHeld) << "every held request parked at once";
+    EXPECT_LE(most.workers, 5) << "the floor of 4 (and one a probe may have started) served them all";
+    EXPECT_EQ(fake.requests(), kHeld);
+    EXPECT_EQ(gauges(gw.port()).parked, 0) << "none left parked";
 }
 
 TEST(EdgeWorkerThreadsTest, ThePoolGrowsWhileEveryWorkerIsBusy) {
     FakeUpstream fake;
     ASSERT_TRUE(fake.ok());
-    GatewayProcess gw(fake_upstream_config(fake, "", "  max_threads: 64\n"));
+    GatewayProcess gw(fake_upstream_config(fake, "", "  max_threads: 64\n") + slow_guardrail(3000));
     ASSERT_TRUE(gw.ok()) << gw.log();
-    EXPECT_LE(worker_threads(gw.port()), 5) << "idle, the pool holds its floor (and a thread the probe may have started)";
+    EXPECT_LE(gauges(gw.port()).workers, 5) << "idle, the pool holds its floor (and a thread the probe may have started)";
     constexpr int kHeld = 20;
     double most = 0;
-    int ok = held_requests(gw.port(), kHeld, 3000, [&](double threads) {
-        most = std::max(most, threads);
-        return threads > kHeld;  // every held request has a worker, and /metrics one more
+    int ok = concurrent_requests(gw.port(), kHeld, held_by_upstream(0), [&](Gauges g) {
+        most = std::max(most, g.workers);
+        return g.workers > kHeld;  // every waiting request has a worker, and /metrics one more
     });
     EXPECT_EQ(ok, kHeld);
     EXPECT_GT(most, kHeld);
@@ -60,12 +97,12 @@ TEST(EdgeWorkerThreadsTest, ThePoolGrowsWhileEveryWorkerIsBusy) {
 TEST(EdgeWorkerThreadsTest, ThePoolNeverPassesMaxThreadsAndTheRestWait) {
     FakeUpstream fake;
     ASSERT_TRUE(fake.ok());
-    GatewayProcess gw(fake_upstream_config(fake, "", "  max_threads: 6\n"));
+    GatewayProcess gw(fake_upstream_config(fake, "", "  max_threads: 6\n") + slow_guardrail(800));
     ASSERT_TRUE(gw.ok()) << gw.log();
     constexpr int kHeld = 10;
     double most = 0;
-    int ok = held_requests(gw.port(), kHeld, 800, [&](double threads) {
-        most = std::max(most, threads);
+    int ok = concurrent_requests(gw.port(), kHeld, held_by_upstream(0), [&](Gauges g) {
+        most = std::max(most, g.workers);
         return false;  // watch until the end
     });
     EXPECT_EQ(ok, kHeld) << "requests beyond max_threads wait for a worker";

@@ -1,0 +1,91 @@
+// The HTTP edge's fibers (core/fiber.hpp): each request runs on one. Where it waits for an
+// upstream or a slow client it parks: its descriptors go into the edge's epoll set with a data
+// word naming the fiber, and the worker goes back to serving events. Whichever thread gets the
+// event resumes it. A parked stream therefore costs its fiber's stack, not a thread.
+//
+// A park's data word: the fiber's address | the pollfd's index << 1 | 1 (an edge connection or
+// tag is 8-aligned, so bit 0 tells them apart), and the low 16 bits of the park's sequence number
+// in the top bits. An event from an earlier park carries an older number and is dropped.
+#pragma once
+
+#include <poll.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "core/fiber.hpp"
+
+namespace sy::server::edge {
+
+struct Fiber;
+
+class Fibers final : public fiber::Parker {
+public:
+    using Job = std::function<void()>;
+
+    // epoll_fd: the set the edge's workers wait on. wake: makes a waiting worker return from
+    // epoll_wait (a fiber's deadline passed and it is ready to run).
+    Fibers(int epoll_fd, size_t stack_bytes, std::function<void()> wake);
+    ~Fibers() override;  // every fiber must have ended (see alive())
+    Fibers(const Fibers&) = delete;
+    Fibers& operator=(const Fibers&) = delete;
+
+    static bool is_fiber_event(uint64_t data) { return data & 1; }
+
+    // Runs job on a fiber on this thread until it ends or parks. False when no stack could be
+    // mapped (the caller runs the job on its own thread).
+    bool start(Job job);
+    // The fiber an event is for, claimed for the caller to resume or queue; nullptr when the
+    // event is stale (the fiber no longer waits for it).
+    Fiber* claim(uint64_t data, uint32_t events);
+    // Runs a claimed fiber on this thread until it ends or parks again.
+    void resume(Fiber* f);
+    // Queues a claimed fiber for whichever worker looks next, and wakes one.
+    void make_ready(Fiber* f);
+    // A claimed fiber that waits for a worker (its deadline passed); nullptr when none.
+    Fiber* take_ready();
+
+    int alive() const { return alive_.load(); }  // started and not ended
+
+    int park(void* fiber, pollfd* fds, nfds_t n, int64_t deadline_ms) override;
+
+private:
+    static void entry(void* fiber);
+    Fiber* take_free();
+    void recycle(Fiber* f);
+    void run(Fiber* f);           // switches to f; back here when it parks or ends
+    void yield(Fiber* f);         // on f: back to the worker that resumed it
+    bool publish_park(Fiber* f);  // false when an event came while registering: run f again
+    void register_fds(Fiber* f, uint64_t word);
+    void arm_timer(Fiber* f, uint32_t seq);
+    void disarm_timer(Fiber* f);
+    void keep_time();  // the timer thread
+
+    int ep_;
+    size_t stack_bytes_;
+    std::function<void()> wake_;
+    std::atomic<int> alive_{0};
+
+    std::mutex free_mu_;
+    Fiber* free_ = nullptr;  // fibers are never deleted before the pool: stale events may name them
+    size_t free_count_ = 0;
+    std::deque<Fiber*> all_;
+
+    std::mutex ready_mu_;
+    std::deque<Fiber*> ready_;
+    std::atomic<size_t> ready_count_{0};
+
+    std::mutex timers_mu_;
+    std::condition_variable timers_cv_;
+    std::multimap<int64_t, std::pair<Fiber*, uint32_t>> timers_;  // deadline -> fiber, park sequence
+    bool stopping_ = false;
+    std::thread timer_thread_;
+};
+
+}  // namespace sy::server::edge
