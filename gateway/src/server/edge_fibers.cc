@@ -2,7 +2,9 @@
 
 #include <sys/epoll.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <memory>
 #include <switchyard/log.hpp>
 #include <switchyard/tracing.hpp>
@@ -22,7 +24,9 @@ constexpr uint32_t kWoken = 4;        // an event came while registering: the wo
 constexpr int kWokeUnknown = -2;      // woken while registering: poll says which descriptor
 constexpr int kWokeByTimer = -1;
 constexpr size_t kWarmFibers = 64;  // free fibers beyond these give their stack pages back
-constexpr nfds_t kMaxFds = 4;       // the index fits bits 1..2 of the data word
+constexpr nfds_t kMaxFds = 3;       // the index fits bits 1..2 of the data word
+constexpr uint64_t kClientIndex = 3;  // the job's client socket, whatever the park
+constexpr int64_t kTimerTickMs = 1000;  // the timer thread looks at least this often
 
 uint32_t seq_of(uint32_t state) { return state >> 3; }
 uint64_t seq_bits(uint32_t seq) { return uint64_t{seq & 0xffff} << 48; }
@@ -46,6 +50,8 @@ struct Fiber {
     std::multimap<int64_t, std::pair<Fiber*, uint32_t>>::iterator timer;
 
     bool parking_allowed = false;
+    int client_fd = -1;
+    std::atomic<uint32_t> client_armed{0};  // the events its client socket is armed for (0: none)
     tracing::ThreadState trace;  // the request's thread-local state while it is switched out
     AnswerTranslator* translator = nullptr;
 
@@ -70,10 +76,12 @@ Fibers::~Fibers() {
     for (Fiber* f : all_) delete f;
 }
 
-bool Fibers::start(Job job) {
+bool Fibers::start(Job job, int client_fd) {
     Fiber* f = take_free();
     if (!f) return false;
     f->job = std::move(job);
+    f->client_fd = client_fd;
+    f->client_armed.store(0);
     f->done = false;
     fiber::prepare(f->ctx, *f->stack, &Fibers::entry, f);
     alive_.fetch_add(1);
@@ -181,8 +189,10 @@ int Fibers::park(void* self, pollfd* fds, nfds_t n, int64_t deadline_ms) {
 }
 
 bool Fibers::publish_park(Fiber* f) {
-    const uint32_t seq = seq_of(f->state.load(std::memory_order_relaxed)) + 1;
-    f->state.store(seq << 3 | kRegistering, std::memory_order_release);
+    uint32_t seq = seq_of(f->state.load(std::memory_order_relaxed)) + 1;
+    if ((seq & 0xffff) == 0xffff) ++seq;  // never the client socket's "any park"
+    // seq_cst: a client event clears client_armed and then looks at the state (Dekker).
+    f->state.store(seq << 3 | kRegistering);
     register_fds(f, reinterpret_cast<uintptr_t>(f) | 1 | seq_bits(seq));
     if (f->deadline >= 0) arm_timer(f, seq);
     uint32_t expected = seq << 3 | kRegistering;
@@ -199,6 +209,11 @@ void Fibers::register_fds(Fiber* f, uint64_t word) {
         epoll_event ev{};
         ev.events = static_cast<uint32_t>(p.events) | EPOLLONESHOT;
         ev.data.u64 = word | uint64_t{i} << 1;
+        if (p.fd == f->client_fd) {
+            if (f->client_armed.load() == ev.events) continue;  // still armed from an earlier park
+            f->client_armed.store(ev.events);
+            ev.data.u64 = (word & ~(uint64_t{0xffff} << 48)) | uint64_t{0xffff} << 48 | kClientIndex << 1;
+        }
         // A client socket is in the set already (its one-shot event brought the request); an
         // upstream socket is added on its first wait and leaves the set when it is closed.
         if (::epoll_ctl(ep_, EPOLL_CTL_MOD, p.fd, &ev) == 0) continue;
@@ -212,9 +227,11 @@ void Fibers::register_fds(Fiber* f, uint64_t word) {
 Fiber* Fibers::claim(uint64_t data, uint32_t events) {
     auto* f = reinterpret_cast<Fiber*>(data & 0x0000fffffffffff8ULL);
     const uint32_t seq16 = static_cast<uint32_t>(data >> 48);
-    uint32_t s = f->state.load(std::memory_order_acquire);
+    const bool client = ((data >> 1) & 3) == kClientIndex;
+    if (client) f->client_armed.store(0);  // fired: the next park arms it again
+    uint32_t s = f->state.load();
     for (;;) {
-        if ((seq_of(s) & 0xffff) != seq16) return nullptr;  // an earlier park's event
+        if (!client && (seq_of(s) & 0xffff) != seq16) return nullptr;  // an earlier park's event
         if (s & kParked) {
             if (f->state.compare_exchange_weak(s, seq_of(s) << 3, std::memory_order_acq_rel)) break;
         } else if ((s & kRegistering) && !(s & kWoken)) {
@@ -223,7 +240,8 @@ Fiber* Fibers::claim(uint64_t data, uint32_t events) {
             return nullptr;  // running, or already woken
         }
     }
-    f->woke_index = static_cast<int>((data >> 1) & 3);
+    // A client event may come from an earlier park: poll says whether it concerns this one.
+    f->woke_index = client ? kWokeUnknown : static_cast<int>((data >> 1) & 3);
     f->woke_events = events;
     return f;
 }
@@ -253,7 +271,10 @@ void Fibers::arm_timer(Fiber* f, uint32_t seq) {
         std::lock_guard lock(timers_mu_);
         f->timer = timers_.emplace(f->deadline, std::make_pair(f, seq));
         f->timer_armed = true;
-        earliest = f->timer == timers_.begin();
+        // Most deadlines are upstream timeouts, seconds away: the thread finds them on a later
+        // look, and only an earlier one (a delay of a few ms) costs a wake-up.
+        earliest = f->deadline < timer_wakes_at_;
+        if (earliest) timer_wakes_at_ = f->deadline;
     }
     if (earliest) timers_cv_.notify_one();
 }
@@ -268,14 +289,11 @@ void Fibers::disarm_timer(Fiber* f) {
 void Fibers::keep_time() {
     std::unique_lock lock(timers_mu_);
     while (!stopping_) {
-        if (timers_.empty()) {
-            timers_cv_.wait(lock);
-            continue;
-        }
-        auto it = timers_.begin();
         const int64_t now = clock::steady_ms();
-        if (it->first > now) {
-            timers_cv_.wait_for(lock, std::chrono::milliseconds(it->first - now));
+        auto it = timers_.begin();
+        if (it == timers_.end() || it->first > now) {
+            timer_wakes_at_ = std::min(now + kTimerTickMs, it == timers_.end() ? INT64_MAX : it->first);
+            timers_cv_.wait_for(lock, std::chrono::milliseconds(timer_wakes_at_ - now));
             continue;
         }
         auto [f, seq] = it->second;

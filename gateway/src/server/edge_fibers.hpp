@@ -6,6 +6,9 @@
 // A park's data word: the fiber's address | the pollfd's index << 1 | 1 (an edge connection or
 // tag is 8-aligned, so bit 0 tells them apart), and the low 16 bits of the park's sequence number
 // in the top bits. An event from an earlier park carries an older number and is dropped.
+// The request's own client socket is the exception (index 3, any park): it is watched in most
+// parks of a request (for a close), so its one-shot registration stays armed from one park to
+// the next until it fires, which saves a system call per park.
 #pragma once
 
 #include <poll.h>
@@ -39,8 +42,9 @@ public:
     static bool is_fiber_event(uint64_t data) { return data & 1; }
 
     // Runs job on a fiber on this thread until it ends or parks. False when no stack could be
-    // mapped (the caller runs the job on its own thread).
-    bool start(Job job);
+    // mapped (the caller runs the job on its own thread). client_fd: the connection the job
+    // serves (in the epoll set already, disarmed), which it does not re-arm before it ends.
+    bool start(Job job, int client_fd);
     // The fiber an event is for, claimed for the caller to resume or queue; nullptr when the
     // event is stale (the fiber no longer waits for it).
     Fiber* claim(uint64_t data, uint32_t events);
@@ -84,6 +88,7 @@ private:
     std::mutex timers_mu_;
     std::condition_variable timers_cv_;
     std::multimap<int64_t, std::pair<Fiber*, uint32_t>> timers_;  // deadline -> fiber, park sequence
+    int64_t timer_wakes_at_ = INT64_MAX;  // when the timer thread looks next: a later deadline needs no notify
     bool stopping_ = false;
     std::thread timer_thread_;
 };

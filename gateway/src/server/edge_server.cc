@@ -137,7 +137,7 @@ private:
     // Starts c's request on a fiber (on this thread when no fiber stack can be had).
     void serve(Conn* c) {
         begin_running();
-        if (!fibers_->start([this, c] { serve_loop(c); })) serve_loop(c);
+        if (!fibers_->start([this, c] { serve_loop(c); }, c->fd)) serve_loop(c);
         end_running();
     }
 

@@ -40,7 +40,6 @@ GW_PORT=$(free_port)
 cat > "$RUN_DIR/gateway.yaml" <<YAML
 server:
   max_connections: $((STREAMS + 1024))
-  max_threads: $((STREAMS + 256))
 plugins:
   search_paths: ["$ROOT/build/lib/switchyard/plugins"]
 providers:

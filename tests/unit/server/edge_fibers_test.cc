@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -110,7 +111,7 @@ TEST(EdgeFibersTest, AParkedFiberIsResumedByTheThreadThatGetsItsEvent) {
         rc = fiber::poll(&p, 1, 10000);
         revents = p.revents;
         after = thread_now();
-    }));
+    }, -1));
     EXPECT_EQ(before, std::this_thread::get_id()) << "start runs the fiber here until it parks";
     EXPECT_EQ(loop.fibers().alive(), 1) << "parked, not ended";
     loop.start_workers(1);
@@ -133,7 +134,7 @@ TEST(EdgeFibersTest, ADeadlineWakesAParkedFiberThatNothingElseWakes) {
         int64_t t0 = clock::steady_ms();
         rc = fiber::poll(&p, 1, 50);
         waited = clock::steady_ms() - t0;
-    }));
+    }, -1));
     ASSERT_TRUE(loop.drained());
     EXPECT_EQ(rc, 0) << "timed out, as poll does";
     EXPECT_GE(waited, 50) << "not woken before its deadline";
@@ -155,13 +156,46 @@ TEST(EdgeFibersTest, AnEventOfAnEarlierParkDoesNotWakeALaterOne) {
         int64_t t0 = clock::steady_ms();
         fiber::nap(200);  // `second` is still registered for the park above
         napped = clock::steady_ms() - t0;
-    }));
+    }, -1));
     ASSERT_EQ(::write(first.w, "x", 1), 1);
     for (int i = 0; i < 400 && !napping; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
     ASSERT_EQ(::write(second.w, "x", 1), 1);  // an event with the first park's sequence number
     ASSERT_TRUE(loop.drained());
     EXPECT_EQ(woke_by, 0);
     EXPECT_GE(napped, 200) << "the stale event was dropped";
+}
+
+TEST(EdgeFibersTest, TheClientSocketStaysWatchedAcrossParksUntilItCloses) {
+    Loop loop;
+    loop.start_workers(2);
+    Pipe upstream;
+    int client[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, client), 0);
+    std::atomic<int> parks_done{0};
+    short client_revents = 0;
+    ASSERT_TRUE(loop.fibers().start([&] {
+        fiber::ParkingScope parking;
+        for (;;) {  // as a stream relay waits: the upstream, and the client for a close
+            pollfd p[2] = {{upstream.r, POLLIN, 0}, {client[0], POLLIN | POLLRDHUP, 0}};
+            if (fiber::poll(p, 2, 10000) <= 0) return;
+            ++parks_done;
+            if (p[1].revents) {
+                client_revents = p[1].revents;
+                return;
+            }
+            char c;
+            [[maybe_unused]] ssize_t n = ::read(upstream.r, &c, 1);
+        }
+    }, client[0]));
+    for (int i = 0; i < 3; ++i) {  // three upstream events: the client's registration is not consumed
+        ASSERT_EQ(::write(upstream.w, "x", 1), 1);
+        for (int t = 0; t < 400 && parks_done.load() <= i; ++t) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    ::close(client[1]);  // the client goes away mid-stream
+    ASSERT_TRUE(loop.drained());
+    EXPECT_EQ(parks_done.load(), 4);
+    EXPECT_TRUE(client_revents & (POLLRDHUP | POLLHUP | POLLIN)) << client_revents;
+    ::close(client[0]);
 }
 
 TEST(EdgeFibersTest, ARequestsThreadLocalStateTravelsWithItsFiber) {
@@ -176,7 +210,7 @@ TEST(EdgeFibersTest, ARequestsThreadLocalStateTravelsWithItsFiber) {
         pollfd p{pipe.r, POLLIN, 0};
         fiber::poll(&p, 1, 10000);
         seen_after = current_translator();
-    }));
+    }, -1));
     EXPECT_EQ(current_translator(), nullptr) << "the thread got its own state back when the fiber parked";
     loop.start_workers(1);
     ASSERT_EQ(::write(pipe.w, "x", 1), 1);
@@ -201,7 +235,7 @@ TEST(EdgeFibersTest, ManyParkedFibersAllFinishOnFewThreads) {
                 if (::read(fd, &c, 1) != 1) return;
             }
             ++finished;
-        }));
+        }, -1));
     }
     EXPECT_EQ(loop.fibers().alive(), kFibers);
     loop.start_workers(3);
