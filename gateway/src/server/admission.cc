@@ -6,6 +6,7 @@
 
 #include <switchyard/tracing.hpp>
 
+#include "core/fiber.hpp"
 #include "routing/runtime.hpp"
 #include "server/gateway.hpp"
 #include "server/provider_call.hpp"
@@ -187,6 +188,7 @@ std::optional<ApiError> admit_request(state::Limiter& limiter, const config::Con
     }
     const int64_t cost = model.priced ? max_cost_nano_usd(model, chat.prompt_tokens, cap) : 0;
     const int64_t tokens = chat.prompt_tokens + cap;
+    fiber::ParkingScope parking;  // a Redis round trip parks the request instead of holding its thread
     std::optional<state::Admission> key_admitted;
     if (key_limited) {
         state::Admission a = limiter.admit(who, cost, tokens);

@@ -1,6 +1,7 @@
 #include "server/chat_handler.hpp"
 #include "core/ascii.hpp"
 #include "core/clock.hpp"
+#include "core/fiber.hpp"
 #include "server/anthropic_messages.hpp"
 #include "server/attempts.hpp"
 #include "server/cascade.hpp"
@@ -115,6 +116,7 @@ std::function<void(double&, double&)> budget_reader(state::Limiter& limiter, con
     return [&limiter, &cfg, &key, &chat](double& spent, double& limit) {
         state::Principal who;
         if (!build_principal(cfg, key, chat, "", who)) return;
+        fiber::ParkingScope parking;  // a Redis round trip parks the request (nothing here holds a lock)
         auto levels = limiter.read(who);
         if (!levels) return;
         for (const state::BudgetState& b : *levels) {

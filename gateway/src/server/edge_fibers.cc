@@ -26,7 +26,9 @@ constexpr int kWokeByTimer = -1;
 constexpr size_t kWarmFibers = 64;  // free fibers beyond these give their stack pages back
 constexpr nfds_t kMaxFds = 3;       // the index fits bits 1..2 of the data word
 constexpr uint64_t kClientIndex = 3;  // the job's client socket, whatever the park
-constexpr int64_t kTimerTickMs = 1000;  // the timer thread looks at least this often
+// While deadlines are pending the timer thread looks this often, so that one further away than
+// this never costs it a wake-up (an upstream or Redis timeout); a nearer one does (a delay).
+constexpr int64_t kTimerTickMs = 50;
 
 uint32_t seq_of(uint32_t state) { return state >> 3; }
 uint64_t seq_bits(uint32_t seq) { return uint64_t{seq & 0xffff} << 48; }
@@ -271,8 +273,7 @@ void Fibers::arm_timer(Fiber* f, uint32_t seq) {
         std::lock_guard lock(timers_mu_);
         f->timer = timers_.emplace(f->deadline, std::make_pair(f, seq));
         f->timer_armed = true;
-        // Most deadlines are upstream timeouts, seconds away: the thread finds them on a later
-        // look, and only an earlier one (a delay of a few ms) costs a wake-up.
+        // Most deadlines are timeouts, far away: the thread finds them on a later look.
         earliest = f->deadline < timer_wakes_at_;
         if (earliest) timer_wakes_at_ = f->deadline;
     }
@@ -291,8 +292,13 @@ void Fibers::keep_time() {
     while (!stopping_) {
         const int64_t now = clock::steady_ms();
         auto it = timers_.begin();
-        if (it == timers_.end() || it->first > now) {
-            timer_wakes_at_ = std::min(now + kTimerTickMs, it == timers_.end() ? INT64_MAX : it->first);
+        if (it == timers_.end()) {  // nothing to look at: sleep until a deadline comes
+            timer_wakes_at_ = INT64_MAX;
+            timers_cv_.wait(lock);
+            continue;
+        }
+        if (it->first > now) {
+            timer_wakes_at_ = std::min(now + kTimerTickMs, it->first);
             timers_cv_.wait_for(lock, std::chrono::milliseconds(timer_wakes_at_ - now));
             continue;
         }

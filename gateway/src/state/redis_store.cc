@@ -1,12 +1,16 @@
 #include "state/redis_store.hpp"
 
+#include <fcntl.h>
 #include <hiredis/hiredis.h>
+#include <poll.h>
 #include <sys/time.h>
 
 #include <algorithm>
 #include <chrono>
 
 #include <switchyard/log.hpp>
+
+#include "core/fiber.hpp"
 
 namespace sy::state {
 namespace {
@@ -19,6 +23,46 @@ int64_t steady_ms() {
 }
 
 timeval to_timeval(int ms) { return {ms / 1000, static_cast<suseconds_t>((ms % 1000) * 1000)}; }
+
+// Connections are non-blocking and their I/O waits in fiber::poll: a request's fiber in a
+// ParkingScope parks during a round trip instead of holding its thread; elsewhere poll blocks.
+void make_nonblocking(redisContext* c) {
+    ::fcntl(c->fd, F_SETFL, ::fcntl(c->fd, F_GETFL) | O_NONBLOCK);
+    c->flags &= ~REDIS_BLOCK;  // hiredis then treats EAGAIN as "not yet" rather than an error
+}
+
+bool wait_for(redisContext* c, short events, int64_t deadline_ms) {
+    for (;;) {
+        const int64_t left = deadline_ms - steady_ms();
+        if (left <= 0) return false;
+        pollfd p{c->fd, events, 0};
+        int rc = fiber::poll(&p, 1, static_cast<int>(left));
+        if (rc > 0) return true;
+        if (rc == 0 || fiber::last_errno() != EINTR) return false;
+    }
+}
+
+// Sends the commands appended to c and reads `count` replies (appended to out, owned by the
+// caller) within timeout_ms. False on an error or timeout: why says which.
+bool round_trip(redisContext* c, size_t count, std::vector<redisReply*>& out, int timeout_ms, std::string& why) {
+    const int64_t deadline = steady_ms() + timeout_ms;
+    for (int done = 0; !done;) {
+        if (redisBufferWrite(c, &done) != REDIS_OK) return why = c->errstr, false;
+        if (!done && !wait_for(c, POLLOUT, deadline)) return why = "timed out sending", false;
+    }
+    for (size_t got = 0; got < count;) {
+        void* reply = nullptr;
+        if (redisGetReplyFromReader(c, &reply) != REDIS_OK) return why = c->errstr, false;
+        if (reply) {
+            out.push_back(static_cast<redisReply*>(reply));
+            ++got;
+            continue;
+        }
+        if (!wait_for(c, POLLIN, deadline)) return why = "timed out waiting for a reply", false;
+        if (redisBufferRead(c) != REDIS_OK) return why = c->errstr, false;
+    }
+    return true;
+}
 
 Reply convert(const redisReply* r) {
     switch (r->type) {
@@ -60,7 +104,7 @@ bool RedisStore::resolve_primary(std::string& host, int& port, std::string& why)
             if (c) redisFree(c);
             continue;
         }
-        redisSetTimeout(c, to_timeval(opt_.command_timeout_ms));
+        make_nonblocking(c);
         bool broken = false;
         if (!opt_.sentinel_password.empty())
             run_on(c, std::vector<std::string>{"AUTH", opt_.sentinel_password}, broken);
@@ -87,8 +131,8 @@ redisContext* RedisStore::connect(std::string& why) {
         if (c) redisFree(c);
         return nullptr;
     }
-    redisSetTimeout(c, to_timeval(opt_.command_timeout_ms));
     redisEnableKeepAlive(c);
+    make_nonblocking(c);
     std::vector<std::string> hello;
     if (!opt_.password.empty()) {
         hello = opt_.username.empty() ? std::vector<std::string>{"AUTH", opt_.password}
@@ -169,13 +213,15 @@ Reply RedisStore::run_on(redisContext* ctx, std::span<const std::string> argv, b
         ptrs.push_back(a.data());
         lens.push_back(a.size());
     }
-    auto* r = static_cast<redisReply*>(redisCommandArgv(ctx, static_cast<int>(argv.size()), ptrs.data(), lens.data()));
-    if (!r) {
+    std::vector<redisReply*> replies;
+    std::string why;
+    if (redisAppendCommandArgv(ctx, static_cast<int>(argv.size()), ptrs.data(), lens.data()) != REDIS_OK ||
+        !round_trip(ctx, 1, replies, opt_.command_timeout_ms, why)) {
         broken = true;
-        return Reply::failed(std::string("redis: ") + (ctx->err ? ctx->errstr : "no reply"));
+        return Reply::failed("redis: " + (why.empty() ? std::string(ctx->errstr) : why));
     }
-    Reply out = convert(r);
-    freeReplyObject(r);
+    Reply out = convert(replies.front());
+    freeReplyObject(replies.front());
     return out;
 }
 
@@ -258,19 +304,17 @@ std::vector<Reply> RedisStore::pipeline(const std::vector<std::vector<std::strin
                 break;
             }
         }
+        std::vector<redisReply*> replies;
+        if (!broken && !round_trip(c, commands.size(), replies, opt_.command_timeout_ms, why)) broken = true;
         out.reserve(commands.size());
-        for (size_t i = 0; i < commands.size() && !broken; ++i) {
-            void* raw = nullptr;
-            if (redisGetReply(c, &raw) != REDIS_OK || !raw) {
-                broken = true;
-                break;
+        for (redisReply* r : replies) {
+            if (!broken) {
+                out.push_back(convert(r));
+                check_demoted(out.back(), broken);
             }
-            auto* r = static_cast<redisReply*>(raw);
-            out.push_back(convert(r));
             freeReplyObject(r);
-            check_demoted(out.back(), broken);
         }
-        if (broken) why = std::string("redis: ") + (c->err ? c->errstr : "no reply");
+        if (broken) why = "redis: " + (why.empty() ? std::string(c->err ? c->errstr : "no reply") : why);
     });
     if (!used) out.clear();
     while (out.size() < commands.size()) out.push_back(Reply::failed(why));

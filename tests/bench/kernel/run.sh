@@ -5,7 +5,7 @@
 # does meanwhile, so they are the before/after figure for changes to the edge.
 #
 #   tests/bench/kernel/run.sh                 # DURATION=5 CONNS="1 16"
-#   CONFIG=realistic tests/bench/kernel/run.sh
+#   CONFIG=realistic tests/bench/kernel/run.sh   # or CONFIG=redis: the realistic config on a redis-server
 set -euo pipefail
 . "$(dirname "$0")/../common.sh"
 bench_init kernel
@@ -19,8 +19,16 @@ command -v perf > /dev/null || { echo "bench: perf not installed" >&2; exit 2; }
 "$PEERS/mock.sh" start > /dev/null
 headers=()
 model=gpt-4o-mini
-if [ "$CONFIG" = realistic ]; then
-    realistic_gateway_yaml "http://127.0.0.1:$MOCK_PORT/v1" "http://127.0.0.1:9" > "$RUN_DIR/gw.yaml"
+redis=""
+if [ "$CONFIG" = redis ]; then
+    redis_port=$(free_port)
+    redis-server --bind 127.0.0.1 --port "$redis_port" --save '' --appendonly no > "$RUN_DIR/redis.log" 2>&1 &
+    pids+=($!)
+    for _ in $(seq 100); do redis-cli -p "$redis_port" ping > /dev/null 2>&1 && break; sleep 0.05; done
+    redis=127.0.0.1:$redis_port
+fi
+if [ "$CONFIG" != bare ]; then
+    realistic_gateway_yaml "http://127.0.0.1:$MOCK_PORT/v1" "http://127.0.0.1:9" $redis > "$RUN_DIR/gw.yaml"
     headers=(-H "Authorization: Bearer $BENCH_KEY" -H "x-tier: free")
     model=auto
 else
