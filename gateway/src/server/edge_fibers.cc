@@ -166,7 +166,8 @@ void Fibers::yield(Fiber* f) {
 
 int Fibers::park(void* self, pollfd* fds, nfds_t n, int64_t deadline_ms) {
     auto* f = static_cast<Fiber*>(self);
-    if (n > kMaxFds) return ::poll(fds, n, deadline_ms < 0 ? -1 : static_cast<int>(deadline_ms - clock::steady_ms()));
+    if (n > kMaxFds)  // more than a data word can name: block this thread instead
+        return ::poll(fds, n, deadline_ms < 0 ? -1 : static_cast<int>(std::max<int64_t>(0, deadline_ms - clock::steady_ms())));
     for (;;) {
         f->fds = fds;
         f->nfds = n;

@@ -97,7 +97,8 @@ public:
         keeper_cv_.notify_all();
     }
 
-    int busy() const { return running_.load() + static_cast<int>(overflow_.size()); }
+    // Requests being answered, parked ones included, and those waiting for a worker.
+    int busy() const { return std::max(running_.load(), fibers_->alive()) + static_cast<int>(overflow_.size()); }
 
     void stop() {
         if (stopped_.exchange(true)) return;
