@@ -23,12 +23,14 @@ constexpr uint32_t kRegistering = 2;  // its worker is still registering descrip
 constexpr uint32_t kWoken = 4;        // an event came while registering: the worker runs it again
 constexpr int kWokeUnknown = -2;      // woken while registering: poll says which descriptor
 constexpr int kWokeByTimer = -1;
-constexpr size_t kWarmFibers = 64;  // free fibers beyond these give their stack pages back
+constexpr size_t kWarmFibers = 256;      // free fibers beyond these give their stack pages back
+constexpr int64_t kColdAfterMs = 30000;  // as do free fibers idle this long (as a thread retired)
 constexpr nfds_t kMaxFds = 3;       // the index fits bits 1..2 of the data word
 constexpr uint64_t kClientIndex = 3;  // the job's client socket, whatever the park
 // While deadlines are pending the timer thread looks this often, so that one further away than
 // this never costs it a wake-up (an upstream or Redis timeout); a nearer one does (a delay).
 constexpr int64_t kTimerTickMs = 50;
+constexpr int64_t kIdleLookMs = 5000;  // with no deadline pending: for fibers idle too long
 
 uint32_t seq_of(uint32_t state) { return state >> 3; }
 uint64_t seq_bits(uint32_t seq) { return uint64_t{seq & 0xffff} << 48; }
@@ -60,7 +62,9 @@ struct Fiber {
     fiber::Context* back = nullptr;  // the worker that resumed it
     const void* back_bottom = nullptr;
     size_t back_size = 0;
-    Fiber* next_free = nullptr;
+    Fiber* next_free = nullptr;  // the free list toward older
+    Fiber* prev_free = nullptr;  // the warm list toward newer
+    int64_t idle_since = 0;
 };
 
 Fibers::Fibers(int epoll_fd, size_t stack_bytes, std::function<void()> wake)
@@ -94,9 +98,15 @@ bool Fibers::start(Job job, int client_fd) {
 Fiber* Fibers::take_free() {
     {
         std::lock_guard lock(free_mu_);
-        if (Fiber* f = free_) {
-            free_ = f->next_free;
-            --free_count_;
+        if (Fiber* f = warm_) {  // a warm stack first: its pages are still there
+            warm_ = f->next_free;
+            if (warm_) warm_->prev_free = nullptr;
+            else warm_oldest_ = nullptr;
+            --warm_count_;
+            return f;
+        }
+        if (Fiber* f = cold_) {
+            cold_ = f->next_free;
             return f;
         }
     }
@@ -110,11 +120,41 @@ Fiber* Fibers::take_free() {
 }
 
 void Fibers::recycle(Fiber* f) {
+    const int64_t now = clock::steady_ms();
+    Fiber* stale = nullptr;
+    {
+        std::lock_guard lock(free_mu_);
+        if (warm_count_ < kWarmFibers) {
+            f->idle_since = now;
+            f->prev_free = nullptr;
+            f->next_free = warm_;
+            if (warm_) warm_->prev_free = f;
+            else warm_oldest_ = f;
+            warm_ = f;
+            ++warm_count_;
+            f = nullptr;
+            stale = take_stale_warm(now);  // one per recycle keeps pace with traffic; the timer thread does the rest
+        }
+    }
+    if (f) make_cold(f);  // after a burst: RSS goes back down
+    if (stale) make_cold(stale);
+}
+
+Fiber* Fibers::take_stale_warm(int64_t now) {
+    Fiber* f = warm_oldest_;
+    if (!f || now - f->idle_since < kColdAfterMs) return nullptr;
+    warm_oldest_ = f->prev_free;
+    if (warm_oldest_) warm_oldest_->next_free = nullptr;
+    else warm_ = nullptr;
+    --warm_count_;
+    return f;
+}
+
+void Fibers::make_cold(Fiber* f) {
+    f->stack->release_pages();  // a system call: outside the lock
     std::lock_guard lock(free_mu_);
-    if (free_count_ >= kWarmFibers) f->stack->release_pages();  // after a burst: RSS goes back down
-    f->next_free = free_;
-    free_ = f;
-    ++free_count_;
+    f->next_free = cold_;
+    cold_ = f;
 }
 
 void Fibers::entry(void* arg) {
@@ -288,14 +328,30 @@ void Fibers::disarm_timer(Fiber* f) {
     f->timer_armed = false;
 }
 
+void Fibers::cool_idle_fibers() {
+    const int64_t now = clock::steady_ms();
+    for (;;) {
+        Fiber* stale = nullptr;
+        {
+            std::lock_guard lock(free_mu_);
+            stale = take_stale_warm(now);
+        }
+        if (!stale) return;
+        make_cold(stale);
+    }
+}
+
 void Fibers::keep_time() {
     std::unique_lock lock(timers_mu_);
     while (!stopping_) {
         const int64_t now = clock::steady_ms();
         auto it = timers_.begin();
-        if (it == timers_.end()) {  // nothing to look at: sleep until a deadline comes
-            timer_wakes_at_ = INT64_MAX;
-            timers_cv_.wait(lock);
+        if (it == timers_.end()) {  // no deadline: look at idle fibers now and then
+            timer_wakes_at_ = now + kIdleLookMs;
+            timers_cv_.wait_for(lock, std::chrono::milliseconds(kIdleLookMs));
+            lock.unlock();
+            cool_idle_fibers();
+            lock.lock();
             continue;
         }
         if (it->first > now) {

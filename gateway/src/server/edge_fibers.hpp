@@ -63,13 +63,16 @@ private:
     static void entry(void* fiber);
     Fiber* take_free();
     void recycle(Fiber* f);
+    void make_cold(Fiber* f);
+    Fiber* take_stale_warm(int64_t now);  // under free_mu_: the oldest warm fiber idle too long
     void run(Fiber* f);           // switches to f; back here when it parks or ends
     void yield(Fiber* f);         // on f: back to the worker that resumed it
     bool publish_park(Fiber* f);  // false when an event came while registering: run f again
     void register_fds(Fiber* f, uint64_t word);
     void arm_timer(Fiber* f, uint32_t seq);
     void disarm_timer(Fiber* f);
-    void keep_time();  // the timer thread
+    void keep_time();         // the timer thread
+    void cool_idle_fibers();  // gives back the stack pages of fibers idle too long
 
     int ep_;
     size_t stack_bytes_;
@@ -77,8 +80,13 @@ private:
     std::atomic<int> alive_{0};
 
     std::mutex free_mu_;
-    Fiber* free_ = nullptr;  // fibers are never deleted before the pool: stale events may name them
-    size_t free_count_ = 0;
+    // Fibers are never deleted before the pool: stale events may name them. Free ones wait with
+    // their stack's pages (warm: most recently used first, at most a few hundred, none idle for
+    // long) or without (cold), so memory follows recent concurrency as threads that retire did.
+    Fiber* warm_ = nullptr;  // most recently used
+    Fiber* warm_oldest_ = nullptr;
+    Fiber* cold_ = nullptr;
+    size_t warm_count_ = 0;
     std::deque<Fiber*> all_;
 
     std::mutex ready_mu_;
