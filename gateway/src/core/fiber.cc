@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "core/clock.hpp"
@@ -203,6 +204,17 @@ int poll(pollfd* fds, nfds_t n, int timeout_ms) {
     const Running r = running();
     if (timeout_ms == 0 || !may_park(r)) return ::poll(fds, n, timeout_ms);
     return r.parker->park(r.fiber, fds, n, timeout_ms < 0 ? -1 : clock::steady_ms() + timeout_ms);
+}
+
+bool wait_ready(int fd, short events, int64_t deadline_ms) {
+    pollfd p{fd, events, 0};
+    for (;;) {
+        const int64_t left = deadline_ms - clock::steady_ms();
+        if (left <= 0) return false;
+        int rc = fiber::poll(&p, 1, static_cast<int>(std::min<int64_t>(left, 1 << 30)));
+        if (rc > 0) return true;
+        if (rc == 0 || last_errno() != EINTR) return false;
+    }
 }
 
 void nap(int ms) {

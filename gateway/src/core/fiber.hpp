@@ -105,6 +105,10 @@ private:
 // the thread.
 int poll(pollfd* fds, nfds_t n, int timeout_ms);
 
+// Waits (through poll() above) until fd allows `events` or deadline_ms (steady clock) passes;
+// false on the deadline or an error other than EINTR.
+bool wait_ready(int fd, short events, int64_t deadline_ms);
+
 // Sleeps ms: on a fiber it parks (the caller holds no lock and no thread-local across it),
 // elsewhere the thread sleeps.
 void nap(int ms);

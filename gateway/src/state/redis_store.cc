@@ -31,24 +31,13 @@ void make_nonblocking(redisContext* c) {
     c->flags &= ~REDIS_BLOCK;  // hiredis then treats EAGAIN as "not yet" rather than an error
 }
 
-bool wait_for(redisContext* c, short events, int64_t deadline_ms) {
-    for (;;) {
-        const int64_t left = deadline_ms - steady_ms();
-        if (left <= 0) return false;
-        pollfd p{c->fd, events, 0};
-        int rc = fiber::poll(&p, 1, static_cast<int>(left));
-        if (rc > 0) return true;
-        if (rc == 0 || fiber::last_errno() != EINTR) return false;
-    }
-}
-
 // Sends the commands appended to c and reads `count` replies (appended to out, owned by the
 // caller) within timeout_ms. False on an error or timeout: why says which.
 bool round_trip(redisContext* c, size_t count, std::vector<redisReply*>& out, int timeout_ms, std::string& why) {
     const int64_t deadline = steady_ms() + timeout_ms;
     for (int done = 0; !done;) {
         if (redisBufferWrite(c, &done) != REDIS_OK) return why = c->errstr, false;
-        if (!done && !wait_for(c, POLLOUT, deadline)) return why = "timed out sending", false;
+        if (!done && !fiber::wait_ready(c->fd, POLLOUT, deadline)) return why = "timed out sending", false;
     }
     for (size_t got = 0; got < count;) {
         void* reply = nullptr;
@@ -58,7 +47,7 @@ bool round_trip(redisContext* c, size_t count, std::vector<redisReply*>& out, in
             ++got;
             continue;
         }
-        if (!wait_for(c, POLLIN, deadline)) return why = "timed out waiting for a reply", false;
+        if (!fiber::wait_ready(c->fd, POLLIN, deadline)) return why = "timed out waiting for a reply", false;
         if (redisBufferRead(c) != REDIS_OK) return why = c->errstr, false;
     }
     return true;

@@ -21,14 +21,7 @@ namespace {
 // timeout or an error other than "try again".
 bool wait_for(int fd, int ssl_error, int64_t deadline_ms) {
     if (ssl_error != SSL_ERROR_WANT_READ && ssl_error != SSL_ERROR_WANT_WRITE) return false;
-    pollfd p{fd, static_cast<short>(ssl_error == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT), 0};
-    for (;;) {
-        int wait = remaining_ms(deadline_ms);
-        if (wait == 0) return false;
-        int rc = fiber::poll(&p, 1, wait);
-        if (rc > 0) return true;
-        if (rc == 0 || fiber::last_errno() != EINTR) return false;
-    }
+    return fiber::wait_ready(fd, ssl_error == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, deadline_ms);
 }
 
 // One SSL_connect step, with the errno it left. Out of line: between steps the fiber may have
