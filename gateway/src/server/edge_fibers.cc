@@ -290,22 +290,12 @@ Fiber* Fibers::claim(uint64_t data, uint32_t events) {
 }
 
 void Fibers::make_ready(Fiber* f) {
-    {
-        std::lock_guard lock(ready_mu_);
-        ready_.push_back(f);
-        ready_count_.store(ready_.size(), std::memory_order_relaxed);
-    }
+    ready_.push(f);
     wake_();
 }
 
 Fiber* Fibers::take_ready() {
-    if (ready_count_.load(std::memory_order_relaxed) == 0) return nullptr;
-    std::lock_guard lock(ready_mu_);
-    if (ready_.empty()) return nullptr;
-    Fiber* f = ready_.front();
-    ready_.pop_front();
-    ready_count_.store(ready_.size(), std::memory_order_relaxed);
-    return f;
+    return ready_.try_pop();
 }
 
 void Fibers::arm_timer(Fiber* f, uint32_t seq) {

@@ -16,13 +16,13 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
 #include <mutex>
 #include <thread>
 
 #include "core/fiber.hpp"
+#include "server/work_queue.hpp"
 
 namespace sy::server::edge {
 
@@ -89,9 +89,7 @@ private:
     size_t warm_count_ = 0;
     std::deque<Fiber*> all_;
 
-    std::mutex ready_mu_;
-    std::deque<Fiber*> ready_;
-    std::atomic<size_t> ready_count_{0};
+    WorkQueue<Fiber*> ready_{SIZE_MAX};  // unbounded: each fiber is in it at most once
 
     std::mutex timers_mu_;
     std::condition_variable timers_cv_;

@@ -495,7 +495,7 @@ private:
     ConnectionRegistry& registry_;
     Poco::Net::SocketAddress server_address_;
     Poco::Net::HTTPServerParams::Ptr params_;
-    edge::WorkQueue overflow_;
+    edge::WorkQueue<Conn*> overflow_;  // beyond server.max_queued: 503
     edge::Service service_;
     edge::Threads workers_;
     std::thread keeper_;

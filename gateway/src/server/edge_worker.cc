@@ -36,24 +36,6 @@ void fill_request(Conn& c, EdgeRequest& req) {
 
 }  // namespace
 
-bool WorkQueue::push(Conn* c) {
-    std::lock_guard lock(mu_);
-    if (items_.size() >= capacity_) return false;
-    items_.push_back(c);
-    size_.store(items_.size(), std::memory_order_relaxed);
-    return true;
-}
-
-Conn* WorkQueue::try_pop() {
-    if (size() == 0) return nullptr;  // the common case: no lock
-    std::lock_guard lock(mu_);
-    if (items_.empty()) return nullptr;
-    Conn* c = items_.front();
-    items_.pop_front();
-    size_.store(items_.size(), std::memory_order_relaxed);
-    return c;
-}
-
 void serve_request(Conn& c, const Service& s, bool draining) {
     ClientChannel channel(c.fd, s.options.write_timeout_ms);
     EdgeResponse resp(channel);

@@ -9,29 +9,13 @@
 
 #include <atomic>
 #include <condition_variable>
-#include <deque>
 #include <functional>
 #include <mutex>
 
 #include "server/edge_conn.hpp"
+#include "server/work_queue.hpp"
 
 namespace sy::server::edge {
-
-class WorkQueue {
-public:
-    explicit WorkQueue(size_t capacity) : capacity_(capacity) {}
-    // False when full (the caller answers 503).
-    bool push(Conn* c);
-    // The oldest connection, or nullptr when none waits.
-    Conn* try_pop();
-    size_t size() const { return size_.load(std::memory_order_relaxed); }
-
-private:
-    size_t capacity_;
-    std::mutex mu_;
-    std::deque<Conn*> items_;
-    std::atomic<size_t> size_{0};
-};
 
 // What a worker needs besides the connection.
 struct Service {
