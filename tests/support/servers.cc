@@ -87,15 +87,23 @@ std::string RedisServer::cli(const std::string& args) const {
 
 RedisClusterProcess::RedisClusterProcess() {
     for (int i = 0; i < 6; ++i) {
-        // The bus port is given explicitly: the default (port + 10000) may be taken or out of range.
-        nodes_.push_back(std::make_unique<RedisServer>(
-            free_port(), std::vector<std::string>{"--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
-                                                  "--cluster-node-timeout", "1000", "--cluster-port",
-                                                  std::to_string(free_port()), "--repl-diskless-sync-delay", "0"}));
-        if (!nodes_.back()->ok()) {
-            log_ = "node " + nodes_.back()->address() + " did not start";
-            return;
+        // A free port may be taken by the time the node binds it (tests run in parallel), and two
+        // calls may return the same one: a node that did not start is tried again on new ports.
+        for (int attempt = 0; attempt < 3; ++attempt) {
+            int port = free_port(), bus = free_port();
+            while (bus == port) bus = free_port();
+            // The bus port is given explicitly: the default (port + 10000) may be taken or out of range.
+            auto node = std::make_unique<RedisServer>(
+                port, std::vector<std::string>{"--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+                                               "--cluster-node-timeout", "1000", "--cluster-port", std::to_string(bus),
+                                               "--repl-diskless-sync-delay", "0"});
+            if (node->ok()) {
+                nodes_.push_back(std::move(node));
+                break;
+            }
+            log_ = "node " + node->address() + " did not start";
         }
+        if (nodes_.size() != static_cast<size_t>(i) + 1) return;
     }
     std::string create = "--cluster create";
     for (auto& n : nodes_) create += " " + n->address();
