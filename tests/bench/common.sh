@@ -1,5 +1,6 @@
 # Sourced by benchmark scripts (after `set -euo pipefail`).
-# bench_init NAME: sets ROOT, PEERS (checked), BIN (built first: never a stale binary), RUN_DIR
+# bench_init NAME: sets ROOT, PEERS (checked), BIN (built first: never a stale binary; SY_BIN names
+# another build of the gateway to measure, e.g. an earlier commit's for a before/after), RUN_DIR
 # (default /tmp/sy-bench-NAME) and MOCK_PORT; processes whose PIDs are added to `pids` are
 # stopped at exit, with the peers' mock.
 bench_init() {
@@ -7,7 +8,7 @@ bench_init() {
     PEERS=${PEERS:-$ROOT/../shared/bench/peers}
     [ -x "$PEERS/mock.sh" ] || { echo "bench: peers harness not found at $PEERS" >&2; exit 2; }
     cmake --build "$ROOT/build" > /dev/null
-    BIN=$ROOT/build/bin/switchyard
+    BIN=${SY_BIN:-$ROOT/build/bin/switchyard}
     export RUN_DIR=${RUN_DIR:-/tmp/sy-bench-$1}
     export MOCK_PORT=${MOCK_PORT:-18081}
     mkdir -p "$RUN_DIR"

@@ -30,6 +30,7 @@ using edge::Conn;
 using Phase = edge::Conn::Phase;
 
 constexpr int kMaxWaitMs = 100;           // the keeper looks at deadlines this often
+constexpr int kStallTickMs = 5;           // ... and at the workers this often while all are busy
 constexpr int kFloorThreads = 4;          // workers kept even when idle
 constexpr int kRetireAfterMs = 30000;     // a worker idle this long retires (down to the floor)
 constexpr int kLingerMs = 2000;           // after a refusal: how long to discard what the client still sends
@@ -47,11 +48,13 @@ void send_best_effort(int fd, std::string_view bytes) {
 
 }  // namespace
 
-// Threads: max_threads workers wait on one epoll set (one-shot events) and the thread that
-// completes a request runs its handler at once, so a request costs one wake-up as with a thread
-// per connection; a partial request is parked again and holds no thread. One more thread keeps
-// the deadlines and, while every worker is busy, takes over reading: complete requests then
-// wait in the overflow queue (server.max_queued; beyond it, 503).
+// Threads: workers wait on one epoll set (one-shot events) and the thread that completes a
+// request runs its handler at once; a partial request is parked again and holds no thread. One
+// more thread, the keeper, runs the deadlines and watches the workers: when every one of them
+// has held the same work for a whole tick (blocked, not computing), it starts another, up to
+// max_threads, and at the cap reads in their place: complete requests then wait in the overflow
+// queue (server.max_queued; beyond it, 503). Workers busy computing are not helped by more
+// threads than cores, which would only take turns and wake each other.
 class EdgeServer::Impl {
 public:
     Impl(const Poco::Net::ServerSocket& socket, Poco::Net::HTTPRequestHandlerFactory::Ptr handlers,
@@ -148,12 +151,14 @@ private:
         end_running();
     }
 
-    // The last waiting worker takes a fiber: start another, or let the keeper read.
+    // The last waiting worker takes work: the keeper, unless it already does, starts watching
+    // for a stall.
     void begin_running() {
-        if (running_.fetch_add(1) + 1 >= workers_.live() && !workers_.grow()) keeper_cv_.notify_one();
+        if (running_.fetch_add(1) + 1 >= workers_.live() && !keeper_watching_.load()) keeper_cv_.notify_one();
     }
 
     void end_running() {
+        progress_.fetch_add(1, std::memory_order_relaxed);
         running_.fetch_sub(1);
         if (finished()) wake();  // the last fiber of a stopping edge: every worker may return
     }
@@ -410,24 +415,37 @@ private:
             c->list->remove(c);
     }
 
-    // --- the keeper: deadlines, draining, and reading while every worker is busy ---
+    // --- the keeper: deadlines, draining, and stalled workers ---
     void keep() {
+        uint64_t seen = progress_.load();  // work finished as of the last look
+        bool was_busy = false;
         while (!stopping_) {
             int64_t now = now_ms();
             expire(now);
             if (draining_ && !drained_) drain_now();
             int wait = wait_ms(now);
-            if (all_busy() && !draining_) {
-                epoll_event ev[16];
-                int n = ::epoll_wait(ep_, ev, 16, wait);
-                for (int i = 0; i < n; ++i) on_event(ev[i], false);
-            } else {
-                std::unique_lock lock(keeper_mu_);
-                keeper_cv_.wait_for(lock, std::chrono::milliseconds(wait), [this] {
-                    return stopping_ || (draining_ && !drained_) || all_busy();
-                });
+            const uint64_t progress = progress_.load();
+            const bool busy = all_busy();
+            const bool stalled = busy && was_busy && progress == seen;
+            seen = progress;
+            was_busy = busy;
+            keeper_watching_ = busy;
+            if (stalled && !workers_.grow() && !draining_) {
+                read_for_workers(std::min(wait, kStallTickMs));
+                continue;
             }
+            std::unique_lock lock(keeper_mu_);
+            keeper_cv_.wait_for(lock, std::chrono::milliseconds(busy ? std::min(wait, kStallTickMs) : wait), [&] {
+                return stopping_ || (draining_ && !drained_) || (!busy && all_busy());
+            });
         }
+    }
+
+    // Every worker is stuck and no more may start: reads requests into the overflow queue.
+    void read_for_workers(int wait) {
+        epoll_event ev[16];
+        int n = ::epoll_wait(ep_, ev, 16, wait);
+        for (int i = 0; i < n; ++i) on_event(ev[i], false);
     }
 
     bool all_busy() const { return running_.load() >= workers_.live(); }
@@ -506,7 +524,9 @@ private:
     std::string overloaded_, timeout_;  // canned answers
 
     std::atomic<bool> draining_{false}, stopping_{false}, stopped_{false};
-    std::atomic<int> running_{0};  // handlers running
+    std::atomic<int> running_{0};  // workers running a request or fiber
+    std::atomic<uint64_t> progress_{0};  // runs that ended: the keeper tells busy from stalled
+    std::atomic<bool> keeper_watching_{false};  // the keeper looks every tick: no need to notify it
     std::atomic<int> open_{0};
     std::mutex timers_mu_;
     edge::ConnList requests_, idle_, lingering_;

@@ -30,9 +30,9 @@ struct Service {
 void serve_request(Conn& c, const Service& service, bool draining);
 
 // Worker threads with a fixed stack size (handlers ran on 256 KiB stacks under Poco too), started
-// on demand: a stream holds its thread for minutes, so the pool grows while every thread is busy,
-// up to the cap, and threads idle for long retire down to the floor. Idle RSS stays small and
-// the cap is what bounds concurrent handlers.
+// on demand: the edge grows the pool while every thread is blocked, up to the cap, and threads
+// idle for long retire down to the floor. Idle RSS stays small and the cap is what bounds
+// handlers blocked at once.
 class Threads {
 public:
     // Starts `floor` threads running body; grow() adds more up to `cap`.

@@ -1,7 +1,8 @@
 // The edge's worker threads and parked requests: a request waiting for a slow upstream parks
 // its fiber and holds no thread, so many of them run on the floor of 4 workers; work that does
 // hold a thread (here a guardrail check that sleeps) makes the pool grow past its floor, never
-// past server.max_threads (requests beyond it wait for a worker and are all answered).
+// past server.max_threads (requests beyond it wait for a worker and are all answered); workers
+// that are merely busy computing do not.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -93,6 +94,35 @@ TEST(EdgeWorkerThreadsTest, ThePoolGrowsWhileEveryWorkerIsBusy) {
     EXPECT_EQ(ok, kHeld);
     EXPECT_GT(most, kHeld);
     EXPECT_EQ(fake.requests(), kHeld);
+}
+
+// Many keep-alive clients at once keep every worker busy computing (the model list, answered by
+// the gateway itself), but no request blocks: more threads would only take turns on the same
+// cores, so the pool stays near its floor.
+TEST(EdgeWorkerThreadsTest, WorkersBusyComputingDoNotGrowThePool) {
+    FakeUpstream fake;
+    ASSERT_TRUE(fake.ok());
+    GatewayProcess gw(fake_upstream_config(fake, "", "  max_threads: 64\n"));
+    ASSERT_TRUE(gw.ok()) << gw.log();
+    constexpr int kClients = 32, kEach = 300;
+    double most = 0;
+    std::atomic<int> ok{0};
+    std::atomic<int> done{0};
+    std::vector<std::thread> clients;
+    for (int i = 0; i < kClients; ++i)
+        clients.emplace_back([&] {
+            HttpClient c(gw.port());  // keep-alive: the gateway's work, not connecting, is what the test loads
+            for (int k = 0; k < kEach; ++k) ok += c.request("GET", "/v1/models").status == 200;
+            ++done;
+        });
+    while (done.load() < kClients) {
+        most = std::max(most, gauges(gw.port()).workers);
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    for (std::thread& t : clients) t.join();
+    EXPECT_EQ(ok, kClients * kEach);
+    // 4 is the floor; the rule before grew the pool to about 20 here.
+    EXPECT_LE(most, 8) << "the pool grew for work that never blocked";
 }
 
 TEST(EdgeWorkerThreadsTest, ThePoolNeverPassesMaxThreadsAndTheRestWait) {
