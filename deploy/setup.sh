@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config
-  libpoco-dev liblua5.4-dev lua5.4 libhiredis-dev libyaml-cpp-dev rapidjson-dev
+  libpoco-dev liblua5.4-dev lua5.4 libhiredis-dev libyaml-cpp-dev rapidjson-dev libjemalloc-dev
   libgtest-dev libgmock-dev googletest
   redis-server nginx-light wrk python3 curl jq procps openssl libre2-dev
   prometheus   # promtool: the suite checks the /metrics exposition and the alert rules with it

@@ -16,7 +16,23 @@
 #include "server/gateway.hpp"
 #include "server/serve.hpp"
 
+#ifdef SY_WITH_JEMALLOC
+#include <jemalloc/jemalloc.h>
+#endif
+
 namespace {
+
+// The malloc the process runs on: jemalloc when built with it (SY_JEMALLOC), else the C library's.
+std::string allocator_name() {
+#ifdef SY_WITH_JEMALLOC
+    const char* version = nullptr;
+    size_t size = sizeof version;
+    if (mallctl("version", &version, &size, nullptr, 0) == 0 && version) return std::string("jemalloc ") + version;
+    return "jemalloc";
+#else
+    return "the C library's malloc";
+#endif
+}
 
 constexpr const char* kUsage =
     "usage: switchyard <command> [options]\n"
@@ -68,6 +84,7 @@ std::string json_escape(std::string_view s) {
 
 int cmd_serve(const std::vector<std::string>& args) {
     sy::server::ServeOptions opts;
+    opts.allocator = allocator_name();
     for (size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
         bool has_value = i + 1 < args.size();
@@ -150,7 +167,8 @@ int main(int argc, char** argv) {
     } else if (cmd == "audit") {
         rc = sy::cli::audit(rest);
     } else if (cmd == "version" || cmd == "--version") {
-        std::printf("switchyard 0.1.0 (plugin ABI %d.%d)\n", SY_ABI_MAJOR, SY_ABI_MINOR);
+        std::printf("switchyard 0.1.0 (plugin ABI %d.%d; memory allocator: %s)\n", SY_ABI_MAJOR, SY_ABI_MINOR,
+                    allocator_name().c_str());
         rc = 0;
     } else {
         rc = usage_error("unknown command '" + cmd + "'");

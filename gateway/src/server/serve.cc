@@ -185,7 +185,8 @@ int serve(const ServeOptions& options) {
         if (admin_wanted && !admin_server) return 1;
         FileWatcher watcher(gateway);
         server.start();  // after the other listeners and the watcher: ready means all are up
-        log::info("serve", "listening on " + listening + " with config " + options.config_path);
+        log::info("serve", "listening on " + listening + " with config " + options.config_path +
+                               (options.allocator.empty() ? "" : "; memory allocator: " + options.allocator));
         for (;;) {
             int sig = 0;
             sigwait(&signals, &sig);
