@@ -174,11 +174,17 @@ void Fibers::entry(void* arg) {
 }
 
 void Fibers::resume(Fiber* f) {
-    do run(f);
-    while (!f->done && !publish_park(f));
-    if (f->done) {
-        recycle(f);
-        alive_.fetch_sub(1);
+    for (;;) {
+        run(f);
+        if (f->done) {
+            recycle(f);
+            alive_.fetch_sub(1);
+            return;
+        }
+        // Published: another worker may resume f at once, run it to its end and recycle it, so
+        // nothing of f may be read here any more (reading f->done after this recycled a fiber
+        // twice, and two requests then ran on one stack).
+        if (publish_park(f)) return;
     }
 }
 

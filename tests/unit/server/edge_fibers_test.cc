@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <mutex>
+#include <set>
 #include <chrono>
 #include <thread>
 #include <vector>
@@ -243,6 +245,58 @@ TEST(EdgeFibersTest, ManyParkedFibersAllFinishOnFewThreads) {
         for (int i = kFibers - 1; i >= 0; --i) ASSERT_EQ(::write(pipes[i]->w, "x", 1), 1);
     ASSERT_TRUE(loop.drained());
     EXPECT_EQ(finished.load(), kFibers);
+}
+
+// A fiber that parks and is resumed and finished by another worker at once: the worker that
+// published the park must not look at the fiber again. It did, and when it was preempted right
+// there it recycled a fiber the other worker had already recycled: two requests then ran on one
+// stack (seen as a crash in tests/bench/streams/run.sh, 2 runs in 14). A test cannot force that
+// preemption, so this one did not catch it; it drives the same path (each park's byte written
+// the moment the fiber is about to park, by a thread of its own) and checks that no fiber is
+// ever handed out twice: each records its stack while it runs.
+TEST(EdgeFibersTest, AFiberFinishedByAnotherWorkerRightAfterItsParkIsRecycledOnce) {
+    Loop loop;
+    loop.start_workers(3);
+    constexpr int kRounds = 3000;
+    std::atomic<int> finished{0}, overlaps{0};
+    std::atomic<int> to_write{-1};  // the pipe the writer writes next
+    std::atomic<bool> stop{false};
+    std::thread writer([&] {
+        while (!stop) {
+            int fd = to_write.exchange(-1);
+            if (fd >= 0) [[maybe_unused]] ssize_t r = ::write(fd, "x", 1);
+        }
+    });
+    std::mutex mu;
+    std::set<const void*> running;  // the stack addresses of jobs running now
+    std::vector<std::unique_ptr<Pipe>> pipes;
+    for (int i = 0; i < kRounds; ++i) {
+        pipes.push_back(std::make_unique<Pipe>());
+        Pipe* pipe = pipes.back().get();
+        auto job = [pipe, &finished, &overlaps, &mu, &running, &to_write] {
+            char marker = 0;
+            {
+                std::lock_guard lock(mu);
+                if (!running.insert(&marker).second) ++overlaps;
+            }
+            fiber::ParkingScope parking;
+            pollfd p{pipe->r, POLLIN, 0};
+            to_write = pipe->w;
+            fiber::poll(&p, 1, 10000);
+            {
+                std::lock_guard lock(mu);
+                running.erase(&marker);
+            }
+            ++finished;
+        };
+        ASSERT_TRUE(loop.fibers().start(job, -1));
+        while (to_write.load() >= 0) std::this_thread::yield();  // one park in flight at a time
+    }
+    ASSERT_TRUE(loop.drained());
+    stop = true;
+    writer.join();
+    EXPECT_EQ(finished.load(), kRounds);
+    EXPECT_EQ(overlaps.load(), 0) << "a fiber ran two jobs at once";
 }
 
 }  // namespace
