@@ -5,6 +5,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <array>
+#include <cstdint>
 #include <cstring>
 
 #include "core/json_depth.hpp"
@@ -130,6 +132,37 @@ std::optional<ApiError> parse_stream(const Value& doc, ChatRequest& out) {
 
 }  // namespace
 
+namespace {
+
+// What estimate_tokens makes of each byte: one table look-up per byte instead of a chain of
+// range tests (the estimate runs over every prompt).
+enum ByteClass : uint8_t { kControl, kLetter, kDigit, kSpace, kBreak, kHigh, kPunct };
+
+constexpr std::array<uint8_t, 256> kByteClasses = [] {
+    std::array<uint8_t, 256> t{};
+    for (int c = 0; c < 256; ++c) {
+        uint8_t k = kControl;
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_') k = kLetter;
+        else if (c >= '0' && c <= '9') k = kDigit;
+        else if (c == ' ') k = kSpace;
+        else if (c == '\n' || c == '\r' || c == '\t') k = kBreak;
+        else if (c >= 0x80) k = kHigh;
+        else if (c > ' ') k = kPunct;  // DEL included
+        t[static_cast<size_t>(c)] = k;
+    }
+    return t;
+}();
+
+inline uint8_t class_of(char c) { return kByteClasses[static_cast<unsigned char>(c)]; }
+
+// The end of the run of bytes of class k (or of k2) that starts at i.
+inline size_t run_end(std::string_view text, size_t i, uint8_t k, uint8_t k2) {
+    while (i < text.size() && (class_of(text[i]) == k || class_of(text[i]) == k2)) ++i;
+    return i;
+}
+
+}  // namespace
+
 // A tokenizer-free approximation of BPE counts (cl100k/o200k), by segments: a word of up to 8
 // letters is about one token (longer words split every ~4 letters), digits go in groups of 3,
 // runs of punctuation cost a token per three characters, runs of spaces
@@ -137,40 +170,40 @@ std::optional<ApiError> parse_stream(const Value& doc, ChatRequest& out) {
 // Measured against real counts in tests/bench/tokens (docs/performance.md).
 int64_t estimate_tokens(std::string_view text) {
     int64_t tokens = 0;
-    const size_t n = text.size();
     size_t i = 0;
-    auto is_alpha = [](unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; };
-    while (i < n) {
-        unsigned char c = static_cast<unsigned char>(text[i]);
-        size_t start = i;
-        if (is_alpha(c)) {
-            while (i < n && is_alpha(static_cast<unsigned char>(text[i]))) ++i;
-            size_t len = i - start;
-            tokens += len <= 8 ? 1 : 1 + static_cast<int64_t>((len - 8 + 3) / 4);
-        } else if (c >= '0' && c <= '9') {
-            while (i < n && text[i] >= '0' && text[i] <= '9') ++i;
-            tokens += static_cast<int64_t>((i - start + 2) / 3);
-        } else if (c == ' ') {
-            while (i < n && text[i] == ' ') ++i;
-            // one space joins the next word; longer runs (indentation) are a token of their own
-            if (i - start > 1) ++tokens;
-        } else if (c == '\n' || c == '\r' || c == '\t') {
-            // line breaks and the indentation after them
-            while (i < n && (text[i] == '\n' || text[i] == '\r' || text[i] == '\t' || text[i] == ' ')) ++i;
-            ++tokens;
-        } else if (c >= 0x80) {
-            while (i < n && static_cast<unsigned char>(text[i]) >= 0x80) ++i;
-            tokens += static_cast<int64_t>((i - start + 1) / 2);
-        } else {
-            // punctuation: common pairs ("()", "->", "::", ");") merge into one token
-            auto is_punct = [](unsigned char p) {
-                return p > ' ' && p < 0x80 && !((p >= 'a' && p <= 'z') || (p >= 'A' && p <= 'Z') || (p >= '0' && p <= '9'));
-            };
-            while (i < n && is_punct(static_cast<unsigned char>(text[i])) && text[i] != '_') ++i;
-            // A control character is no punctuation: count it alone. (Without this step the loop
-            // never moved past one, and a request spun a worker forever; found by fuzzing.)
-            if (i == start) ++i;
-            tokens += static_cast<int64_t>((i - start + 2) / 3);
+    while (i < text.size()) {
+        const size_t start = i;
+        const uint8_t k = class_of(text[i]);
+        switch (k) {
+            case kLetter: {
+                i = run_end(text, i, kLetter, kLetter);
+                const size_t len = i - start;
+                tokens += len <= 8 ? 1 : 1 + static_cast<int64_t>((len - 8 + 3) / 4);
+                break;
+            }
+            case kDigit:
+                i = run_end(text, i, kDigit, kDigit);
+                tokens += static_cast<int64_t>((i - start + 2) / 3);
+                break;
+            case kSpace:
+                i = run_end(text, i, kSpace, kSpace);
+                if (i - start > 1) ++tokens;  // one space joins the next word; indentation is a token
+                break;
+            case kBreak:  // line breaks and the indentation after them
+                i = run_end(text, i, kBreak, kSpace);
+                ++tokens;
+                break;
+            case kHigh:
+                i = run_end(text, i, kHigh, kHigh);
+                tokens += static_cast<int64_t>((i - start + 1) / 2);
+                break;
+            case kPunct:  // common pairs ("()", "->", "::", ");") merge into one token
+                i = run_end(text, i, kPunct, kPunct);
+                tokens += static_cast<int64_t>((i - start + 2) / 3);
+                break;
+            default:  // a control character counts alone (found by fuzzing: it once stalled the loop)
+                ++i;
+                ++tokens;
         }
     }
     return tokens;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 namespace sy {
 namespace {
 
@@ -85,6 +87,13 @@ TEST(ChatRequestTest, RefusesADuplicateKeyAnywhere) {
     ASSERT_TRUE(nested);
     EXPECT_NE(nested->message.find("'content' twice"), std::string::npos) << nested->message;
     EXPECT_FALSE(parse(R"({"model": "m", "messages": [{"role": "user", "content": "a"}, {"role": "user", "content": "b"}]})", r));
+    // Objects of more than 8 members are checked by sorting their names, smaller ones pair by pair.
+    std::string many = R"({"model": "m", "messages": [{"role": "user", "content": "x"}], "metadata": {)";
+    for (int i = 0; i < 12; ++i) many += "\"k" + std::to_string(i) + "\": 1, ";
+    EXPECT_FALSE(parse(many + R"("last": 2}})", r));
+    auto big = parse(many + R"("k7": 2}})", r);
+    ASSERT_TRUE(big);
+    EXPECT_NE(big->message.find("'k7' twice"), std::string::npos) << big->message;
 }
 
 // rapidjson reads 0.21e309 as infinity and its writer stops there: the body clamp_max_tokens and
@@ -118,6 +127,56 @@ TEST(ChatRequestTest, TokenEstimateFollowsBpeSegments) {
     EXPECT_EQ(estimate_tokens("max_tokens = 5;"), 5);       // 10-letter identifier (2), =, digit, ;
     EXPECT_EQ(estimate_tokens("a\n    b"), 3);              // the newline and its indentation are one
     EXPECT_EQ(estimate_tokens("héllo"), 3);                 // non-ASCII bytes: one token per two
+}
+
+// The estimate as it was before its table-driven rewrite: the rewrite must count the same.
+int64_t reference_estimate(std::string_view text) {
+    int64_t tokens = 0;
+    const size_t n = text.size();
+    size_t i = 0;
+    auto is_alpha = [](unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; };
+    auto is_punct = [](unsigned char p) {
+        return p > ' ' && p < 0x80 && !((p >= 'a' && p <= 'z') || (p >= 'A' && p <= 'Z') || (p >= '0' && p <= '9'));
+    };
+    while (i < n) {
+        unsigned char c = static_cast<unsigned char>(text[i]);
+        size_t start = i;
+        if (is_alpha(c)) {
+            while (i < n && is_alpha(static_cast<unsigned char>(text[i]))) ++i;
+            size_t len = i - start;
+            tokens += len <= 8 ? 1 : 1 + static_cast<int64_t>((len - 8 + 3) / 4);
+        } else if (c >= '0' && c <= '9') {
+            while (i < n && text[i] >= '0' && text[i] <= '9') ++i;
+            tokens += static_cast<int64_t>((i - start + 2) / 3);
+        } else if (c == ' ') {
+            while (i < n && text[i] == ' ') ++i;
+            if (i - start > 1) ++tokens;
+        } else if (c == '\n' || c == '\r' || c == '\t') {
+            while (i < n && (text[i] == '\n' || text[i] == '\r' || text[i] == '\t' || text[i] == ' ')) ++i;
+            ++tokens;
+        } else if (c >= 0x80) {
+            while (i < n && static_cast<unsigned char>(text[i]) >= 0x80) ++i;
+            tokens += static_cast<int64_t>((i - start + 1) / 2);
+        } else {
+            while (i < n && is_punct(static_cast<unsigned char>(text[i])) && text[i] != '_') ++i;
+            if (i == start) ++i;
+            tokens += static_cast<int64_t>((i - start + 2) / 3);
+        }
+    }
+    return tokens;
+}
+
+TEST(ChatRequestTest, TokenEstimateCountsAsThePreviousImplementationDid) {
+    std::mt19937 rng(20261128);
+    // Bytes drawn mostly from the classes' edges, so that runs and their boundaries are common.
+    const std::string alphabet = std::string("aZ_09 \n\r\t!(-;~\x7f\x01\x1f") + "\x80\xc3\xa9\xff";
+    for (int round = 0; round < 20000; ++round) {
+        std::string text(rng() % 40, ' ');
+        for (char& c : text) c = (rng() % 4 == 0) ? static_cast<char>(rng() % 256) : alphabet[rng() % alphabet.size()];
+        ASSERT_EQ(estimate_tokens(text), reference_estimate(text)) << "text of " << text.size() << " bytes, round " << round;
+    }
+    const std::string prose = "The model reads: def f(x):\n    return x ** 2  # 12345 -> ok; naïve café";
+    EXPECT_EQ(estimate_tokens(prose), reference_estimate(prose));
 }
 
 struct BadCase {
