@@ -3,7 +3,8 @@
 # through the gateway to a slow upstream (CHUNKS events, one every INTERVAL s), opened at RATE per
 # second. Measured: gateway RSS idle and with every stream open, memory per open stream, CPU per
 # relayed event, errors, and the p99 of short JSON requests (wrk, 16 connections, to the peers'
-# fast mock) idle and with every stream open. Writes streams/results.md and splices it into
+# fast mock) idle and with every stream open: flat out, and paced at PACED_RPS (default 1000,
+# 8 connections that pause between requests; paced.lua), a load that leaves the machine room. Writes streams/results.md and splices it into
 # docs/performance.md (WRITE_DOC=0 to skip).
 #   tests/bench/streams/run.sh                   # 10,000 streams of 60 s (~2 min)
 #   STREAMS=1000 CHUNKS=20 tests/bench/streams/run.sh
@@ -13,6 +14,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 bench_init streams
 STREAMS=${STREAMS:-10000} CHUNKS=${CHUNKS:-60} INTERVAL=${INTERVAL:-1} RATE=${RATE:-1000}
 SHORT_SECONDS=${SHORT_SECONDS:-10}
+PACED_RPS=${PACED_RPS:-1000}
 SECTION=${SECTION:-Many open streams}  # the heading in docs/performance.md
 # The gateway holds a client and an upstream socket per stream: raise the descriptor limit, and
 # where the hard limit cannot hold them (a container without CAP_SYS_RESOURCE), run fewer streams
@@ -64,8 +66,16 @@ short_p99() {  # short_p99 OUT: wrk, 16 connections, JSON; prints the RESULT jso
     grep '^RESULT ' "$1" | sed 's/^RESULT //'
 }
 
+paced_p99() {  # paced_p99 OUT: wrk, 8 connections at PACED_RPS in all; prints the RESULT json
+    WRK_MODE=json WRK_CHAT_LUA="$PEERS/wrk/chat.lua" WRK_PAUSE_MS=$((8000 / PACED_RPS)) \
+        timeout $((SHORT_SECONDS + 30)) wrk -t1 -c8 -d"${SHORT_SECONDS}s" --timeout 5s --latency \
+        -s "$here/paced.lua" -H "Authorization: Bearer $KEY" "$URL" > "$1" 2>&1
+    grep '^RESULT ' "$1" | sed 's/^RESULT //'
+}
+
 sleep 1
 idle=$(short_p99 "$RUN_DIR/wrk-idle.txt")
+idle_paced=$(paced_p99 "$RUN_DIR/wrk-idle-paced.txt")
 sleep 1
 rss_idle=$(kb VmRSS $gw)
 echo "bench: idle: RSS ${rss_idle} kB, short requests $idle" >&2
@@ -86,6 +96,7 @@ c0=$(cpu_ticks $gw); e0=$(curl -s "$SLOW/stats" | python3 -c 'import json,sys; p
 sleep 5
 c1=$(cpu_ticks $gw); e1=$(curl -s "$SLOW/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["chunks"])')
 busy=$(short_p99 "$RUN_DIR/wrk-busy.txt")
+busy_paced=$(paced_p99 "$RUN_DIR/wrk-busy-paced.txt")
 still_open=$([ -e "$RUN_DIR/ready" ] && echo yes || echo no)
 wait $clients
 clients_json=$(cat "$RUN_DIR/clients.json")
@@ -96,6 +107,8 @@ echo "bench: clients $clients_json" >&2
 python3 - "$RUN_DIR/results.md" <<PY
 import json, sys, datetime, subprocess, os
 idle, busy, cl = json.loads('''$idle'''), json.loads('''$busy'''), json.loads('''$clients_json''')
+idle_paced, busy_paced = json.loads('''$idle_paced'''), json.loads('''$busy_paced''')
+paced_ratio = busy_paced["p99_us"] / idle_paced["p99_us"]
 streams = $STREAMS
 cpu_us = ($c1 - $c0) * 1e6 / $HZ
 events = $e1 - $e0
@@ -111,7 +124,8 @@ lines = [
  f"(\`tests/bench/streams/slow_upstream.py\`: $CHUNKS content events, one every ${INTERVAL} s), opened at $RATE per second "
  f"(all open after {$ramp_s} s){' (' + '$CAPPED' + ')' if '$CAPPED' else ''}, by an asyncio client that checks every stream to its \`[DONE]\`. "
  "Short requests: wrk, 16 connections, JSON, to the peers' fast mock through the same gateway, "
- f"${SHORT_SECONDS} s idle and ${SHORT_SECONDS} s with every stream open.",
+ f"${SHORT_SECONDS} s idle and ${SHORT_SECONDS} s with every stream open; then the same paced at $PACED_RPS requests/s "
+ "(8 connections pausing between requests, \`tests/bench/streams/paced.lua\`).",
  "",
  "| figure | value | target |",
  "|---|---:|---|",
@@ -126,6 +140,9 @@ lines = [
  f"| short requests idle: req/s, p50, p99 | {idle['rps']:,.0f}, {idle['p50_us']/1000:.3f} ms, {idle['p99_us']/1000:.3f} ms | |",
  f"| short requests, streams open: req/s, p50, p99 | {busy['rps']:,.0f}, {busy['p50_us']/1000:.3f} ms, {busy['p99_us']/1000:.3f} ms (errors {busy['errors']}, non-2xx {busy['non2xx']}; streams still all open at the end: $still_open) | |",
  f"| short-request p99, streams open / idle | {ratio:.2f}x | <= 2x: {'met' if ratio <= 2 else 'NOT met'} |",
+ f"| paced short requests idle: req/s, p50, p99 | {idle_paced['rps']:,.0f}, {idle_paced['p50_us']/1000:.3f} ms, {idle_paced['p99_us']/1000:.3f} ms | |",
+ f"| paced short requests, streams open: req/s, p50, p99 | {busy_paced['rps']:,.0f}, {busy_paced['p50_us']/1000:.3f} ms, {busy_paced['p99_us']/1000:.3f} ms (errors {busy_paced['errors']}, non-2xx {busy_paced['non2xx']}) | |",
+ f"| paced short-request p99, streams open / idle | {paced_ratio:.2f}x | <= 2x: {'met' if paced_ratio <= 2 else 'NOT met'} |",
  f"| RSS after the streams ended | {$rss_after/1024:.1f} MB | |",
  "",
 ]
