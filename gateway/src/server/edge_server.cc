@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sched.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -31,11 +32,21 @@ using Phase = edge::Conn::Phase;
 
 constexpr int kMaxWaitMs = 100;           // the keeper looks at deadlines this often
 constexpr int kStallTickMs = 5;           // ... and at the workers this often while all are busy
-constexpr int kFloorThreads = 4;          // workers kept even when idle
+constexpr int kMinFloorThreads = 4;       // workers kept even when idle, at least
 constexpr int kRetireAfterMs = 30000;     // a worker idle this long retires (down to the floor)
 constexpr int kLingerMs = 2000;           // after a refusal: how long to discard what the client still sends
 constexpr size_t kLingerBytes = 1 << 20;  // ... and how much of it
 constexpr int kAcceptBurst = 64;
+
+// Workers kept even when idle: one per CPU this process may run on, and at least 4 (so that one
+// blocked worker does not halve a small machine). The pool grows past it only while every worker
+// is blocked, so without one per CPU a busy gateway would not use every core.
+int floor_threads() {
+    cpu_set_t cpus;
+    CPU_ZERO(&cpus);
+    const int usable = ::sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? CPU_COUNT(&cpus) : 1;
+    return std::max(kMinFloorThreads, usable);
+}
 
 int64_t now_ms() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
@@ -91,7 +102,7 @@ public:
     void start() {
         add_fd(listen_fd_, &listen_tag_, EPOLLIN | EPOLLONESHOT);
         add_fd(wake_fd_, &wake_tag_, EPOLLIN);
-        workers_.start(kFloorThreads, options_.max_threads, options_.stack_bytes, [this] { work(); });
+        workers_.start(floor_threads(), options_.max_threads, options_.stack_bytes, [this] { work(); });
         keeper_ = std::thread([this] { keep(); });
     }
 
