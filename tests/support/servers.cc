@@ -1,6 +1,7 @@
 #include "support/servers.hpp"
 
 #include <csignal>
+#include <filesystem>
 #include <chrono>
 #include <cctype>
 #include <cstdio>
@@ -22,6 +23,35 @@ std::vector<std::string> split_args(const std::string& s) {
         pos = sp + 1;
     }
     return out;
+}
+
+// True when process pid holds the socket listening on 127.0.0.1:port (/proc/net/tcp names the
+// socket's inode, the process's descriptors link to it).
+bool listens_on(pid_t pid, int port) {
+    std::FILE* f = std::fopen("/proc/net/tcp", "r");
+    if (!f) return false;
+    char want[16];
+    std::snprintf(want, sizeof want, "0100007F:%04X", port);
+    std::vector<std::string> inodes;
+    char line[512];
+    while (std::fgets(line, sizeof line, f)) {
+        char local[64], remote[64], state[8];
+        unsigned long inode = 0;
+        // sl local rem st tx:rx tr:when retrnsmt uid timeout inode
+        if (std::sscanf(line, " %*s %63s %63s %7s %*s %*s %*s %*s %*s %lu", local, remote, state, &inode) == 4 &&
+            std::string(local) == want && std::string(state) == "0A")
+            inodes.push_back("socket:[" + std::to_string(inode) + "]");
+    }
+    std::fclose(f);
+    if (inodes.empty()) return false;
+    const std::string fd_dir = "/proc/" + std::to_string(pid) + "/fd";
+    for (const auto& entry : std::filesystem::directory_iterator(fd_dir, std::filesystem::directory_options::skip_permission_denied)) {
+        std::error_code ec;
+        const std::string target = std::filesystem::read_symlink(entry.path(), ec).string();
+        for (const std::string& inode : inodes)
+            if (!ec && target == inode) return true;
+    }
+    return false;
 }
 
 bool wait_ready(int port, int timeout_ms) {
@@ -308,12 +338,29 @@ int FakeUpstream::stat(const std::string& key) const {
 GatewayProcess::GatewayProcess(const std::string& yaml) {
     dir_ = make_temp_dir();
     write_file(dir_ + "/config.yaml", yaml);
-    port_ = free_port();
-    proc_ = std::make_unique<Process>(
-        std::vector<std::string>{gateway_binary(), "serve", "--config", dir_ + "/config.yaml", "--listen",
-                                 "127.0.0.1:" + std::to_string(port_)},
-        dir_ + "/gateway.log");
-    ready_ = wait_ready(port_, 10000);
+    // Tests run in parallel: the free port drawn here may be taken by another test's gateway
+    // before this one binds it. This one then exits, and the other one would answer /readyz in
+    // its place (seen in CI: two cache tests each counting the other's requests). So ready means
+    // this process listens on the port, and a clash is tried again on a new port.
+    for (int attempt = 0; attempt < 3; ++attempt) {
+        port_ = free_port();
+        proc_ = std::make_unique<Process>(
+            std::vector<std::string>{gateway_binary(), "serve", "--config", dir_ + "/config.yaml", "--listen",
+                                     "127.0.0.1:" + std::to_string(port_)},
+            dir_ + "/gateway.log");
+        ready_ = wait_own_ready(10000);
+        if (ready_ || proc_->running() || proc_->log().find("cannot listen on") == std::string::npos) return;
+    }
+}
+
+bool GatewayProcess::wait_own_ready(int timeout_ms) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (!proc_->running()) return false;
+        if (listens_on(proc_->pid(), port_)) return wait_ready(port_, timeout_ms);
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
 }
 
 GatewayProcess::~GatewayProcess() {

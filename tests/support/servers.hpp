@@ -46,6 +46,8 @@ public:
     const std::string& dir() const { return dir_; }
 
 private:
+    bool wait_own_ready(int timeout_ms);  // this process listens on port_ and answers /readyz
+
     std::string dir_;
     std::unique_ptr<Process> proc_;
     int port_ = 0;
