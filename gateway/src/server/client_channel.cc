@@ -4,21 +4,13 @@
 #include <sys/socket.h>
 
 #include <cerrno>
-#include <chrono>
 #include <string>
 
+#include "core/clock.hpp"
 #include "core/fiber.hpp"
 #include "server/edge_report.hpp"
 
 namespace sy::server {
-namespace {
-
-int64_t now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-}
-
-}  // namespace
 
 bool ClientChannel::write(std::string_view data) {
     if (failed_) return false;
@@ -34,8 +26,8 @@ bool ClientChannel::write(std::string_view data) {
         const int err = n < 0 ? fiber::last_errno() : 0;
         if (err == EINTR) continue;
         if (err == EAGAIN || err == EWOULDBLOCK) {
-            if (deadline < 0) deadline = now_ms() + timeout_ms_;
-            int64_t left = deadline - now_ms();
+            if (deadline < 0) deadline = clock::steady_ms() + timeout_ms_;
+            int64_t left = deadline - clock::steady_ms();
             if (left > 0) {
                 pollfd p{fd_, POLLOUT, 0};
                 if (fiber::poll(&p, 1, static_cast<int>(left)) >= 0 || fiber::last_errno() == EINTR) continue;  // timeout: next send says

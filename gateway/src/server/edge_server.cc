@@ -20,6 +20,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "core/clock.hpp"
 #include "server/edge_fibers.hpp"
 #include "server/edge_report.hpp"
 #include "server/edge_worker.hpp"
@@ -46,11 +47,6 @@ int floor_threads() {
     CPU_ZERO(&cpus);
     const int usable = ::sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? CPU_COUNT(&cpus) : 1;
     return std::max(kMinFloorThreads, usable);
-}
-
-int64_t now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
-        .count();
 }
 
 void send_best_effort(int fd, std::string_view bytes) {
@@ -177,12 +173,12 @@ private:
     // Runs c's request and any the client pipelined after it; leaves c parked, closed or queued.
     void serve_loop(Conn* c) {
         do edge::serve_request(*c, service_, draining_.load());
-        while (after_request(c) && advance(c, now_ms()) == Step::ready);
+        while (after_request(c) && advance(c, clock::steady_ms()) == Step::ready);
     }
 
     // True when bytes of a next request are already here.
     bool after_request(Conn* c) {
-        int64_t now = now_ms();
+        int64_t now = clock::steady_ms();
         if (c->gone) return close_conn(c), false;
         if (c->close_after || draining_) return linger(c, now), false;
         if (!c->in.empty()) {
@@ -216,7 +212,7 @@ private:
         Conn* c = static_cast<Conn*>(p);
         if (c->expired.load()) return on_expired(c);
         if (c->phase == Phase::linger) return discard(c);
-        if (read_some(c) && advance(c, now_ms()) == Step::ready) {
+        if (read_some(c) && advance(c, clock::steady_ms()) == Step::ready) {
             if (run_inline) return serve(c);
             enqueue(c);
         }
@@ -305,7 +301,7 @@ private:
         edge::note_rejection("overloaded", "server.max_queued (" + std::to_string(options_.max_queued) +
                                                ") requests wait for a worker; a new one got 503");
         send_best_effort(c->fd, overloaded_);
-        linger(c, now_ms());
+        linger(c, clock::steady_ms());
     }
 
     Step reject(Conn* c, const http::Rejection& why, int64_t now) {
@@ -374,7 +370,7 @@ private:
             edge::count_connection(1);
             registry_.add(fd);
             c->timed = true;
-            set_timer(c, &requests_, now_ms() + options_.request_timeout_ms);
+            set_timer(c, &requests_, clock::steady_ms() + options_.request_timeout_ms);
             epoll_event ev{};
             ev.events = EPOLLIN | EPOLLONESHOT;
             ev.data.ptr = c;
@@ -431,7 +427,7 @@ private:
         uint64_t seen = progress_.load();  // work finished as of the last look
         bool was_busy = false;
         while (!stopping_) {
-            int64_t now = now_ms();
+            int64_t now = clock::steady_ms();
             expire(now);
             if (draining_ && !drained_) drain_now();
             int wait = wait_ms(now);

@@ -10,17 +10,13 @@
 
 #include <switchyard/log.hpp>
 
+#include "core/clock.hpp"
 #include "core/fiber.hpp"
 
 namespace sy::state {
 namespace {
 
 constexpr int kMaxCooldownMs = 5000;
-
-int64_t steady_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-}
 
 timeval to_timeval(int ms) { return {ms / 1000, static_cast<suseconds_t>((ms % 1000) * 1000)}; }
 
@@ -34,7 +30,7 @@ void make_nonblocking(redisContext* c) {
 // Sends the commands appended to c and reads `count` replies (appended to out, owned by the
 // caller) within timeout_ms. False on an error or timeout: why says which.
 bool round_trip(redisContext* c, size_t count, std::vector<redisReply*>& out, int timeout_ms, std::string& why) {
-    const int64_t deadline = steady_ms() + timeout_ms;
+    const int64_t deadline = clock::steady_ms() + timeout_ms;
     for (int done = 0; !done;) {
         if (redisBufferWrite(c, &done) != REDIS_OK) return why = c->errstr, false;
         if (!done && !fiber::wait_ready(c->fd, POLLOUT, deadline)) return why = "timed out sending", false;
@@ -216,7 +212,7 @@ Reply RedisStore::run_on(redisContext* ctx, std::span<const std::string> argv, b
 
 bool RedisStore::breaker_allows() {
     if (failures_.load(std::memory_order_relaxed) < opt_.breaker_failures) return true;
-    if (steady_ms() < open_until_ms_.load(std::memory_order_relaxed)) return false;
+    if (clock::steady_ms() < open_until_ms_.load(std::memory_order_relaxed)) return false;
     bool expected = false;  // half-open: one probe at a time
     return probing_.compare_exchange_strong(expected, true);
 }
@@ -232,7 +228,7 @@ void RedisStore::record(bool ok) {
     int n = failures_.fetch_add(1) + 1;
     if (n < opt_.breaker_failures) return;
     int cooldown = cooldown_ms_.load();
-    open_until_ms_ = steady_ms() + cooldown;
+    open_until_ms_ = clock::steady_ms() + cooldown;
     if (n == opt_.breaker_failures)
         log::warn("state", "redis " + opt_.host + ":" + std::to_string(opt_.port) + " failing; calls fail fast for " +
                                std::to_string(cooldown) + " ms at a time until it answers");
