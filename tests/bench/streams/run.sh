@@ -60,18 +60,14 @@ pids+=($gw)
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$GW_PORT/readyz" > /dev/null 2>&1 && break; sleep 0.1; done
 URL=http://127.0.0.1:$GW_PORT/v1/chat/completions
 
-short_p99() {  # short_p99 OUT: wrk, 16 connections, JSON; prints the RESULT json
-    WRK_MODE=json timeout $((SHORT_SECONDS + 30)) wrk -t1 -c16 -d"${SHORT_SECONDS}s" --timeout 5s --latency \
-        -s "$PEERS/wrk/chat.lua" -H "Authorization: Bearer $KEY" "$URL" > "$1" 2>&1
-    grep '^RESULT ' "$1" | sed 's/^RESULT //'
-}
-
-paced_p99() {  # paced_p99 OUT: wrk, 8 connections at PACED_RPS in all; prints the RESULT json
+short_run() {  # short_run OUT CONNS SCRIPT: wrk, JSON, to the fast mock; prints the RESULT json
     WRK_MODE=json WRK_CHAT_LUA="$PEERS/wrk/chat.lua" WRK_PAUSE_MS=$((8000 / PACED_RPS)) \
-        timeout $((SHORT_SECONDS + 30)) wrk -t1 -c8 -d"${SHORT_SECONDS}s" --timeout 5s --latency \
-        -s "$here/paced.lua" -H "Authorization: Bearer $KEY" "$URL" > "$1" 2>&1
+        timeout $((SHORT_SECONDS + 30)) wrk -t1 -c"$2" -d"${SHORT_SECONDS}s" --timeout 5s --latency \
+        -s "$3" -H "Authorization: Bearer $KEY" "$URL" > "$1" 2>&1
     grep '^RESULT ' "$1" | sed 's/^RESULT //'
 }
+short_p99() { short_run "$1" 16 "$PEERS/wrk/chat.lua"; }  # flat out
+paced_p99() { short_run "$1" 8 "$here/paced.lua"; }  # 8 connections pausing (WRK_PAUSE_MS): PACED_RPS in all
 
 sleep 1
 idle=$(short_p99 "$RUN_DIR/wrk-idle.txt")
