@@ -6,6 +6,7 @@
 
 #include <charconv>
 #include <cstring>
+#include <utility>
 #include <strings.h>
 
 #include "config/net_address.hpp"
@@ -103,6 +104,7 @@ bool HttpExchange::try_start(const std::string& wire, bool* retryable, ExchangeE
     ::setsockopt(conn_->transport->fd(), IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
 #endif
     int64_t first_byte_deadline = std::min<int64_t>(now_ms() + timeouts_.first_byte_ms, total_deadline_ms_);
+    bool just_sent = true;
     for (;;) {
         size_t pos = conn_->buffer.find("\r\n\r\n", conn_->offset);
         if (pos != std::string::npos) return parse_head(pos, err) && !refuse_redirect(err);
@@ -111,7 +113,7 @@ bool HttpExchange::try_start(const std::string& wire, bool* retryable, ExchangeE
             conn_.reset();
             return false;
         }
-        if (!fill(first_byte_deadline, err)) {
+        if (!fill(first_byte_deadline, err, std::exchange(just_sent, false))) {
             // A reused connection that the upstream had closed: nothing was received, safe to retry.
             *retryable = reused && err.status == IoStatus::eof && conn_ && conn_->buffered() == 0;
             if (err.status == IoStatus::timeout) err.message = "no response from upstream within first_byte_ms";
@@ -121,11 +123,11 @@ bool HttpExchange::try_start(const std::string& wire, bool* retryable, ExchangeE
     }
 }
 
-bool HttpExchange::fill(int64_t deadline_ms, ExchangeError& err) {
+bool HttpExchange::fill(int64_t deadline_ms, ExchangeError& err, bool read_first) {
     Transport& t = *conn_->transport;
     char buf[kReadChunk];
-    for (;;) {
-        if (t.pending() == 0) {
+    for (;; read_first = false) {
+        if (t.pending() == 0 && !read_first) {
             IoStatus st = wait_readable(t.fd(), deadline_ms, cancel_fd_);
             if (st != IoStatus::ok) {
                 err = {st, std::string("upstream ") + io_status_name(st)};

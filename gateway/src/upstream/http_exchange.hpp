@@ -64,7 +64,11 @@ public:
 
 private:
     bool try_start(const std::string& wire, bool* retryable, ExchangeError& err);
-    bool fill(int64_t deadline_ms, ExchangeError& err);  // read more bytes into the buffer
+    // Reads more bytes into the buffer, waiting for them. With read_first it reads before
+    // waiting: right after the request went out, on a busy core the answer is often there
+    // already (the upstream ran while this thread was preempted), and a read that finds it
+    // saves arming epoll, a park and the wake-up of another worker.
+    bool fill(int64_t deadline_ms, ExchangeError& err, bool read_first = false);
     bool parse_head(size_t head_end, ExchangeError& err);
     bool refuse_redirect(ExchangeError& err);  // true (and the error set) for a 3xx head
     bool decode_chunked(std::string& out, bool* done, ExchangeError& err);
