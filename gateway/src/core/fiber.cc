@@ -190,13 +190,13 @@ void set_running(const Running& r) {
     running() = r;
 }
 
-ParkingScope::ParkingScope(bool allow) : flag_(running().parking_allowed) {
+FlagScope::FlagScope(bool* Running::*flag, bool value) : flag_(running().*flag) {
     if (!flag_) return;
     previous_ = *flag_;
-    *flag_ = allow;
+    *flag_ = value;
 }
 
-ParkingScope::~ParkingScope() {
+FlagScope::~FlagScope() {
     if (flag_) *flag_ = previous_;
 }
 

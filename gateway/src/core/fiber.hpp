@@ -84,21 +84,38 @@ struct Running {
     Parker* parker = nullptr;
     void* fiber = nullptr;
     bool* parking_allowed = nullptr;  // the fiber's flag, set by the innermost ParkingScope
+    bool* background = nullptr;       // the fiber's flag, set by the innermost BackgroundScope
 };
 void set_running(const Running& r);
 
-// Lets poll() below park the running fiber, if any, for the scope's duration, or (allow false)
-// forbids it in code called from an allowing scope that is not audited for it.
-class ParkingScope {
+// Sets one of the running fiber's flags for a scope's duration (nothing outside a fiber).
+class FlagScope {
 public:
-    explicit ParkingScope(bool allow = true);
-    ~ParkingScope();
-    ParkingScope(const ParkingScope&) = delete;
-    ParkingScope& operator=(const ParkingScope&) = delete;
+    FlagScope(const FlagScope&) = delete;
+    FlagScope& operator=(const FlagScope&) = delete;
+
+protected:
+    FlagScope(bool* Running::*flag, bool value);
+    ~FlagScope();
 
 private:
     bool* flag_;  // the fiber's own: valid on whichever thread it runs when the scope ends
     bool previous_ = false;
+};
+
+// Lets poll() below park the running fiber, if any, for the scope's duration, or (allow false)
+// forbids it in code called from an allowing scope that is not audited for it.
+class ParkingScope : public FlagScope {
+public:
+    explicit ParkingScope(bool allow = true) : FlagScope(&Running::parking_allowed, allow) {}
+};
+
+// Makes the running fiber's parks background waits for the scope's duration: the scheduler
+// serves their events after those of requests still waiting for their first answer, so a long
+// stream's next event gives way to a new request (the edge's background set, edge_fibers.hpp).
+class BackgroundScope : public FlagScope {
+public:
+    BackgroundScope() : FlagScope(&Running::background, true) {}
 };
 
 // poll(2), except that on a fiber inside a ParkingScope it parks the fiber instead of blocking

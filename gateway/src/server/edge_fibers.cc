@@ -54,6 +54,7 @@ struct Fiber {
     std::multimap<int64_t, std::pair<Fiber*, uint32_t>>::iterator timer;
 
     bool parking_allowed = false;
+    bool background = false;
     int client_fd = -1;
     std::atomic<uint32_t> client_armed{0};  // the events its client socket is armed for (0: none)
     tracing::ThreadState trace;  // the request's thread-local state while it is switched out
@@ -67,8 +68,8 @@ struct Fiber {
     int64_t idle_since = 0;
 };
 
-Fibers::Fibers(int epoll_fd, size_t stack_bytes, std::function<void()> wake)
-    : ep_(epoll_fd), stack_bytes_(stack_bytes), wake_(std::move(wake)) {
+Fibers::Fibers(int epoll_fd, int background_fd, size_t stack_bytes, std::function<void()> wake)
+    : ep_(epoll_fd), background_ep_(background_fd), stack_bytes_(stack_bytes), wake_(std::move(wake)) {
     timer_thread_ = std::thread([this] { keep_time(); });
 }
 
@@ -88,6 +89,7 @@ bool Fibers::start(Job job, int client_fd) {
     f->job = std::move(job);
     f->client_fd = client_fd;
     f->client_armed.store(0);
+    f->background = false;
     f->done = false;
     fiber::prepare(f->ctx, *f->stack, &Fibers::entry, f);
     alive_.fetch_add(1);
@@ -193,7 +195,7 @@ void Fibers::run(Fiber* f) {
     f->back = &here;
     tracing::swap_thread_state(f->trace);  // the thread takes the request's state...
     swap_current_translator(f->translator);
-    fiber::set_running({this, f, &f->parking_allowed});
+    fiber::set_running({this, f, &f->parking_allowed, &f->background});
     void* fake_stack = nullptr;
     fiber::start_switch(&fake_stack, f->stack->bottom(), f->stack->size());
     fiber::switch_context(here, f->ctx);
@@ -258,15 +260,18 @@ void Fibers::register_fds(Fiber* f, uint64_t word) {
         epoll_event ev{};
         ev.events = static_cast<uint32_t>(p.events) | EPOLLONESHOT;
         ev.data.u64 = word | uint64_t{i} << 1;
+        int set = f->background ? background_ep_ : ep_;
         if (p.fd == f->client_fd) {
             if (f->client_armed.load() == ev.events) continue;  // still armed from an earlier park
             f->client_armed.store(ev.events);
             ev.data.u64 = (word & ~(uint64_t{0xffff} << 48)) | uint64_t{0xffff} << 48 | kClientIndex << 1;
+            set = ep_;
         }
         // A client socket is in the set already (its one-shot event brought the request); an
-        // upstream socket is added on its first wait and leaves the set when it is closed.
-        if (::epoll_ctl(ep_, EPOLL_CTL_MOD, p.fd, &ev) == 0) continue;
-        if (errno == ENOENT && ::epoll_ctl(ep_, EPOLL_CTL_ADD, p.fd, &ev) == 0) continue;
+        // upstream socket is added on its first wait and leaves the set(s) when it is closed. One
+        // that moved to the other set keeps a disarmed (or stale, dropped by claim) entry here.
+        if (::epoll_ctl(set, EPOLL_CTL_MOD, p.fd, &ev) == 0) continue;
+        if (errno == ENOENT && ::epoll_ctl(set, EPOLL_CTL_ADD, p.fd, &ev) == 0) continue;
         // Not a descriptor epoll takes: wake at once and let poll report it.
         uint32_t s = f->state.load();
         f->state.compare_exchange_strong(s, s | kWoken);

@@ -9,6 +9,11 @@
 // The request's own client socket is the exception (index 3, any park): it is watched in most
 // parks of a request (for a close), so its one-shot registration stays armed from one park to
 // the next until it fires, which saves a system call per park.
+//
+// A fiber inside a fiber::BackgroundScope (a stream relaying its events after the first) waits
+// in the background set instead, which the edge serves after its main set: when a burst of stream
+// events comes, a new request does not queue behind it. Its client socket stays in the main set
+// (a close is news at once).
 #pragma once
 
 #include <poll.h>
@@ -32,9 +37,10 @@ class Fibers final : public fiber::Parker {
 public:
     using Job = std::function<void()>;
 
-    // epoll_fd: the set the edge's workers wait on. wake: makes a waiting worker return from
-    // epoll_wait (a fiber's deadline passed and it is ready to run).
-    Fibers(int epoll_fd, size_t stack_bytes, std::function<void()> wake);
+    // epoll_fd: the set the edge's workers wait on; background_fd: the set for background waits
+    // (epoll_fd again for none). wake: makes a waiting worker return from epoll_wait (a fiber's
+    // deadline passed and it is ready to run).
+    Fibers(int epoll_fd, int background_fd, size_t stack_bytes, std::function<void()> wake);
     ~Fibers() override;  // every fiber must have ended (see alive())
     Fibers(const Fibers&) = delete;
     Fibers& operator=(const Fibers&) = delete;
@@ -75,6 +81,7 @@ private:
     void cool_idle_fibers();  // gives back the stack pages of fibers idle too long
 
     int ep_;
+    int background_ep_;
     size_t stack_bytes_;
     std::function<void()> wake_;
     std::atomic<int> alive_{0};

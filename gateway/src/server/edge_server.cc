@@ -38,6 +38,9 @@ constexpr int kRetireAfterMs = 30000;     // a worker idle this long retires (do
 constexpr int kLingerMs = 2000;           // after a refusal: how long to discard what the client still sends
 constexpr size_t kLingerBytes = 1 << 20;  // ... and how much of it
 constexpr int kAcceptBurst = 64;
+// Background events (a stream's next one) taken per look at their set: a few amortise the
+// system call, and a new request waits for at most these before a worker looks again.
+constexpr int kBackgroundBatch = 4;
 
 // Workers kept even when idle: one per CPU this process may run on, and at least 4 (so that one
 // blocked worker does not halve a small machine). The pool grows past it only while every worker
@@ -56,7 +59,10 @@ void send_best_effort(int fd, std::string_view bytes) {
 }  // namespace
 
 // Threads: workers wait on one epoll set (one-shot events) and the thread that completes a
-// request runs its handler at once; a partial request is parked again and holds no thread. One
+// request runs its handler at once; a partial request is parked again and holds no thread.
+// Streams relaying their later events wait in a second set, itself in the first one as a single
+// level-triggered entry: a burst of stream events takes its turn there, a few events at a time,
+// and new requests do not queue behind all of it. One
 // more thread, the keeper, runs the deadlines and watches the workers: when every one of them
 // has held the same work for a whole tick (blocked, not computing), it starts another, up to
 // max_threads, and at the cap reads in their place: complete requests then wait in the overflow
@@ -76,9 +82,10 @@ public:
         listen_fd_ = ::fcntl(static_cast<int>(socket.impl()->sockfd()), F_DUPFD_CLOEXEC, 0);
         ::fcntl(listen_fd_, F_SETFL, ::fcntl(listen_fd_, F_GETFL) | O_NONBLOCK);
         ep_ = ::epoll_create1(EPOLL_CLOEXEC);
+        background_ep_ = ::epoll_create1(EPOLL_CLOEXEC);
         wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
         spare_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-        fibers_ = std::make_unique<edge::Fibers>(ep_, options_.stack_bytes, [this] { wake(); });
+        fibers_ = std::make_unique<edge::Fibers>(ep_, background_ep_, options_.stack_bytes, [this] { wake(); });
         overloaded_ = edge::rejection_response(edge::overloaded_rejection());
         timeout_ = edge::rejection_response(edge::request_timeout_rejection());
         edge::init_metrics();
@@ -91,13 +98,14 @@ public:
             edge::count_connection(-1);
             delete c;
         }
-        for (int fd : {listen_fd_, ep_, wake_fd_, spare_fd_})
+        for (int fd : {listen_fd_, ep_, background_ep_, wake_fd_, spare_fd_})
             if (fd >= 0) ::close(fd);
     }
 
     void start() {
         add_fd(listen_fd_, &listen_tag_, EPOLLIN | EPOLLONESHOT);
         add_fd(wake_fd_, &wake_tag_, EPOLLIN);
+        add_fd(background_ep_, &background_tag_, EPOLLIN);
         workers_.start(floor_threads(), options_.max_threads, options_.stack_bytes, [this] { work(); });
         keeper_ = std::thread([this] { keep(); });
     }
@@ -202,6 +210,7 @@ private:
             return fibers_->make_ready(f);
         }
         void* p = ev.data.ptr;
+        if (p == &background_tag_) return serve_background(run_inline);
         if (p == &listen_tag_) return accept_all();
         if (p == &wake_tag_) {
             if (finished()) return;  // left readable: every worker wakes and returns
@@ -216,6 +225,14 @@ private:
             if (run_inline) return serve(c);
             enqueue(c);
         }
+    }
+
+    // Background events hold fiber words only. Level-triggered: while more wait, the set's entry
+    // goes back behind whatever else is ready in the main set.
+    void serve_background(bool run_inline) {
+        epoll_event ev[kBackgroundBatch];
+        const int n = ::epoll_wait(background_ep_, ev, kBackgroundBatch, 0);
+        for (int i = 0; i < n; ++i) on_event(ev[i], run_inline);
     }
 
     // --- reading requests (by whichever thread holds the connection) ---
@@ -524,9 +541,10 @@ private:
     edge::Service service_;
     edge::Threads workers_;
     std::thread keeper_;
-    int listen_fd_ = -1, ep_ = -1, wake_fd_ = -1, spare_fd_ = -1;
+    int listen_fd_ = -1, ep_ = -1, background_ep_ = -1, wake_fd_ = -1, spare_fd_ = -1;
     alignas(8) char listen_tag_ = 0;  // 8-aligned: a fiber's epoll data word has bit 0 set
     alignas(8) char wake_tag_ = 0;
+    alignas(8) char background_tag_ = 0;
     std::unique_ptr<edge::Fibers> fibers_;  // after ep_, before the workers that run them
     std::string overloaded_, timeout_;  // canned answers
 

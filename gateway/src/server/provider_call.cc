@@ -290,6 +290,7 @@ void relay_stream(const CallContext& ctx, const plugin::ProviderInstance& prov, 
     bytes.reserve(16 * 1024);
     bool finished = false;
     std::optional<ApiError> failure;
+    std::optional<fiber::BackgroundScope> background;  // from the first relayed event on
     while (!finished && !failure) {
         bool body_done = false;
         upstream::ExchangeError io;
@@ -329,6 +330,8 @@ void relay_stream(const CallContext& ctx, const plugin::ProviderInstance& prov, 
             out.client_gone = true;
             break;
         }
+        // The client has its first event: the rest of the stream gives way to new requests.
+        if (!background && out.first_byte_ns != 0) background.emplace();
     }
     if (out.client_gone) {
         ex.abort();  // closes the upstream connection: the upstream stops generating

@@ -23,18 +23,21 @@
 namespace sy::server::edge {
 namespace {
 
-// An epoll set with a wake-up descriptor, and worker threads that run what it reports, as the
-// edge's workers do.
+// An epoll set with a wake-up descriptor and a background set inside it, and worker threads
+// that run what they report, as the edge's workers do.
 class Loop {
 public:
     Loop() {
         ep_ = ::epoll_create1(EPOLL_CLOEXEC);
+        background_ep_ = ::epoll_create1(EPOLL_CLOEXEC);
         wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
         epoll_event ev{};
         ev.events = EPOLLIN;
         ev.data.ptr = &wake_tag_;
         ::epoll_ctl(ep_, EPOLL_CTL_ADD, wake_fd_, &ev);
-        fibers_ = std::make_unique<Fibers>(ep_, 256 * 1024, [this] {
+        ev.data.ptr = &background_tag_;
+        ::epoll_ctl(ep_, EPOLL_CTL_ADD, background_ep_, &ev);
+        fibers_ = std::make_unique<Fibers>(ep_, background_ep_, 256 * 1024, [this] {
             uint64_t one = 1;
             [[maybe_unused]] ssize_t r = ::write(wake_fd_, &one, sizeof one);
         });
@@ -44,9 +47,18 @@ public:
         for (auto& t : workers_) t.join();
         fibers_.reset();
         ::close(wake_fd_);
+        ::close(background_ep_);
         ::close(ep_);
     }
     Fibers& fibers() { return *fibers_; }
+    int main_set() const { return ep_; }
+    int background_set() const { return background_ep_; }
+    bool is_background_tag(const epoll_event& ev) const { return ev.data.ptr == &background_tag_; }
+    // Resumes the fiber of an event taken from either set by hand (no workers running).
+    void run(const epoll_event& ev) {
+        if (Fibers::is_fiber_event(ev.data.u64))
+            if (Fiber* f = fibers_->claim(ev.data.u64, ev.events)) fibers_->resume(f);
+    }
     void start_workers(int n) {
         for (int i = 0; i < n; ++i) workers_.emplace_back([this] { work(); });
     }
@@ -65,6 +77,7 @@ private:
                 continue;
             }
             if (::epoll_wait(ep_, &ev, 1, 10) != 1) continue;
+            if (is_background_tag(ev) && ::epoll_wait(background_ep_, &ev, 1, 0) != 1) continue;
             if (Fibers::is_fiber_event(ev.data.u64)) {
                 if (Fiber* f = fibers_->claim(ev.data.u64, ev.events)) fibers_->resume(f);
                 continue;
@@ -74,8 +87,9 @@ private:
         }
     }
 
-    int ep_ = -1, wake_fd_ = -1;
+    int ep_ = -1, background_ep_ = -1, wake_fd_ = -1;
     alignas(8) char wake_tag_ = 0;
+    alignas(8) char background_tag_ = 0;
     std::unique_ptr<Fibers> fibers_;
     std::atomic<bool> stop_{false};
     std::vector<std::thread> workers_;
@@ -198,6 +212,48 @@ TEST(EdgeFibersTest, TheClientSocketStaysWatchedAcrossParksUntilItCloses) {
     EXPECT_EQ(parks_done.load(), 4);
     EXPECT_TRUE(client_revents & (POLLRDHUP | POLLHUP | POLLIN)) << client_revents;
     ::close(client[0]);
+}
+
+TEST(EdgeFibersTest, ABackgroundParkWaitsInTheBackgroundSetAndItsClientSocketInTheMainOne) {
+    Loop loop;  // no workers: the test takes the events itself
+    Pipe relay, fresh;
+    int client[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, client), 0);
+    std::atomic<int> woke{0};
+    ASSERT_TRUE(loop.fibers().start([&] {  // a stream past its first event
+        fiber::ParkingScope parking;
+        fiber::BackgroundScope background;
+        pollfd p[2] = {{relay.r, POLLIN, 0}, {client[0], POLLIN | POLLRDHUP, 0}};
+        if (fiber::poll(p, 2, 10000) == 1 && (p[0].revents & POLLIN)) ++woke;
+    }, client[0]));
+    ASSERT_TRUE(loop.fibers().start([&] {  // a request still waiting for its answer
+        fiber::ParkingScope parking;
+        pollfd p{fresh.r, POLLIN, 0};
+        if (fiber::poll(&p, 1, 10000) == 1) ++woke;
+    }, -1));
+    ASSERT_EQ(::write(relay.w, "x", 1), 1);
+    ASSERT_EQ(::write(fresh.w, "x", 1), 1);
+
+    epoll_event main[4], background[4];
+    const int n_main = ::epoll_wait(loop.main_set(), main, 4, 0);
+    ASSERT_EQ(n_main, 2) << "the new request's event and the background set's one entry";
+    EXPECT_NE(loop.is_background_tag(main[0]), loop.is_background_tag(main[1]));
+    const int n_background = ::epoll_wait(loop.background_set(), background, 4, 0);
+    ASSERT_EQ(n_background, 1) << "the stream's event";
+    EXPECT_TRUE(Fibers::is_fiber_event(background[0].data.u64));
+
+    for (int i = 0; i < n_main; ++i) loop.run(main[i]);
+    loop.run(background[0]);
+    EXPECT_EQ(woke.load(), 2);
+    EXPECT_EQ(loop.fibers().alive(), 0);
+    // The stream's client socket was watched in the main set: a close is news at once.
+    epoll_event probe{};
+    probe.events = EPOLLIN;
+    EXPECT_EQ(::epoll_ctl(loop.background_set(), EPOLL_CTL_MOD, client[0], &probe), -1);
+    EXPECT_EQ(errno, ENOENT);
+    EXPECT_EQ(::epoll_ctl(loop.main_set(), EPOLL_CTL_MOD, client[0], &probe), 0);
+    ::close(client[0]);
+    ::close(client[1]);
 }
 
 TEST(EdgeFibersTest, ARequestsThreadLocalStateTravelsWithItsFiber) {
