@@ -4,8 +4,11 @@
 # second. Measured: gateway RSS idle and with every stream open, memory per open stream, CPU per
 # relayed event, errors, and the p99 of short JSON requests (wrk, 16 connections, to the peers'
 # fast mock) idle and with every stream open: flat out, and paced at PACED_RPS (default 1000,
-# 8 connections that pause between requests; paced.lua), a load that leaves the machine room. Writes streams/results.md and splices it into
-# docs/performance.md (WRITE_DOC=0 to skip).
+# 8 connections that pause between requests; paced.lua), a load that leaves the machine room.
+# The paced load also goes straight to the mock, idle and with the streams open: a control that
+# shows what the busy machine alone (the Python fakes share its cores) does to a request that
+# never touches the gateway. Writes streams/results.md and splices it into docs/performance.md
+# (WRITE_DOC=0 to skip).
 #   tests/bench/streams/run.sh                   # 10,000 streams of 60 s (~2 min)
 #   STREAMS=1000 CHUNKS=20 tests/bench/streams/run.sh
 set -euo pipefail
@@ -60,18 +63,20 @@ pids+=($gw)
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$GW_PORT/readyz" > /dev/null 2>&1 && break; sleep 0.1; done
 URL=http://127.0.0.1:$GW_PORT/v1/chat/completions
 
-short_run() {  # short_run OUT CONNS SCRIPT: wrk, JSON, to the fast mock; prints the RESULT json
+short_run() {  # short_run OUT CONNS SCRIPT [URL]: wrk, JSON, to the fast mock; prints the RESULT json
     WRK_MODE=json WRK_CHAT_LUA="$PEERS/wrk/chat.lua" WRK_PAUSE_MS=$((8000 / PACED_RPS)) \
         timeout $((SHORT_SECONDS + 30)) wrk -t1 -c"$2" -d"${SHORT_SECONDS}s" --timeout 5s --latency \
-        -s "$3" -H "Authorization: Bearer $KEY" "$URL" > "$1" 2>&1
+        -s "$3" -H "Authorization: Bearer $KEY" "${4:-$URL}" > "$1" 2>&1
     grep '^RESULT ' "$1" | sed 's/^RESULT //'
 }
 short_p99() { short_run "$1" 16 "$PEERS/wrk/chat.lua"; }  # flat out
 paced_p99() { short_run "$1" 8 "$here/paced.lua"; }  # 8 connections pausing (WRK_PAUSE_MS): PACED_RPS in all
+direct_p99() { short_run "$1" 8 "$here/paced.lua" "http://127.0.0.1:$MOCK_PORT/v1/chat/completions"; }  # the control
 
 sleep 1
 idle=$(short_p99 "$RUN_DIR/wrk-idle.txt")
 idle_paced=$(paced_p99 "$RUN_DIR/wrk-idle-paced.txt")
+idle_direct=$(direct_p99 "$RUN_DIR/wrk-idle-direct.txt")
 sleep 1
 rss_idle=$(kb VmRSS $gw)
 echo "bench: idle: RSS ${rss_idle} kB, short requests $idle" >&2
@@ -93,6 +98,7 @@ sleep 5
 c1=$(cpu_ticks $gw); e1=$(curl -s "$SLOW/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["chunks"])')
 busy=$(short_p99 "$RUN_DIR/wrk-busy.txt")
 busy_paced=$(paced_p99 "$RUN_DIR/wrk-busy-paced.txt")
+busy_direct=$(direct_p99 "$RUN_DIR/wrk-busy-direct.txt")
 still_open=$([ -e "$RUN_DIR/ready" ] && echo yes || echo no)
 wait $clients
 clients_json=$(cat "$RUN_DIR/clients.json")
@@ -104,7 +110,11 @@ python3 - "$RUN_DIR/results.md" <<PY
 import json, sys, datetime, subprocess, os
 idle, busy, cl = json.loads('''$idle'''), json.loads('''$busy'''), json.loads('''$clients_json''')
 idle_paced, busy_paced = json.loads('''$idle_paced'''), json.loads('''$busy_paced''')
+idle_direct, busy_direct = json.loads('''$idle_direct'''), json.loads('''$busy_direct''')
 paced_ratio = busy_paced["p99_us"] / idle_paced["p99_us"]
+direct_ratio = busy_direct["p99_us"] / idle_direct["p99_us"]
+added_idle = (idle_paced["p99_us"] - idle_direct["p99_us"]) / 1000
+added_busy = (busy_paced["p99_us"] - busy_direct["p99_us"]) / 1000
 streams = $STREAMS
 cpu_us = ($c1 - $c0) * 1e6 / $HZ
 events = $e1 - $e0
@@ -139,6 +149,8 @@ lines = [
  f"| paced short requests idle: req/s, p50, p99 | {idle_paced['rps']:,.0f}, {idle_paced['p50_us']/1000:.3f} ms, {idle_paced['p99_us']/1000:.3f} ms | |",
  f"| paced short requests, streams open: req/s, p50, p99 | {busy_paced['rps']:,.0f}, {busy_paced['p50_us']/1000:.3f} ms, {busy_paced['p99_us']/1000:.3f} ms (errors {busy_paced['errors']}, non-2xx {busy_paced['non2xx']}) | |",
  f"| paced short-request p99, streams open / idle | {paced_ratio:.2f}x | <= 2x: {'met' if paced_ratio <= 2 else 'NOT met'} |",
+ f"| control, the same paced load straight to the mock: p99 idle, streams open | {idle_direct['p99_us']/1000:.3f} ms, {busy_direct['p99_us']/1000:.3f} ms ({direct_ratio:.2f}x; the gateway is not on this path) | |",
+ f"| p99 the gateway adds (through it minus straight), idle, streams open | {added_idle:.3f} ms, {added_busy:.3f} ms | |",
  f"| RSS after the streams ended | {$rss_after/1024:.1f} MB | |",
  "",
 ]
