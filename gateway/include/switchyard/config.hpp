@@ -16,6 +16,7 @@ struct ServerConfig {
     std::string host = "127.0.0.1";          // server.listen (host part)
     uint16_t port = 8080;                    // server.listen (port part)
     int max_threads = 1024;                  // server.max_threads: workers running handlers (started on demand)
+    int min_threads = 0;                     // server.min_threads: workers kept when idle; 0 = one per usable CPU, >= 4
     int max_queued = 256;                    // server.max_queued: complete requests waiting for a worker; 503 above
     int max_connections = 1024;              // server.max_connections: open client connections; 503 above
     int64_t max_body_bytes = 4 * 1024 * 1024;  // server.max_body_bytes: 413 above

@@ -199,12 +199,14 @@ private:
     }
 
     static void parse_server(const NodeReader& node, ServerConfig& out) {
-        MapReader m = node.map({"listen", "max_threads", "max_queued", "max_connections", "max_body_bytes",
+        MapReader m = node.map({"listen", "max_threads", "min_threads", "max_queued", "max_connections", "max_body_bytes",
                                 "max_uri_bytes", "max_header_bytes", "max_header_count", "request_timeout_ms",
                                 "keep_alive_timeout_ms", "write_timeout_ms", "max_keep_alive_requests",
                                 "drain_timeout_ms", "admin_listen", "core_dumps"});
         parse_listen(m["listen"], out.host, out.port);
         m["max_threads"].get(out.max_threads, 1);
+        if (m["min_threads"].get(out.min_threads, 1) && out.min_threads > out.max_threads)
+            m["min_threads"].fail("must not exceed server.max_threads (" + std::to_string(out.max_threads) + ")");
         m["max_queued"].get(out.max_queued, 1);
         m["max_connections"].get(out.max_connections, 1);
         m["max_body_bytes"].get(out.max_body_bytes, 1024);

@@ -25,6 +25,7 @@ inline constexpr size_t kWorkerStack = 256 * 1024;
 
 struct Options {
     int max_threads = 1024;             // workers running handlers, started on demand
+    int min_threads = 0;                // workers kept when idle; 0: one per usable CPU, at least 4
     int max_queued = 256;               // complete requests waiting for a worker; beyond: 503
     int max_connections = 1024;         // open client connections; beyond: 503 at accept
     int64_t max_body_bytes = 4 << 20;   // beyond: 413

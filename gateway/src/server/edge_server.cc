@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <sched.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -21,6 +20,7 @@
 #include <vector>
 
 #include "core/clock.hpp"
+#include "core/process_limits.hpp"
 #include "server/edge_fibers.hpp"
 #include "server/edge_report.hpp"
 #include "server/edge_worker.hpp"
@@ -42,14 +42,12 @@ constexpr int kAcceptBurst = 64;
 // system call, and a new request waits for at most these before a worker looks again.
 constexpr int kBackgroundBatch = 4;
 
-// Workers kept even when idle: one per CPU this process may run on, and at least 4 (so that one
-// blocked worker does not halve a small machine). The pool grows past it only while every worker
-// is blocked, so without one per CPU a busy gateway would not use every core.
-int floor_threads() {
-    cpu_set_t cpus;
-    CPU_ZERO(&cpus);
-    const int usable = ::sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? CPU_COUNT(&cpus) : 1;
-    return std::max(kMinFloorThreads, usable);
+// Workers kept even when idle (server.min_threads, else): one per CPU this process may use (its
+// affinity mask and cgroup CPU quota), and at least 4 (so that one blocked worker does not halve
+// a small machine). The pool grows past it only while every worker is blocked, so without one per
+// CPU a busy gateway would not use every core.
+int floor_threads(const edge::Options& options) {
+    return options.min_threads > 0 ? options.min_threads : std::max(kMinFloorThreads, usable_cpus());
 }
 
 void send_best_effort(int fd, std::string_view bytes) {
@@ -106,7 +104,7 @@ public:
         add_fd(listen_fd_, &listen_tag_, EPOLLIN | EPOLLONESHOT);
         add_fd(wake_fd_, &wake_tag_, EPOLLIN);
         add_fd(background_ep_, &background_tag_, EPOLLIN);
-        workers_.start(floor_threads(), options_.max_threads, options_.stack_bytes, [this] { work(); });
+        workers_.start(floor_threads(options_), options_.max_threads, options_.stack_bytes, [this] { work(); });
         keeper_ = std::thread([this] { keep(); });
     }
 

@@ -12,6 +12,7 @@
 #include <switchyard/log.hpp>
 #include <thread>
 
+#include "core/process_limits.hpp"
 #include "server/admin_listener.hpp"
 #include "server/connection.hpp"
 #include "server/edge_server.hpp"
@@ -34,6 +35,7 @@ sigset_t handled_signals() {
 edge::Options edge_options(const config::ServerConfig& s) {
     edge::Options o;
     o.max_threads = s.max_threads;
+    o.min_threads = s.min_threads;
     o.max_queued = s.max_queued;
     o.max_connections = s.max_connections;
     o.max_body_bytes = s.max_body_bytes;
@@ -136,6 +138,21 @@ private:
 
 }  // namespace
 
+// Raises the descriptor limit to the hard one and says what it is; warns when
+// server.max_connections cannot have its sockets (a client and an upstream socket each).
+static void raise_and_check_fd_limit(const config::ServerConfig& sc) {
+    const FdLimit fds = raise_fd_limit();
+    if (fds.now == 0) return;
+    std::string line = "descriptor limit " + std::to_string(fds.now);
+    if (fds.now != fds.before) line += " (raised from " + std::to_string(fds.before) + ")";
+    const uint64_t needed = 2 * static_cast<uint64_t>(sc.max_connections) + 64;
+    if (needed <= fds.now) return log::info("serve", line);
+    log::warn("serve", line + ", hard limit " + std::to_string(fds.hard) + ": server.max_connections (" +
+                           std::to_string(sc.max_connections) + ") needs up to " + std::to_string(needed) +
+                           " (a client and an upstream socket per connection); past the limit new connections "
+                           "get 503 and upstream connects fail. Raise LimitNOFILE (ulimit -n)");
+}
+
 int serve(const ServeOptions& options) {
     // Signals go to the main thread's sigwait only: block them before any thread starts.
     sigset_t signals = handled_signals();
@@ -149,6 +166,7 @@ int serve(const ServeOptions& options) {
         return 1;
     }
     const config::ServerConfig& sc = gateway.runtime()->config().server;
+    raise_and_check_fd_limit(sc);
     std::string host = sc.host;
     uint16_t port = sc.port;
     if (!options.listen_override.empty()) {

@@ -4,7 +4,6 @@
 // past server.max_threads (requests beyond it wait for a worker and are all answered); workers
 // that are merely busy computing do not.
 #include <gtest/gtest.h>
-#include <sched.h>
 
 #include <algorithm>
 #include <atomic>
@@ -13,19 +12,16 @@
 #include <thread>
 #include <vector>
 
+#include "core/process_limits.hpp"
 #include "integration/gateway/test_configs.hpp"
 #include "support/http_client.hpp"
 
 namespace sy::test {
 namespace {
 
-// The gateway's floor of workers: one per CPU it may run on (it inherits this process's
-// affinity), at least 4.
-int floor_workers() {
-    cpu_set_t cpus;
-    CPU_ZERO(&cpus);
-    return std::max(4, ::sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? CPU_COUNT(&cpus) : 1);
-}
+// The gateway's floor of workers without server.min_threads: one per CPU it may use (it inherits
+// this process's affinity and cgroup), at least 4.
+int floor_workers() { return std::max(4, usable_cpus()); }
 
 struct Gauges {
     double workers = 0;
@@ -134,6 +130,18 @@ TEST(EdgeWorkerThreadsTest, WorkersBusyComputingDoNotGrowThePool) {
     EXPECT_EQ(ok, kClients * kEach);
     // On 2 CPUs the floor is 4, and the rule before grew the pool to about 20 here.
     EXPECT_LE(most, floor_workers() + 4) << "the pool grew for work that never blocked";
+}
+
+// server.min_threads replaces the floor (a container whose CPU share the process cannot see).
+TEST(EdgeWorkerThreadsTest, ServerMinThreadsSetsTheFloor) {
+    FakeUpstream fake;
+    ASSERT_TRUE(fake.ok());
+    const int floor = floor_workers() + 3;
+    GatewayProcess gw(fake_upstream_config(fake, "", "  max_threads: 64\n  min_threads: " + std::to_string(floor) + "\n"));
+    ASSERT_TRUE(gw.ok()) << gw.log();
+    const double idle = gauges(gw.port()).workers;
+    EXPECT_GE(idle, floor);
+    EXPECT_LE(idle, floor + 1) << "and a thread the probe may have started";
 }
 
 TEST(EdgeWorkerThreadsTest, ThePoolNeverPassesMaxThreadsAndTheRestWait) {

@@ -203,6 +203,9 @@ TEST(ConfigValidationTest, RefusesNumbersOutOfRange) {
     EXPECT_THAT(load_error("server: {max_threads: 99999999999}"),
                 StartsWith("server.max_threads: must be <= 2147483647, got 99999999999"));
     EXPECT_THAT(load_error("server: {max_body_bytes: 100}"), StartsWith("server.max_body_bytes: must be >= 1024"));
+    EXPECT_THAT(load_error("server: {min_threads: 0}"), StartsWith("server.min_threads: must be >= 1, got 0"));
+    EXPECT_THAT(load_error("server: {min_threads: 9, max_threads: 8}"),
+                StartsWith("server.min_threads: must not exceed server.max_threads (8)"));
     EXPECT_THAT(load_error("server: {keep_alive_timeout_ms: -5}"),
                 StartsWith("server.keep_alive_timeout_ms: must be >= 1, got -5"));
     EXPECT_THAT(load_error("server: {max_keep_alive_requests: -1}"),
