@@ -32,7 +32,6 @@ public:
 
 private:
     size_t dim_;
-    size_t mask_;
     std::string id_;
 };
 

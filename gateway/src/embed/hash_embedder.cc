@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <vector>
 
 namespace sy::embed {
 namespace {
@@ -35,17 +36,41 @@ inline bool is_word_byte(unsigned char c) { return (c >= 'a' && c <= 'z') || (c 
 inline unsigned char fold(unsigned char c) { return (c >= 'A' && c <= 'Z') ? static_cast<unsigned char>(c + 32) : c; }
 inline bool is_space(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
 
+// Adds signed features into out, marking the buckets it touches so that the norm and the
+// scaling visit those alone, in index order: the same sums, bit for bit, as a pass over all dim
+// buckets (the others hold exactly 0), at a fraction of the cost for a short prompt.
 class Accumulator {
 public:
-    Accumulator(float* out, size_t mask) : out_(out), mask_(mask) {}
+    Accumulator(float* out, size_t dim, uint64_t* touched) : out_(out), mask_(dim - 1), touched_(touched), words_(dim / 64) {
+        std::memset(touched_, 0, words_ * sizeof(uint64_t));
+    }
     void add(uint64_t hash, float weight) {
         uint64_t h = finish(hash);
-        out_[h & mask_] += (h >> 63) ? -weight : weight;
+        const size_t i = h & mask_;
+        out_[i] += (h >> 63) ? -weight : weight;
+        touched_[i >> 6] |= uint64_t{1} << (i & 63);
+    }
+    double squared_norm() const {
+        double norm = 0;
+        for_each_touched([&](size_t i) { norm += static_cast<double>(out_[i]) * out_[i]; });
+        return norm;
+    }
+    void scale(float by) {
+        for_each_touched([&](size_t i) { out_[i] *= by; });
     }
 
 private:
+    template <class Visit>
+    void for_each_touched(Visit visit) const {
+        for (size_t w = 0; w < words_; ++w)
+            for (uint64_t bits = touched_[w]; bits != 0; bits &= bits - 1)
+                visit(w * 64 + static_cast<size_t>(__builtin_ctzll(bits)));
+    }
+
     float* out_;
     size_t mask_;
+    uint64_t* touched_;
+    size_t words_;
 };
 
 // Character trigrams of one word with boundary marks: "^ca", "cat", "at$".
@@ -61,11 +86,14 @@ void add_trigrams(const unsigned char* w, size_t n, Accumulator& acc) {
 
 }  // namespace
 
-HashEmbedder::HashEmbedder(size_t dim) : dim_(dim), mask_(dim - 1), id_(std::string("hash-ngram-v1/").append(std::to_string(dim))) {}
+HashEmbedder::HashEmbedder(size_t dim) : dim_(dim), id_(std::string("hash-ngram-v1/").append(std::to_string(dim))) {}
 
 bool HashEmbedder::embed(std::string_view text, float* out, std::string&) const noexcept {
     std::memset(out, 0, dim_ * sizeof(float));
-    Accumulator acc(out, mask_);
+    constexpr size_t kStackWords = 64;  // dims up to 4096 mark their buckets on the stack
+    uint64_t stack_words[kStackWords];
+    std::vector<uint64_t> heap_words(dim_ / 64 > kStackWords ? dim_ / 64 : 0);
+    Accumulator acc(out, dim_, heap_words.empty() ? stack_words : heap_words.data());
     // A token is a run of letters/digits/non-ASCII bytes, or one punctuation character.
     unsigned char word[64];
     size_t tokens = 0;
@@ -92,8 +120,7 @@ bool HashEmbedder::embed(std::string_view text, float* out, std::string&) const 
         acc.add(h, kUnigramWeight);
         ++tokens;
     }
-    double norm = 0;
-    for (size_t i = 0; i < dim_; ++i) norm += static_cast<double>(out[i]) * out[i];
+    double norm = acc.squared_norm();
     if (norm > 0) {
         // Length on a half-octave scale, split between the two nearest buckets so it is smooth.
         double octaves = 2 * std::log2(1.0 + static_cast<double>(tokens));
@@ -102,10 +129,7 @@ bool HashEmbedder::embed(std::string_view text, float* out, std::string&) const 
         double weight = kLengthShare * std::sqrt(norm);
         acc.add(mix(kLengthSeed, static_cast<unsigned char>(bucket)), static_cast<float>(weight * (1 - frac)));
         acc.add(mix(kLengthSeed, static_cast<unsigned char>(bucket + 1)), static_cast<float>(weight * frac));
-        norm = 0;
-        for (size_t i = 0; i < dim_; ++i) norm += static_cast<double>(out[i]) * out[i];
-        float scale = static_cast<float>(1.0 / std::sqrt(norm));
-        for (size_t i = 0; i < dim_; ++i) out[i] *= scale;
+        acc.scale(static_cast<float>(1.0 / std::sqrt(acc.squared_norm())));
     }
     return true;
 }

@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <utility>
 #include <vector>
 
 namespace sy::embed {
@@ -27,6 +30,34 @@ TEST(HashEmbedderTest, IsUnitLengthAndDeterministic) {
     auto a = embed(e, "What is the derivative of x^2?");
     EXPECT_NEAR(dot(a, a), 1.0, 1e-5);
     EXPECT_EQ(a, embed(HashEmbedder(), "What is the derivative of x^2?"));
+}
+
+// FNV-1a over the floats' bytes: a bit-for-bit fingerprint of an embedding.
+uint64_t fingerprint(const std::vector<float>& v) {
+    uint64_t h = 1469598103934665603ull;
+    for (float f : v) {
+        unsigned char bytes[sizeof f];
+        std::memcpy(bytes, &f, sizeof f);
+        for (unsigned char b : bytes) h = (h ^ b) * 1099511628211ull;
+    }
+    return h;
+}
+
+// Trained router weights hold this embedder's id: its output may not move by a single bit for
+// the same id (the fingerprints were taken before the norm and the scaling visited only the
+// buckets a text touches).
+TEST(HashEmbedderTest, EmbeddingsAreBitForBitThoseTheWeightsWereTrainedOn) {
+    HashEmbedder e, small(64);
+    const std::pair<std::string_view, uint64_t> cases[] = {
+        {"What is the derivative of x^2?", 0xab808f95d7bebb66ull},
+        {"OK. If it does not show up by Friday, what are my options? I need it for a birthday on Saturday and I "
+         "would rather not pay for express shipping twice.",
+         0xc712604e00703b68ull},
+        {"def f(x):\n    return [i * i for i in range(x)]  # \xc3\xa9t\xc3\xa9", 0x3d0b5bbdc54db96full},
+        {"!!!", 0xf78f4e3a21cbae50ull},
+    };
+    for (const auto& [text, golden] : cases) EXPECT_EQ(fingerprint(embed(e, text)), golden) << text;
+    EXPECT_EQ(fingerprint(embed(small, cases[1].first)), 0x50ca40c161d94964ull) << "a small dimension folds many buckets";
 }
 
 TEST(HashEmbedderTest, FoldsCaseAndIgnoresSpacing) {
