@@ -166,12 +166,24 @@ bool budget_or_tokens_limited(const state::Principal& who) {
 
 }  // namespace
 
-std::optional<ApiError> admit_request(state::Limiter& limiter, const config::Config& cfg, const state::KeyPtr& key,
-                                      ChatRequest& chat, const config::ModelConfig& model,
-                                      Poco::Net::HTTPServerResponse& resp, Reservation& for_key,
-                                      Reservation& for_model) {
+state::Principal* KeyPrincipal::get(bool& limited) {
+    if (!key_) return nullptr;
+    if (!who_) limited_ = build_principal(cfg_, *key_, chat_, "", who_.emplace());
+    limited = limited_;
+    return &*who_;
+}
+
+std::optional<ApiError> admit_request(state::Limiter& limiter, KeyPrincipal& principal, ChatRequest& chat,
+                                      const config::ModelConfig& model, Poco::Net::HTTPServerResponse& resp,
+                                      Reservation& for_key, Reservation& for_model) {
     state::Principal who, model_who;
-    bool key_limited = key && build_principal(cfg, *key, chat, model.name, who);
+    bool key_limited = false;
+    state::Principal* built = principal.get(key_limited);
+    const bool key = built != nullptr;
+    if (key) {
+        who = std::move(*built);  // routing is over: nothing reads it again
+        who.ledger_field = principal.key()->id + "|" + model.name;
+    }
     bool model_limited = model_principal(model, model_who);
     if (key && !key_limited) for_key = Reservation(&limiter, std::move(who), std::nullopt);  // spend ledger only
     if (!key_limited && !model_limited) return std::nullopt;

@@ -37,6 +37,25 @@ std::optional<ApiError> check_model_allowed(const config::ApiKeyConfig& key, con
 bool build_principal(const config::Config& cfg, const config::ApiKeyConfig& key, const ChatRequest& req,
                      const std::string& model, state::Principal& out);
 
+// A request's key principal, built on first use and kept: a policy reading req.budget and the
+// admission after routing then hash the end user and assemble the level names once.
+class KeyPrincipal {
+public:
+    KeyPrincipal(const config::Config& cfg, const config::ApiKeyConfig* key, const ChatRequest& chat)
+        : cfg_(cfg), key_(key), chat_(chat) {}
+    const config::ApiKeyConfig* key() const { return key_; }
+    // The principal without a model in its ledger field, and whether a level has a limit; null
+    // without a key.
+    state::Principal* get(bool& limited);
+
+private:
+    const config::Config& cfg_;
+    const config::ApiKeyConfig* key_;
+    const ChatRequest& chat_;
+    std::optional<state::Principal> who_;
+    bool limited_ = false;
+};
+
 // The model's own limits, over all its traffic, in a group of their own (not in spend reports:
 // the key's ledger has the spend); false when it has none.
 bool model_principal(const config::ModelConfig& model, state::Principal& out);
@@ -88,10 +107,9 @@ private:
 // user) and the model's own limits, each in one store call; on a refusal nothing stays
 // reserved. Clamps max_tokens to the model's cap when a budget or token limit applies, and sets
 // the x-ratelimit-* headers. Fills the reservations the caller settles after the answer.
-std::optional<ApiError> admit_request(state::Limiter& limiter, const config::Config& cfg, const state::KeyPtr& key,
-                                      ChatRequest& chat, const config::ModelConfig& model,
-                                      Poco::Net::HTTPServerResponse& resp, Reservation& for_key,
-                                      Reservation& for_model);
+std::optional<ApiError> admit_request(state::Limiter& limiter, KeyPrincipal& principal, ChatRequest& chat,
+                                      const config::ModelConfig& model, Poco::Net::HTTPServerResponse& resp,
+                                      Reservation& for_key, Reservation& for_model);
 
 // 429 (limit or budget, with Retry-After) or 503 (store unavailable in closed mode).
 ApiError admission_error(const state::Admission& a, const state::Principal& who);

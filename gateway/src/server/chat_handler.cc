@@ -111,13 +111,13 @@ void log_outcome(const std::string& request_id, const ChatRequest& req, const ro
 
 // The key's budget as policies see it (req.budget): the first level with a budget, spent plus
 // reserved by requests in flight, read from the store only when a policy asks.
-std::function<void(double&, double&)> budget_reader(state::Limiter& limiter, const config::Config& cfg,
-                                                    const config::ApiKeyConfig& key, const ChatRequest& chat) {
-    return [&limiter, &cfg, &key, &chat](double& spent, double& limit) {
-        state::Principal who;
-        if (!build_principal(cfg, key, chat, "", who)) return;
+std::function<void(double&, double&)> budget_reader(state::Limiter& limiter, KeyPrincipal& principal) {
+    return [&limiter, &principal](double& spent, double& limit) {
+        bool limited = false;
+        const state::Principal* who = principal.get(limited);
+        if (!who || !limited) return;
         fiber::ParkingScope parking;  // a Redis round trip parks the request (nothing here holds a lock)
-        auto levels = limiter.read(who);
+        auto levels = limiter.read(*who);
         if (!levels) return;
         for (const state::BudgetState& b : *levels) {
             if (b.limit_nano < 0) continue;
@@ -192,6 +192,7 @@ void ChatHandler::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServe
     if (key)
         if (auto err = check_model_allowed(*key, chat.model)) return send_error(req, resp, *err);
 
+    KeyPrincipal principal(cfg, key.get(), chat);
     std::vector<std::pair<std::string, std::string>> headers;
     routing::RouteContext route_ctx;
     std::function<void(double&, double&)> budget;
@@ -199,7 +200,7 @@ void ChatHandler::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServe
         headers = lower_case_headers(req);
         route_ctx = {&headers, key.get(), static_cast<int64_t>(std::time(nullptr))};
         if (key && gateway_.limiter()) {
-            budget = budget_reader(*gateway_.limiter(), cfg, *key, chat);
+            budget = budget_reader(*gateway_.limiter(), principal);
             route_ctx.budget_source = &budget;
         }
     }
@@ -259,7 +260,7 @@ void ChatHandler::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServe
 
     Reservation for_key, for_model;
     if (state::Limiter* limiter = gateway_.limiter())
-        if (auto err = admit_request(*limiter, cfg, key, chat, model, resp, for_key, for_model))
+        if (auto err = admit_request(*limiter, principal, chat, model, resp, for_key, for_model))
             return send_error(req, resp, *err);
     const uint64_t feedback_ticket = remember_for_feedback(gateway_, *rt, request_id, decision);  // admitted
 

@@ -161,8 +161,9 @@ void embeddings(Gateway& g, Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPSe
     set_header(resp, "x-switchyard-provider", dep->provider->config().name);
     set_header(resp, "x-switchyard-route", "model");
     Reservation for_key, for_model;
+    KeyPrincipal principal(cfg, key.get(), as_chat);
     if (state::Limiter* limiter = g.limiter())
-        if (auto err = admit_request(*limiter, cfg, key, as_chat, *model->config, resp, for_key, for_model))
+        if (auto err = admit_request(*limiter, principal, as_chat, *model->config, resp, for_key, for_model))
             return send_error(req, resp, *err);
 
     sy_embeddings_request er{sizeof er, plugin::to_sy_str(body), plugin::to_sy_str(dep->config->model), as_chat.prompt_tokens,
