@@ -25,6 +25,9 @@ struct PolicyInput {
     // Fills budget_spent_usd / budget_limit_usd from the state store, called only when a policy
     // reads req.budget (null: the fields above are used as they are).
     const std::function<void(double& spent_usd, double& limit_usd)>* budget_source = nullptr;
+    // Scans the messages for personal data, called only when a policy reads req.pii (null: `pii`
+    // above is used as it is).
+    const std::function<uint32_t()>* pii_source = nullptr;
 };
 
 struct Decision {

@@ -440,10 +440,16 @@ std::optional<ApiError> Runtime::route_unmetered(const ChatRequest& req, const s
                                                  const RouteContext& ctx, RouteDecision& out) const {
     if (!has_policies()) return route_by_model_name(req, request_id, out);
     static const std::vector<std::pair<std::string, std::string>> kNoHeaders;
-    policy::PolicyInput input{req,          ctx.headers ? *ctx.headers : kNoHeaders,
-                              ctx.key,      ctx.budget_spent_usd,
-                              ctx.budget_limit_usd, ctx.pii ? *ctx.pii : scan_pii(req),
-                              ctx.unix_time,  ctx.budget_source};
+    const bool lazy_pii = !ctx.pii && ctx.pii_source;
+    policy::PolicyInput input{req,
+                              ctx.headers ? *ctx.headers : kNoHeaders,
+                              ctx.key,
+                              ctx.budget_spent_usd,
+                              ctx.budget_limit_usd,
+                              ctx.pii ? *ctx.pii : lazy_pii ? 0u : scan_pii(req),
+                              ctx.unix_time,
+                              ctx.budget_source,
+                              lazy_pii ? ctx.pii_source : nullptr};
     tracing::SpanScope span("switchyard.policy");
     auto t0 = std::chrono::steady_clock::now();
     policy::Outcome outcome = policies_->evaluate(input);

@@ -110,6 +110,7 @@ struct RouteContext {
     double budget_limit_usd = 0;
     const std::function<void(double&, double&)>* budget_source = nullptr;  // reads them lazily
     std::optional<uint32_t> pii;  // kinds of personal data in the messages, when the caller scanned them
+    const std::function<uint32_t()>* pii_source = nullptr;  // else: scans them when a policy reads req.pii
     state::Store* store = nullptr;  // where sticky sessions are remembered (none: not sticky)
     std::string session_header;     // x-session-id
 };

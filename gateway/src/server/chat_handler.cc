@@ -10,6 +10,7 @@
 #include "server/response_headers.hpp"
 #include "server/shadow.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <istream>
@@ -204,8 +205,19 @@ void ChatHandler::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServe
             route_ctx.budget_source = &budget;
         }
     }
-    std::optional<uint32_t> pii;  // kinds of personal data in the prompt
-    if (scans_pii) route_ctx.pii = pii = routing::scan_pii(chat);
+    std::optional<uint32_t> pii;  // kinds of personal data in the prompt, once scanned
+    // The privacy section acts on every prompt; policies alone need the scan only when one reads
+    // req.pii or decides what to do with personal data (decision.pii).
+    std::function<uint32_t()> scan_on_demand;
+    if (cfg.privacy.any()) {
+        route_ctx.pii = pii = routing::scan_pii(chat);
+    } else if (scans_pii) {
+        scan_on_demand = [&pii, &chat] {
+            if (!pii) pii = routing::scan_pii(chat);
+            return *pii;
+        };
+        route_ctx.pii_source = &scan_on_demand;
+    }
     route_ctx.store = gateway_.store();
     if (req.has("x-session-id")) route_ctx.session_header = req.get("x-session-id");
     // Affinity balancing keeps a session on one deployment: by x-session-id, else by `user`.
@@ -220,6 +232,9 @@ void ChatHandler::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServe
         span.set("switchyard.route", decision.reason);
         span.set("switchyard.model", decision.model->config->name);
     }
+    if (!pii && scans_pii && std::any_of(decision.pii_overrides.begin(), decision.pii_overrides.end(),
+                                         [](const auto& action) { return action.has_value(); }))
+        pii = routing::scan_pii(chat);
     if (pii)
         if (auto err = apply_privacy(*rt, *pii, request_id, chat, decision, privacy)) return send_error(req, resp, *err);
     // Redacted values come back in the answer: ahead of any other translator of this request.

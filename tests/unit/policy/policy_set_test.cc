@@ -1,6 +1,8 @@
 // Decisions, chaining and on_error behaviour of the policy chain.
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include "policy/lua_helpers.hpp"
 #include "policy/pii_detector.hpp"
 #include "policy_fixture.hpp"
@@ -55,6 +57,33 @@ end)");
     ASSERT_TRUE(o.decision) << o.error;
     EXPECT_EQ(o.decision->model, "strong");
     EXPECT_EQ(o.policy, "view");
+}
+
+// The scan behind req.pii is the costly part of the field: a policy that never reads it must not
+// pay for it (the gateway passes the scan as pii_source when no privacy section needs it anyway).
+TEST_F(PolicySetTest, ThePersonalDataScanRunsOnlyWhenAPolicyReadsReqPii) {
+    int scans = 0;
+    const std::function<uint32_t()> source = [&scans] {
+        ++scans;
+        return 1u << static_cast<int>(PiiKind::email);
+    };
+    parse_chat_request(body("write to me at a@b.example"), req_, true);
+    auto run = [&](const config::PolicyConfig& p) {
+        std::string error;
+        set_ = PolicySet::load({p}, test::test_catalog(), error);
+        EXPECT_TRUE(set_) << error;
+        return set_ ? set_->evaluate(PolicyInput{req_, headers_, nullptr, 0, 0, 0, 0, nullptr, &source}) : Outcome{};
+    };
+    Outcome quiet = run(files_.write("quiet", "function route(req) return {model = 'strong'} end"));
+    ASSERT_TRUE(quiet.decision) << quiet.error;
+    EXPECT_EQ(scans, 0) << "no policy read req.pii";
+    Outcome reader = run(files_.write("reader", R"(
+function route(req)
+  if #req.pii > 0 and req.pii.email then return {model = "strong", reason = "pii"} end
+end)"));
+    ASSERT_TRUE(reader.decision) << reader.error;
+    EXPECT_EQ(reader.decision->reason, "pii") << "the scan's kinds reached the policy";
+    EXPECT_EQ(scans, 1) << "read twice, scanned once";
 }
 
 TEST_F(PolicySetTest, HelpersWork) {
