@@ -181,7 +181,7 @@ std::optional<ApiError> admit_request(state::Limiter& limiter, KeyPrincipal& pri
     state::Principal* built = principal.get(key_limited);
     const bool key = built != nullptr;
     if (key) {
-        who = std::move(*built);  // routing is over: nothing reads it again
+        who = *built;  // a copy: the request's principal stays whole for any later reader
         who.ledger_field = principal.key()->id + "|" + model.name;
     }
     bool model_limited = model_principal(model, model_who);
