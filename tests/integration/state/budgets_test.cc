@@ -269,12 +269,14 @@ end
         else ADD_FAILURE() << r.status << " " << r.body;
     }
     EXPECT_EQ(denied, 1);
-    // The policy saw spent plus reserved reach half the budget; settlements go out in the
-    // background, so at most the previous request was still reserved (R) rather than spent.
-    EXPECT_GE(ok, 3);
+    // The policy saw spent plus reserved reach half the budget (4R). Each admitted request adds at
+    // most R to that sum (its reservation, or its smaller cost once settled; settlements go out in
+    // the background, so on a loaded machine several may still be reserved), so at least 4 got
+    // through first, whatever the timing.
+    EXPECT_GE(ok, 4);
     std::string usage = settled_usage(port(1));
     double spent = std::stod(usage.substr(usage.find("\"spent_usd\":") + 12));
-    EXPECT_GE(spent * 1e9, 3.0 * static_cast<double>(reserve) - 1) << usage;
+    EXPECT_GT(spent, 0) << usage;
     EXPECT_LT(spent * 1e9, 8.0 * static_cast<double>(reserve)) << "denied by the policy before the budget ran out";
     remove_tree(dir);
 }
