@@ -2,8 +2,8 @@
 # Where the realistic request's time goes (#11): the pinned single-core run of the gateway
 # benchmark (wrk, the peers' JSON mock and the gateway on CPU 0, 1 connection) on the realistic
 # config, then on that config with one part taken out at a time. A part's cost is the difference
-# from the whole config; each variant runs ROUNDS times (default 2), alternated with the others,
-# because the machine drifts more than some parts cost. Prints p50 and p99 latency and the
+# from the whole config; each variant runs ROUNDS times (default 2), alternated with the others
+# and in a rotated order, because the machine drifts more than some parts cost. Prints p50 and p99 latency and the
 # gateway's CPU per request, writes breakdown/results.md and splices it into docs/performance.md
 # (WRITE_DOC=0 to skip).
 #   tests/bench/breakdown/run.sh               # DURATION=5 ROUNDS=2 (about 3 minutes)
@@ -68,8 +68,11 @@ measure() {  # measure NAME -> appends "NAME p50 p99 cpu_us" to rows.txt
 rm -f "$RUN_DIR/rows.txt"
 echo "bench: direct" >&2
 direct=$(run_wrk "${DURATION}s" "http://127.0.0.1:$MOCK_PORT/v1/chat/completions")
-for _ in $(seq "$ROUNDS"); do
-    for v in $VARIANTS; do measure "$v"; done
+# Each round starts one variant further on, so that a machine drifting during a round does not
+# always favour the same variants.
+read -r -a order <<< "$VARIANTS"
+for r in $(seq 0 $((ROUNDS - 1))); do
+    for i in $(seq 0 $((${#order[@]} - 1))); do measure "${order[$(((i + r) % ${#order[@]}))]}"; done
 done
 
 python3 - "$RUN_DIR/rows.txt" "$direct" "$here/results.md" "$ROUNDS" <<'PY'
