@@ -104,3 +104,14 @@ YAML
         echo "state: {backend: redis, redis: {address: \"$redis\"}}"
     fi
 }
+
+# start_otlp_collector: the fake upstream's OTLP receiver, for the realistic config's sampled
+# spans. Adds its PID to the caller's `pids` (which its trap stops) and sets COLLECTOR to its URL.
+start_otlp_collector() {
+    rm -f "$RUN_DIR/collector.port"
+    python3 "$ROOT/tests/fakes/fake_openai.py" --port 0 --port-file "$RUN_DIR/collector.port" \
+        > "$RUN_DIR/collector.log" 2>&1 &
+    pids+=($!)
+    for _ in $(seq 100); do [ -s "$RUN_DIR/collector.port" ] && break; sleep 0.05; done
+    COLLECTOR=http://127.0.0.1:$(cat "$RUN_DIR/collector.port")
+}

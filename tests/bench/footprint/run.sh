@@ -14,11 +14,8 @@ bench_init footprint
 STARTS=${STARTS:-5} SOAK_SECONDS=${SOAK_SECONDS:-600} SAMPLE=${SAMPLE:-30} WARM=${WARM:-60}
 
 "$PEERS/mock.sh" start > /dev/null
-rm -f "$RUN_DIR/collector.port"
-python3 "$ROOT/tests/fakes/fake_openai.py" --port 0 --port-file "$RUN_DIR/collector.port" > "$RUN_DIR/collector.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 100); do [ -s "$RUN_DIR/collector.port" ] && break; sleep 0.05; done
-realistic_gateway_yaml "http://127.0.0.1:$MOCK_PORT/v1" "http://127.0.0.1:$(cat "$RUN_DIR/collector.port")" \
+start_otlp_collector
+realistic_gateway_yaml "http://127.0.0.1:$MOCK_PORT/v1" "$COLLECTOR" \
     > "$RUN_DIR/gateway.yaml"
 GW_PORT=$(free_port)
 

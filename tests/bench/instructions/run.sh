@@ -17,12 +17,9 @@ command -v valgrind > /dev/null || { echo "bench: valgrind missing (apt-get inst
 N1=${N1:-100} N2=${N2:-1100} TOP=${TOP:-20}
 
 "$PEERS/mock.sh" start > /dev/null
-rm -f "$RUN_DIR/collector.port"
-python3 "$ROOT/tests/fakes/fake_openai.py" --port 0 --port-file "$RUN_DIR/collector.port" > "$RUN_DIR/collector.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 100); do [ -s "$RUN_DIR/collector.port" ] && break; sleep 0.05; done
+start_otlp_collector
 mock_gateway_yaml > "$RUN_DIR/bare.yaml"
-realistic_gateway_yaml "http://127.0.0.1:$MOCK_PORT/v1" "http://127.0.0.1:$(cat "$RUN_DIR/collector.port")" \
+realistic_gateway_yaml "http://127.0.0.1:$MOCK_PORT/v1" "$COLLECTOR" \
     > "$RUN_DIR/realistic.yaml"
 GW_PORT=$(free_port)
 
