@@ -37,12 +37,16 @@ double v1_quota(const std::string& dir) {
     return quota > 0 && period > 0 ? quota / period : 0;
 }
 
+// Narrows least (0: no quota yet) to q when q is a quota and a smaller one.
+void keep_smallest(double& least, double q) {
+    if (q > 0 && (least == 0 || q < least)) least = q;
+}
+
 // The smallest quota in dir and the directories above it, down to base.
 double smallest_quota(const std::string& base, std::string path, double (*quota_of)(const std::string&)) {
     double least = 0;
     for (;;) {
-        double q = quota_of(base + path);
-        if (q > 0 && (least == 0 || q < least)) least = q;
+        keep_smallest(least, quota_of(base + path));
         if (path.empty() || path == "/") return least;
         size_t slash = path.find_last_of('/');
         path = slash == std::string::npos || slash == 0 ? "" : path.substr(0, slash);
@@ -76,9 +80,6 @@ FdLimit raise_fd_limit() {
 
 double cgroup_cpu_quota(std::string_view proc_self_cgroup, const std::string& root) {
     double least = 0;
-    auto narrow = [&](double q) {
-        if (q > 0 && (least == 0 || q < least)) least = q;
-    };
     std::istringstream lines{std::string(proc_self_cgroup)};
     for (std::string line; std::getline(lines, line);) {
         // hierarchy-id:controllers:path
@@ -88,11 +89,11 @@ double cgroup_cpu_quota(std::string_view proc_self_cgroup, const std::string& ro
         std::string path = line.substr(b + 1);
         if (path == "/") path.clear();
         if (line.compare(0, a, "0") == 0 && controllers.empty()) {  // v2: the unified tree
-            narrow(smallest_quota(root, path, v2_quota));
-            narrow(smallest_quota(root + "/unified", path, v2_quota));  // hybrid hosts
+            keep_smallest(least, smallest_quota(root, path, v2_quota));
+            keep_smallest(least, smallest_quota(root + "/unified", path, v2_quota));  // hybrid hosts
         } else if (lists_cpu_controller(controllers)) {
-            narrow(smallest_quota(root + "/cpu", path, v1_quota));
-            narrow(smallest_quota(root + "/" + std::string(controllers), path, v1_quota));  // cpu,cpuacct
+            keep_smallest(least, smallest_quota(root + "/cpu", path, v1_quota));
+            keep_smallest(least, smallest_quota(root + "/" + std::string(controllers), path, v1_quota));  // cpu,cpuacct
         }
     }
     return least;
