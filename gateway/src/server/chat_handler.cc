@@ -232,9 +232,9 @@ void ChatHandler::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServe
         span.set("switchyard.route", decision.reason);
         span.set("switchyard.model", decision.model->config->name);
     }
-    if (!pii && scans_pii && std::any_of(decision.pii_overrides.begin(), decision.pii_overrides.end(),
-                                         [](const auto& action) { return action.has_value(); }))
-        pii = routing::scan_pii(chat);
+    if (scan_on_demand && std::any_of(decision.pii_overrides.begin(), decision.pii_overrides.end(),
+                                      [](const auto& action) { return action.has_value(); }))
+        scan_on_demand();  // a pii decision acts on what the prompt holds (once scanned, kept)
     if (pii)
         if (auto err = apply_privacy(*rt, *pii, request_id, chat, decision, privacy)) return send_error(req, resp, *err);
     // Redacted values come back in the answer: ahead of any other translator of this request.
