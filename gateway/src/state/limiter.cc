@@ -2,6 +2,7 @@
 
 #include <sys/random.h>
 
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -55,36 +56,91 @@ int64_t scaled(int64_t limit, double share) {
     return std::max<int64_t>(limit > 0 ? 1 : 0, static_cast<int64_t>(std::floor(static_cast<double>(limit) * share)));
 }
 
-// Times one store call into the duration histogram and counts failures.
-class StoreCall {
+// The request's levels as the native limits take them: views into the principal, the limits
+// scaled to `share`. Kept on the stack for the usual few levels.
+class NativeLevels {
 public:
-    StoreCall(const Store& store, const char* op)
-        : store_(store.kind()), op_(op), start_(std::chrono::steady_clock::now()) {}
-    void done(const Reply& r) const {
-        auto& m = metrics::Gateway::get();
-        std::chrono::duration<double> took = std::chrono::steady_clock::now() - start_;
-        m.store_duration.with({std::string(store_), op_}).observe(took.count());
-        if (!r.ok()) m.store_errors.with({std::string(store_), op_}).inc();
+    NativeLevels(const Principal& who, double share) {
+        if (who.levels.size() > inline_.size()) spill_.resize(who.levels.size());
+        NativeLimits::Level* out = spill_.empty() ? inline_.data() : spill_.data();
+        for (const Level& l : who.levels)
+            *out++ = {l.scope, scaled(l.limits.budget_nano_usd, share), scaled(l.limits.rpm, share),
+                      scaled(l.limits.tpm, share), scaled(l.limits.max_concurrent, share), l.limits.period};
+        size_ = who.levels.size();
+    }
+    std::span<const NativeLimits::Level> span() const {
+        return {spill_.empty() ? inline_.data() : spill_.data(), size_};
     }
 
 private:
-    std::string_view store_;
-    const char* op_;
+    std::array<NativeLimits::Level, 4> inline_{};
+    std::vector<NativeLimits::Level> spill_;
+    size_t size_ = 0;
+};
+
+// The script's name for the limit that refused, as the native limits name it.
+const char* limit_kind(std::string_view kind) {
+    for (const char* k : {"budget", "rpm", "tpm", "concurrency"})
+        if (kind == k) return k;
+    return "unknown";
+}
+
+}  // namespace
+
+const char* const Limiter::kOpNames[Limiter::kOps] = {"admit", "settle", "read", "spend", "settle_batch", "replay"};
+
+// Times one store call into the duration histogram and counts failures.
+class Limiter::StoreCall {
+public:
+    StoreCall(Limiter& limiter, const Store& store, Op op)
+        : limiter_(limiter), store_(store), op_(op), start_(std::chrono::steady_clock::now()) {}
+    void done(const Reply& r) const { done(r.ok()); }
+    void done(bool ok) const {
+        std::chrono::duration<double> took = std::chrono::steady_clock::now() - start_;
+        limiter_.timer(store_, op_).observe(took.count());
+        if (!ok)
+            metrics::Gateway::get()
+                .store_errors.with({std::string(store_.kind()), kOpNames[static_cast<size_t>(op_)]})
+                .inc();
+    }
+
+private:
+    Limiter& limiter_;
+    const Store& store_;
+    Op op_;
     std::chrono::steady_clock::time_point start_;
 };
 
-Reply timed_eval(Store& store, const char* op, std::span<const std::string> keys, std::span<const std::string> args) {
-    StoreCall call(store, op);
+// The duration histogram of an operation on one of the two stores, looked up once.
+metrics::Histogram& Limiter::timer(const Store& store, Op op) {
+    auto& slot = (&store == local_.get() ? local_timers_ : shared_timers_)[static_cast<size_t>(op)];
+    metrics::Histogram* h = slot.load(std::memory_order_acquire);
+    if (!h) {
+        h = &metrics::Gateway::get().store_duration.with({std::string(store.kind()), kOpNames[static_cast<size_t>(op)]});
+        slot.store(h, std::memory_order_release);
+    }
+    return *h;
+}
+
+Reply Limiter::timed_eval(Store& store, Op op, std::span<const std::string> keys, std::span<const std::string> args) {
+    StoreCall call(*this, store, op);
     Reply r = store.eval(limits_script(), keys, args);
     call.done(r);
     return r;
 }
 
-}  // namespace
+// The limits of a store answered natively (the in-process store), and its clock; null otherwise.
+NativeLimits* Limiter::native(const Store& store, int64_t& now) const {
+    MemoryStore* m = &store == store_.get() ? shared_memory_ : &store == local_.get() ? local_.get() : nullptr;
+    NativeLimits* n = m ? m->native_limits() : nullptr;
+    if (n) now = m->now_ms();
+    return n;
+}
 
 Limiter::Limiter(std::shared_ptr<Store> store, LimiterOptions options)
     : store_(std::move(store)), opt_(std::move(options)), instance_(random_hex(6)) {
     if (store_->kind() != "memory") local_ = std::make_unique<MemoryStore>();  // for `local` levels
+    shared_memory_ = dynamic_cast<MemoryStore*>(store_.get());
     if (store_->kind() != "memory") background_ = std::thread([this] { background(); });
 }
 
@@ -116,38 +172,75 @@ std::vector<std::string> Limiter::level_args(const Principal& who, double share)
     return out;
 }
 
-Admission Limiter::admit_in(Store& store, const Principal& who, int64_t cost_nano, int64_t tokens, double share,
-                            Reply& failure) {
-    Admission a;
-    std::string id = instance_ + "-" + std::to_string(seq_.fetch_add(1, std::memory_order_relaxed));
-    std::vector<std::string> keys{group_key(who.group)};
+// The store's answer to an admission: natively from the in-process store, else the script's
+// reply read into the same form. Nullopt when the store failed (failure says how).
+std::optional<NativeLimits::AdmitResult> Limiter::admit_call(Store& store, const Principal& who, const std::string& id,
+                                                             int64_t cost_nano, int64_t tokens, double share,
+                                                             Reply& failure) {
+    const std::string group = group_key(who.group);
+    int64_t now = 0;
+    if (NativeLimits* n = native(store, now)) {
+        StoreCall call(*this, store, Op::admit);
+        NativeLimits::AdmitResult a = n->admit(group, id, opt_.reservation_ttl_ms, cost_nano, tokens,
+                                               NativeLevels(who, share).span(), now);
+        call.done(true);
+        return a;
+    }
+    std::vector<std::string> keys{group};
     std::vector<std::string> args{"admit", id, std::to_string(opt_.reservation_ttl_ms), std::to_string(cost_nano),
                                   std::to_string(tokens)};
     std::vector<std::string> levels = level_args(who, share);
     args.insert(args.end(), std::make_move_iterator(levels.begin()), std::make_move_iterator(levels.end()));
-    Reply r = timed_eval(store, "admit", keys, args);
+    Reply r = timed_eval(store, Op::admit, keys, args);
     if (!r.ok() || r.type != Reply::Type::array || r.elements.size() < 7) {
         failure = r.ok() ? Reply::error("limits.lua: unexpected admit reply") : std::move(r);
+        return std::nullopt;
+    }
+    NativeLimits::AdmitResult a;
+    a.admitted = r.int_at(0) == 1;
+    if (a.admitted) {
+        a.req_limit = r.int_at(2);
+        a.req_remaining = r.int_at(3);
+        a.req_reset = r.int_at(4);
+        a.tok_limit = r.int_at(5);
+        a.tok_remaining = r.int_at(6);
+        a.tok_reset = r.int_at(7);
+        return a;
+    }
+    a.level = static_cast<size_t>(std::max<int64_t>(1, r.int_at(1)) - 1);
+    a.kind = limit_kind(r.str_at(2));
+    a.limit = r.int_at(3);
+    a.used = r.int_at(4);
+    a.wait = r.int_at(5);
+    return a;
+}
+
+Admission Limiter::admit_in(Store& store, const Principal& who, int64_t cost_nano, int64_t tokens, double share,
+                            Reply& failure) {
+    Admission a;
+    std::string id = instance_ + "-" + std::to_string(seq_.fetch_add(1, std::memory_order_relaxed));
+    std::optional<NativeLimits::AdmitResult> r = admit_call(store, who, id, cost_nano, tokens, share, failure);
+    if (!r) {
         a.result = Admission::Result::unavailable;
         a.error = failure.str;
         return a;
     }
-    if (r.int_at(0) == 1) {
+    if (r->admitted) {
         a.reservation = std::move(id);
-        a.req_limit = r.int_at(2);
-        a.req_remaining = std::max<int64_t>(0, r.int_at(3));
-        a.req_reset_ms = r.int_at(4);
-        a.tok_limit = r.int_at(5);
-        a.tok_remaining = std::max<int64_t>(0, r.int_at(6));
-        a.tok_reset_ms = r.int_at(7);
+        a.req_limit = r->req_limit;
+        a.req_remaining = std::max<int64_t>(0, r->req_remaining);
+        a.req_reset_ms = r->req_reset;
+        a.tok_limit = r->tok_limit;
+        a.tok_remaining = std::max<int64_t>(0, r->tok_remaining);
+        a.tok_reset_ms = r->tok_reset;
         return a;
     }
     a.result = Admission::Result::rejected;
-    a.level = static_cast<size_t>(std::max<int64_t>(1, r.int_at(1)) - 1);
-    a.kind = std::string(r.str_at(2));
-    a.limit = r.int_at(3);
-    a.used = r.int_at(4);
-    a.retry_after_ms = r.int_at(5);
+    a.level = r->level;
+    a.kind = r->kind;
+    a.limit = r->limit;
+    a.used = r->used;
+    a.retry_after_ms = r->wait;
     const std::string level = a.level < who.levels.size() ? who.levels[a.level].label : "unknown";
     auto& m = metrics::Gateway::get();
     if (a.kind == "budget") m.budget_rejections.with({level}).inc();
@@ -210,16 +303,30 @@ std::vector<std::string> Limiter::settle_args(const Principal& who, const std::s
     return args;
 }
 
+// Settles (or, with an empty id, charges) on one store: natively on the in-process one.
+Reply Limiter::settle_call(Store& store, const Principal& who, const std::string& id, int64_t cost_nano,
+                           int64_t tokens) {
+    int64_t now = 0;
+    if (NativeLimits* n = native(store, now)) {
+        StoreCall call(*this, store, Op::settle);
+        bool charged = n->settle(group_key(who.group), id, cost_nano, tokens, wall_ms(), who.ledger_field,
+                                 NativeLevels(who, 1.0).span(), now);
+        call.done(true);
+        return {Reply::Type::integer, charged ? 1 : 0, {}, {}};
+    }
+    std::vector<std::string> keys{group_key(who.group)};
+    return timed_eval(store, Op::settle, keys, settle_args(who, id, cost_nano, tokens));
+}
+
 void Limiter::settle(const Principal& who, const Admission& admitted, int64_t cost_nano, int64_t tokens) {
     if (admitted.result != Admission::Result::admitted) return;
     switch (admitted.where) {
     case Admission::Where::shared: {
-        std::vector<std::string> keys{group_key(who.group)};
-        std::vector<std::string> args = settle_args(who, admitted.reservation, cost_nano, tokens);
-        Reply r = timed_eval(*store_, "settle", keys, args);
+        Reply r = settle_call(*store_, who, admitted.reservation, cost_nano, tokens);
         if (r.type == Reply::Type::failure) {
             std::lock_guard lock(pending_mu_);
-            if (pending_.size() < opt_.max_pending) pending_.push_back({std::move(keys), std::move(args)});
+            if (pending_.size() < opt_.max_pending)
+                pending_.push_back({{group_key(who.group)}, settle_args(who, admitted.reservation, cost_nano, tokens)});
             else metrics::Gateway::get().dropped_charges.with({}).inc();
         } else if (!r.ok()) {
             log::error("state", "settling a reservation failed: " + r.str);
@@ -227,10 +334,7 @@ void Limiter::settle(const Principal& who, const Admission& admitted, int64_t co
         return;
     }
     case Admission::Where::local:
-        if (local_) {
-            std::vector<std::string> keys{group_key(who.group)};
-            timed_eval(*local_, "settle", keys, settle_args(who, admitted.reservation, cost_nano, tokens));
-        }
+        if (local_) settle_call(*local_, who, admitted.reservation, cost_nano, tokens);
         remember(who, "~" + admitted.reservation, cost_nano, tokens);
         return;
     case Admission::Where::unenforced:
@@ -249,8 +353,7 @@ void Limiter::charge(const Principal& who, int64_t cost_nano, int64_t tokens) {
             return;
         }
     }
-    std::vector<std::string> keys{group_key(who.group)};
-    Reply r = timed_eval(*store_, "settle", keys, settle_args(who, "", cost_nano, tokens));
+    Reply r = settle_call(*store_, who, "", cost_nano, tokens);
     if (r.type == Reply::Type::failure)
         remember(who, "~" + instance_ + "-c" + std::to_string(seq_.fetch_add(1)), cost_nano, tokens);
 }
@@ -311,7 +414,7 @@ void Limiter::send_queued() {
             batch.assign(std::make_move_iterator(queued_.begin()), std::make_move_iterator(queued_.begin() + static_cast<long>(n)));
             queued_.erase(queued_.begin(), queued_.begin() + static_cast<long>(n));
         }
-        StoreCall call(*store_, "settle_batch");
+        StoreCall call(*this, *store_, Op::settle_batch);
         std::vector<Reply> replies = store_->eval_many(limits_script(), batch);
         call.done(replies.empty() ? Reply{} : replies.front());
         park_failed(batch, replies);
@@ -328,7 +431,7 @@ bool Limiter::flush_pending() {
             size_t n = std::min(kBatch, pending_.size());
             batch.assign(pending_.begin(), pending_.begin() + static_cast<long>(n));
         }
-        StoreCall call(*store_, "replay");
+        StoreCall call(*this, *store_, Op::replay);
         std::vector<Reply> replies = store_->eval_many(limits_script(), batch);
         call.done(replies.empty() ? Reply{} : replies.front());
         size_t done = 0;
@@ -376,11 +479,22 @@ void Limiter::set_degraded(bool on, const std::string& why) {
 }
 
 std::optional<std::vector<BudgetState>> Limiter::read(const Principal& who) {
+    int64_t now = 0;
+    if (NativeLimits* n = native(*store_, now)) {
+        StoreCall call(*this, *store_, Op::read);
+        thread_local std::vector<NativeLimits::BudgetRow> rows;
+        n->read(group_key(who.group), NativeLevels(who, 1.0).span(), now, rows);
+        call.done(true);
+        std::vector<BudgetState> out;
+        out.reserve(rows.size());
+        for (const NativeLimits::BudgetRow& b : rows) out.push_back({b.spent, b.reserved, b.limit, b.ends_in_ms});
+        return out;
+    }
     std::vector<std::string> keys{group_key(who.group)};
     std::vector<std::string> args{"read"};
     std::vector<std::string> levels = level_args(who, 1.0);
     args.insert(args.end(), std::make_move_iterator(levels.begin()), std::make_move_iterator(levels.end()));
-    Reply r = timed_eval(*store_, "read", keys, args);
+    Reply r = timed_eval(*store_, Op::read, keys, args);
     if (!r.ok() || r.type != Reply::Type::array || r.elements.size() < who.levels.size()) return std::nullopt;
     std::vector<BudgetState> out;
     for (size_t i = 0; i < who.levels.size(); ++i) {
@@ -393,14 +507,14 @@ std::optional<std::vector<BudgetState>> Limiter::read(const Principal& who) {
 int64_t Limiter::outstanding(const std::string& group) {
     std::vector<std::string> keys{group_key(group)};
     std::vector<std::string> args{"read", "0"};
-    Reply r = timed_eval(*store_, "read", keys, args);
+    Reply r = timed_eval(*store_, Op::read, keys, args);
     return r.ok() && !r.elements.empty() ? r.int_at(0) : -1;
 }
 
 Reply Limiter::spend(const std::string& group, int64_t first_day, int64_t last_day) {
     std::vector<std::string> keys{group_key(group)};
     std::vector<std::string> args{"spend", std::to_string(first_day), std::to_string(last_day)};
-    return timed_eval(*store_, "spend", keys, args);
+    return timed_eval(*store_, Op::spend, keys, args);
 }
 
 }  // namespace sy::state

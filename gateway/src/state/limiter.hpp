@@ -6,6 +6,7 @@
 // store once it answers again.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -19,6 +20,12 @@
 
 #include <switchyard/config.hpp>
 #include <switchyard/state_store.hpp>
+
+#include "state/native_limits.hpp"
+
+namespace sy::metrics {
+class Histogram;
+}
 
 namespace sy::state {
 
@@ -98,6 +105,17 @@ public:
 
 private:
     using PendingCharge = ScriptCall;
+    enum class Op { admit, settle, read, spend, settle_batch, replay };
+    static constexpr size_t kOps = 6;
+    static const char* const kOpNames[kOps];
+    class StoreCall;
+    metrics::Histogram& timer(const Store& store, Op op);
+    Reply timed_eval(Store& store, Op op, std::span<const std::string> keys, std::span<const std::string> args);
+    NativeLimits* native(const Store& store, int64_t& now) const;
+    std::optional<NativeLimits::AdmitResult> admit_call(Store& store, const Principal& who, const std::string& id,
+                                                        int64_t cost_nano, int64_t tokens, double share,
+                                                        Reply& failure);
+    Reply settle_call(Store& store, const Principal& who, const std::string& id, int64_t cost_nano, int64_t tokens);
     std::string group_key(const std::string& group) const;
     std::vector<std::string> level_args(const Principal& who, double share) const;
     Admission admit_in(Store& store, const Principal& who, int64_t cost_nano, int64_t tokens, double share,
@@ -114,6 +132,8 @@ private:
     std::shared_ptr<Store> store_;
     LimiterOptions opt_;
     std::unique_ptr<MemoryStore> local_;   // `local` mode
+    MemoryStore* shared_memory_ = nullptr;  // store_, when it is the in-process store
+    std::array<std::atomic<metrics::Histogram*>, kOps> shared_timers_{}, local_timers_{};
     std::string instance_;                 // random prefix of reservation ids
     std::atomic<uint64_t> seq_{0};
     std::atomic<bool> degraded_{false};

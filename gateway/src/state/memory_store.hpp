@@ -31,6 +31,11 @@ public:
     Reply command(std::span<const std::string> argv) override;
     std::string_view kind() const override { return "memory"; }
 
+    // The limits script's native implementation, for callers that skip its string arguments
+    // (null when this store runs limits.lua on the shim), and the clock it runs on.
+    NativeLimits* native_limits() { return native_limits_ ? &limits_ : nullptr; }
+    int64_t now_ms() const { return keyspace_.now_ms(); }
+
     // Tests: move the store's clock forward (budget periods, windows, expiries).
     void advance_clock_ms(int64_t ms);
 

@@ -30,7 +30,7 @@ struct Period {
 };
 
 // The budget period containing `at` (limits.lua: period()).
-Period period_of(const std::string& spec, int64_t at) {
+Period period_of(std::string_view spec, int64_t at) {
     if (spec == "d") {
         int64_t d = floor_div(at, kDay);
         std::string id = std::to_string(d);
@@ -45,33 +45,17 @@ Period period_of(const std::string& spec, int64_t at) {
         id.append(1, '-').append(std::to_string(c.month));
         return {std::move(id), days_from_civil(ny, nm, 1) * kDay};
     }
-    int64_t w = num(std::string_view(spec).substr(spec.empty() ? 0 : 1)) * 1000;
+    int64_t w = num(spec.substr(spec.empty() ? 0 : 1)) * 1000;
     if (w <= 0) w = kDay;
     int64_t i = floor_div(at, w);
-    return {spec + "." + std::to_string(i), (i + 1) * w};
+    std::string id(spec);
+    id.append(1, '.').append(std::to_string(i));
+    return {std::move(id), (i + 1) * w};
 }
 
 }  // namespace
 
-struct NativeLimits::Level {
-    const std::string* scope;
-    int64_t budget, rpm, tpm, conc;
-    const std::string* period;
-};
-
 namespace {
-
-std::vector<NativeLimits::Level> parse_levels(std::span<const std::string> args, size_t first) {
-    std::vector<NativeLimits::Level> out;
-    if (first >= args.size()) return out;
-    int64_t n = num(args[first]);
-    for (int64_t i = 0; i < n; ++i) {
-        size_t b = first + 1 + static_cast<size_t>(i) * 6;
-        if (b + 5 >= args.size()) break;
-        out.push_back({&args[b], num(args[b + 1]), num(args[b + 3]), num(args[b + 4]), num(args[b + 5]), &args[b + 2]});
-    }
-    return out;
-}
 
 // Moves a window to minute w: the current count becomes the previous one, or both reset.
 void roll(auto& win, int64_t w) {
@@ -104,29 +88,60 @@ WindowCheck check_window(auto& win, int64_t now, int64_t limit, int64_t amount) 
     return {used, wait < 1 ? 1 : static_cast<int64_t>(wait)};
 }
 
+
+// A map slot by name, created on first use (the maps look names up without copying them).
+template <typename Map>
+typename Map::mapped_type& slot(Map& m, std::string_view name) {
+    auto it = m.find(name);
+    if (it == m.end()) it = m.emplace(std::string(name), typename Map::mapped_type{}).first;
+    return it->second;
+}
+
+using View2 = std::pair<std::string_view, std::string_view>;
+
+std::vector<NativeLimits::Level> parse_levels(std::span<const std::string> args, size_t first) {
+    std::vector<NativeLimits::Level> out;
+    if (first >= args.size()) return out;
+    int64_t n = num(args[first]);
+    for (int64_t i = 0; i < n; ++i) {
+        size_t b = first + 1 + static_cast<size_t>(i) * 6;
+        if (b + 5 >= args.size()) break;
+        out.push_back({args[b], num(args[b + 1]), num(args[b + 3]), num(args[b + 4]), num(args[b + 5]), args[b + 2]});
+    }
+    return out;
+}
+
 }  // namespace
 
-Reply NativeLimits::run(std::span<const std::string> keys, std::span<const std::string> args, int64_t now_ms) {
-    if (keys.empty() || args.empty()) return Reply::error("ERR limits: missing group key or operation");
-    Shard& shard = shards_[std::hash<std::string>{}(keys[0]) % shards_.size()];
-    std::lock_guard lock(shard.mu);
-    Group& g = shard.groups[keys[0]];
-    sweep(g, now_ms);
-    const std::string& op = args[0];
-    if (op == "admit") return admit(g, args, now_ms);
-    if (op == "settle") return settle(g, args, now_ms);
-    if (op == "read") return read(g, args, now_ms);
-    if (op == "spend") return spend(g, args);
-    return Reply::error("limits.lua: unknown operation " + op);
+class NativeLimits::Locked {
+public:
+    Locked(Shard& shard, std::string_view group) : lock_(shard.mu), group_(&slot(shard.groups, group)) {}
+    Group& group() { return *group_; }
+
+private:
+    std::unique_lock<std::mutex> lock_;
+    Group* group_;
+};
+
+NativeLimits::Locked NativeLimits::lock_group(std::string_view group, int64_t now) {
+    Locked locked(shards_[StringHash{}(group) % shards_.size()], group);
+    sweep(locked.group(), now);
+    return locked;
+}
+
+NativeLimits::Budget& NativeLimits::budget_slot(Group& g, std::string_view scope, std::string_view period) {
+    auto it = g.budgets.find(View2(scope, period));
+    if (it == g.budgets.end()) it = g.budgets.emplace(BudgetKey(scope, period), Budget{}).first;
+    return it->second;
 }
 
 void NativeLimits::release(Group& g, const Reservation& r) {
     for (const Entry& e : r.entries) {
         if (e.kind == 'b') {
-            auto it = g.budgets.find({e.scope, e.period});
+            auto it = g.budgets.find(View2(e.scope, e.period));
             if (it != g.budgets.end()) it->second.reserved -= e.amount;
         } else if (e.kind == 'c') {
-            int64_t& c = g.concurrency[e.scope];
+            int64_t& c = slot(g.concurrency, e.scope);
             c = std::max<int64_t>(0, c - 1);
         }
     }
@@ -156,114 +171,124 @@ void NativeLimits::sweep(Group& g, int64_t now) {
     std::erase_if(g.ledger, [now](const auto& kv) { return kv.first < floor_div(now, kDay) - 400; });
 }
 
-Reply NativeLimits::admit(Group& g, std::span<const std::string> args, int64_t now) {
+NativeLimits::AdmitResult NativeLimits::admit(std::string_view group, std::string_view id, int64_t ttl_ms,
+                                              int64_t cost, int64_t tokens, std::span<const Level> levels,
+                                              int64_t now) {
+    Locked locked = lock_group(group, now);
+    Group& g = locked.group();
     reclaim_expired(g, now);
-    if (args.size() < 6) return Reply::error("ERR limits: admit needs id, ttl, cost, tokens, levels");
-    const std::string& id = args[1];
-    int64_t ttl = num(args[2]), cost = num(args[3]), tokens = num(args[4]);
-    std::vector<Level> levels = parse_levels(args, 5);
-    std::vector<Reply> info{integer(1), integer(now), integer(-1), integer(-1), integer(0),
-                            integer(-1), integer(-1), integer(0)};
-    auto reject = [now](size_t i, const char* kind, int64_t limit, int64_t used, int64_t wait) {
-        return array({integer(0), integer(static_cast<int64_t>(i + 1)), text(kind), integer(limit), integer(used),
-                      integer(wait), integer(now)});
+    AdmitResult out;
+    out.now = now;
+    auto reject = [&out](size_t i, const char* kind, int64_t limit, int64_t used, int64_t wait) {
+        out.level = i;
+        out.kind = kind;
+        out.limit = limit;
+        out.used = used;
+        out.wait = wait;
+        return out;
     };
     const int64_t reset = 2 * kMinute - (now % kMinute);
     // Check every level first: nothing is written unless all of them have room.
     for (size_t i = 0; i < levels.size(); ++i) {
         const Level& l = levels[i];
         if (l.budget >= 0) {
-            Period p = period_of(*l.period, now);
-            auto it = g.budgets.find({*l.scope, p.id});
+            Period p = period_of(l.period, now);
+            auto it = g.budgets.find(View2(l.scope, p.id));
             int64_t used = it == g.budgets.end() ? 0 : it->second.spent + it->second.reserved;
             if (used + cost > l.budget) return reject(i, "budget", l.budget, used, p.ends_ms - now);
         }
         if (l.rpm >= 0) {
-            WindowCheck c = check_window(g.requests[*l.scope], now, l.rpm, 1);
+            WindowCheck c = check_window(slot(g.requests, l.scope), now, l.rpm, 1);
             if (c.wait != 0) return reject(i, "rpm", l.rpm, static_cast<int64_t>(std::ceil(c.used)), c.wait);
-            if (info[2].integer < 0) {
-                info[2].integer = l.rpm;
-                info[3].integer = static_cast<int64_t>(std::floor(static_cast<double>(l.rpm) - c.used - 1));
-                info[4].integer = reset;
+            if (out.req_limit < 0) {
+                out.req_limit = l.rpm;
+                out.req_remaining = static_cast<int64_t>(std::floor(static_cast<double>(l.rpm) - c.used - 1));
+                out.req_reset = reset;
             }
         }
         if (l.tpm >= 0) {
-            WindowCheck c = check_window(g.tokens[*l.scope], now, l.tpm, tokens);
+            WindowCheck c = check_window(slot(g.tokens, l.scope), now, l.tpm, tokens);
             if (c.wait != 0) return reject(i, "tpm", l.tpm, static_cast<int64_t>(std::ceil(c.used)), c.wait);
-            if (info[5].integer < 0) {
-                info[5].integer = l.tpm;
-                info[6].integer =
+            if (out.tok_limit < 0) {
+                out.tok_limit = l.tpm;
+                out.tok_remaining =
                     static_cast<int64_t>(std::floor(static_cast<double>(l.tpm) - c.used - static_cast<double>(tokens)));
-                info[7].integer = reset;
+                out.tok_reset = reset;
             }
         }
         if (l.conc >= 0) {
-            auto it = g.concurrency.find(*l.scope);
+            auto it = g.concurrency.find(l.scope);
             int64_t used = it == g.concurrency.end() ? 0 : it->second;
             if (used + 1 > l.conc) return reject(i, "concurrency", l.conc, used, 1000);
         }
     }
     Reservation r;
-    r.expires_ms = now + ttl;
+    r.expires_ms = now + ttl_ms;
+    r.entries.reserve(levels.size() * 2);
     const int64_t minute = floor_div(now, kMinute);
     for (const Level& l : levels) {
         if (l.budget >= 0) {
-            Period p = period_of(*l.period, now);
-            Budget& b = g.budgets[{*l.scope, p.id}];
+            Period p = period_of(l.period, now);
+            Budget& b = budget_slot(g, l.scope, p.id);
             b.reserved += cost;
             b.ends_ms = p.ends_ms;
-            r.entries.push_back({'b', *l.scope, std::move(p.id), 0, cost});
+            r.entries.push_back({'b', std::string(l.scope), std::move(p.id), 0, cost});
         }
-        if (l.rpm >= 0) g.requests[*l.scope].cur += 1;
+        if (l.rpm >= 0) slot(g.requests, l.scope).cur += 1;
         if (l.tpm >= 0) {
-            g.tokens[*l.scope].cur += tokens;
-            r.entries.push_back({'t', *l.scope, {}, minute, tokens});
+            slot(g.tokens, l.scope).cur += tokens;
+            r.entries.push_back({'t', std::string(l.scope), {}, minute, tokens});
         }
         if (l.conc >= 0) {
-            g.concurrency[*l.scope] += 1;
-            r.entries.push_back({'c', *l.scope, {}, 0, 1});
+            slot(g.concurrency, l.scope) += 1;
+            r.entries.push_back({'c', std::string(l.scope), {}, 0, 1});
         }
     }
-    g.expiry.insert({r.expires_ms, id});
-    g.reservations[id] = std::move(r);
-    return array(std::move(info));
+    g.expiry.emplace(r.expires_ms, std::string(id));
+    g.reservations.insert_or_assign(std::string(id), std::move(r));
+    out.admitted = true;
+    return out;
 }
 
-Reply NativeLimits::settle(Group& g, std::span<const std::string> args, int64_t now) {
-    if (args.size() < 6) return Reply::error("ERR limits: settle needs id, cost, tokens, at, field");
-    const std::string& id = args[1];
-    int64_t cost = num(args[2]), tokens = num(args[3]), at = num(args[4]);
+bool NativeLimits::settle(std::string_view group, std::string_view id, int64_t cost, int64_t tokens, int64_t at,
+                          std::string_view ledger_field, std::span<const Level> levels, int64_t now) {
+    Locked locked = lock_group(group, now);
+    Group& g = locked.group();
     if (at <= 0) at = now;
     auto ledger = [&] {
-        if (args[5].empty()) return;  // a level kept apart from spend reporting (a model's limits)
-        auto& row = g.ledger[floor_div(at, kDay)][args[5]];
+        if (ledger_field.empty()) return;  // a level kept apart from spend reporting (a model's limits)
+        std::array<int64_t, 3>& row = slot(g.ledger[floor_div(at, kDay)], ledger_field);
         row[0] += cost;
         row[1] += 1;
         row[2] += tokens;
     };
     if (id.empty() || id[0] == '~') {
         if (!id.empty()) {
-            auto [it, fresh] = g.replayed.try_emplace(id, now + kDay);
-            if (!fresh) return integer(0);
+            if (g.replayed.find(id) != g.replayed.end()) return false;
+            g.replayed.emplace(std::string(id), now + kDay);
         }
-        for (const Level& l : parse_levels(args, 6)) {
+        for (const Level& l : levels) {
             if (l.budget < 0) continue;
-            Period p = period_of(*l.period, at);
-            Budget& b = g.budgets[{*l.scope, p.id}];
+            Period p = period_of(l.period, at);
+            Budget& b = budget_slot(g, l.scope, p.id);
             b.spent += cost;
             b.ends_ms = p.ends_ms;
         }
         ledger();
-        return integer(1);
+        return true;
     }
     auto it = g.reservations.find(id);
-    if (it == g.reservations.end()) return integer(0);
+    if (it == g.reservations.end()) return false;
     const Reservation& r = it->second;
     for (const Entry& e : r.entries) {
         if (e.kind == 'b') {
-            auto [b, created] = g.budgets.try_emplace({e.scope, e.period});
-            if (created) b->second.ends_ms = now;  // its period is over; kept a day, as in Redis
-            else if (!r.reclaimed) b->second.reserved -= e.amount;
+            auto b = g.budgets.find(View2(e.scope, e.period));
+            if (b == g.budgets.end()) {
+                b = g.budgets.emplace(BudgetKey(e.scope, e.period), Budget{}).first;
+                b->second.ends_ms = now;  // its period is over; kept a day, as in Redis
+            } else if (!r.reclaimed) {
+                b->second.reserved -= e.amount;
+            }
             b->second.spent += cost;
         } else if (e.kind == 't') {
             auto w = g.tokens.find(e.scope);
@@ -271,32 +296,74 @@ Reply NativeLimits::settle(Group& g, std::span<const std::string> args, int64_t 
             if (w->second.minute == e.minute) w->second.cur += tokens - e.amount;
             else if (w->second.minute == e.minute + 1) w->second.prev += tokens - e.amount;
         } else if (e.kind == 'c' && !r.reclaimed) {
-            int64_t& c = g.concurrency[e.scope];
+            int64_t& c = slot(g.concurrency, e.scope);
             c = std::max<int64_t>(0, c - 1);
         }
     }
-    if (!r.reclaimed) g.expiry.erase({r.expires_ms, id});
+    if (!r.reclaimed) {
+        auto x = g.expiry.find(std::pair<int64_t, std::string_view>(r.expires_ms, id));
+        if (x != g.expiry.end()) g.expiry.erase(x);
+    }
     g.reservations.erase(it);
     ledger();
-    return integer(1);
+    return true;
 }
 
-Reply NativeLimits::read(Group& g, std::span<const std::string> args, int64_t now) {
+int64_t NativeLimits::read(std::string_view group, std::span<const Level> levels, int64_t now,
+                           std::vector<BudgetRow>& rows) {
+    Locked locked = lock_group(group, now);
+    Group& g = locked.group();
     reclaim_expired(g, now);
-    std::vector<Reply> out;
-    for (const Level& l : parse_levels(args, 1)) {
+    rows.clear();
+    for (const Level& l : levels) {
         if (l.budget < 0) {
-            out.push_back(array({integer(0), integer(0), integer(-1), integer(0)}));
+            rows.push_back({0, 0, -1, 0});
             continue;
         }
-        Period p = period_of(*l.period, now);
-        auto it = g.budgets.find({*l.scope, p.id});
-        int64_t s = it == g.budgets.end() ? 0 : it->second.spent, r = it == g.budgets.end() ? 0 : it->second.reserved;
-        out.push_back(array({integer(s), integer(r), integer(l.budget), integer(p.ends_ms - now)}));
+        Period p = period_of(l.period, now);
+        auto it = g.budgets.find(View2(l.scope, p.id));
+        const Budget none;
+        const Budget& b = it == g.budgets.end() ? none : it->second;
+        rows.push_back({b.spent, b.reserved, l.budget, p.ends_ms - now});
     }
-    out.push_back(integer(static_cast<int64_t>(g.expiry.size())));
-    out.push_back(integer(now));
-    return array(std::move(out));
+    return static_cast<int64_t>(g.expiry.size());
+}
+
+// --- the script's string arguments and replies ---
+
+Reply NativeLimits::run(std::span<const std::string> keys, std::span<const std::string> args, int64_t now) {
+    if (keys.empty() || args.empty()) return Reply::error("ERR limits: missing group key or operation");
+    const std::string& group = keys[0];
+    const std::string& op = args[0];
+    if (op == "admit") {
+        if (args.size() < 6) return Reply::error("ERR limits: admit needs id, ttl, cost, tokens, levels");
+        AdmitResult a = admit(group, args[1], num(args[2]), num(args[3]), num(args[4]), parse_levels(args, 5), now);
+        if (!a.admitted)
+            return array({integer(0), integer(static_cast<int64_t>(a.level + 1)), text(a.kind), integer(a.limit),
+                          integer(a.used), integer(a.wait), integer(a.now)});
+        return array({integer(1), integer(a.now), integer(a.req_limit), integer(a.req_remaining), integer(a.req_reset),
+                      integer(a.tok_limit), integer(a.tok_remaining), integer(a.tok_reset)});
+    }
+    if (op == "settle") {
+        if (args.size() < 6) return Reply::error("ERR limits: settle needs id, cost, tokens, at, field");
+        return integer(settle(group, args[1], num(args[2]), num(args[3]), num(args[4]), args[5], parse_levels(args, 6),
+                              now) ? 1 : 0);
+    }
+    if (op == "read") {
+        std::vector<BudgetRow> rows;
+        int64_t outstanding = read(group, parse_levels(args, 1), now, rows);
+        std::vector<Reply> out;
+        for (const BudgetRow& b : rows)
+            out.push_back(array({integer(b.spent), integer(b.reserved), integer(b.limit), integer(b.ends_in_ms)}));
+        out.push_back(integer(outstanding));
+        out.push_back(integer(now));
+        return array(std::move(out));
+    }
+    if (op == "spend") {
+        Locked locked = lock_group(group, now);
+        return spend(locked.group(), args);
+    }
+    return Reply::error("limits.lua: unknown operation " + op);
 }
 
 Reply NativeLimits::spend(Group& g, std::span<const std::string> args) {

@@ -1,6 +1,7 @@
-// The limits semantics, run through the Limiter on the in-process store (native), on limits.lua
-// under the in-process Lua shim, and on limits.lua in a real redis-server: reservations, budgets,
-// windows, concurrency, expiry and settlement behave the same on each.
+// The limits semantics, run through the Limiter on the in-process store (native, called directly
+// and through the script's string arguments), on limits.lua under the in-process Lua shim, and on
+// limits.lua in a real redis-server: reservations, budgets, windows, concurrency, expiry and
+// settlement behave the same on each.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -26,6 +27,8 @@ protected:
         if (GetParam() == "redis") {
             ASSERT_TRUE(redis_->ok()) << "redis-server did not start";
             store_ = std::make_shared<RedisStore>(testing::redis_options(redis_->port()));
+        } else if (GetParam() == "memory_script") {
+            store_ = std::make_shared<testing::ForwardingStore>(std::make_shared<MemoryStore>());
         } else {
             store_ = std::make_shared<MemoryStore>(GetParam() == "memory");  // memory_lua: the script on the shim
         }
@@ -196,16 +199,25 @@ TEST_P(LimitsScriptTest, SpendLedgerRecordsCostRequestsAndTokensByDay) {
     EXPECT_EQ(fields[p.ledger_field + "|t"], 120);
 }
 
-INSTANTIATE_TEST_SUITE_P(Stores, LimitsScriptTest, ::testing::Values("memory", "memory_lua", "redis"),
+INSTANTIATE_TEST_SUITE_P(Stores, LimitsScriptTest, ::testing::Values("memory", "memory_script", "memory_lua", "redis"),
                          [](const auto& info) { return info.param; });
 
-// Calendar periods need a clock that can move: the in-process store's, native and running
-// limits.lua on the shim.
-class LimitsPeriodTest : public ::testing::TestWithParam<bool> {};
+// Calendar periods need a clock that can move: the in-process store's, native (called directly
+// and through the script's arguments) and running limits.lua on the shim.
+class LimitsPeriodTest : public ::testing::TestWithParam<std::string> {
+protected:
+    void SetUp() override {
+        store = std::make_shared<MemoryStore>(GetParam() != "lua");
+        limiter = std::make_unique<Limiter>(
+            GetParam() == "script" ? std::make_shared<testing::ForwardingStore>(store) : std::shared_ptr<Store>(store),
+            LimiterOptions{});
+    }
+    std::shared_ptr<MemoryStore> store;
+    std::unique_ptr<Limiter> limiter;
+};
 
 TEST_P(LimitsPeriodTest, DailyBudgetStartsAfreshTheNextUtcDay) {
-    auto store = std::make_shared<MemoryStore>(GetParam());
-    Limiter limiter(store, {});
+    Limiter& limiter = *this->limiter;
     Principal p = principal("daily", limits(1000));
     limiter.settle(p, limiter.admit(p, 1000, 1), 1000, 1);
     EXPECT_EQ(limiter.admit(p, 1, 1).result, Admission::Result::rejected);
@@ -222,8 +234,7 @@ int64_t spend_the_budget(Limiter& limiter, const Principal& p) {
 }
 
 TEST_P(LimitsPeriodTest, MonthlyBudgetLastsUntilTheMonthEnds) {
-    auto store = std::make_shared<MemoryStore>(GetParam());
-    Limiter limiter(store, {});
+    Limiter& limiter = *this->limiter;
     Principal p = principal("monthly", limits(1000, -1, -1, -1, "m"));
     int64_t left = spend_the_budget(limiter, p);
     EXPECT_LE(left, 31LL * 86400000);
@@ -234,8 +245,7 @@ TEST_P(LimitsPeriodTest, MonthlyBudgetLastsUntilTheMonthEnds) {
 }
 
 TEST_P(LimitsPeriodTest, FixedWindowBudgetResetsAtTheWindowBoundary) {
-    auto store = std::make_shared<MemoryStore>(GetParam());
-    Limiter limiter(store, {});
+    Limiter& limiter = *this->limiter;
     Principal p = principal("window", limits(1000, -1, -1, -1, "w3600"));
     int64_t left = spend_the_budget(limiter, p);
     EXPECT_LE(left, 3600000);
@@ -244,8 +254,7 @@ TEST_P(LimitsPeriodTest, FixedWindowBudgetResetsAtTheWindowBoundary) {
 }
 
 TEST_P(LimitsPeriodTest, RequestWindowSlidesRatherThanResettingAtTheMinute) {
-    auto store = std::make_shared<MemoryStore>(GetParam());
-    Limiter limiter(store, {});
+    Limiter& limiter = *this->limiter;
     Principal p = principal("sliding", limits(-1, 10));
     for (int i = 0; i < 10; ++i) ASSERT_EQ(limiter.admit(p, 0, 1).result, Admission::Result::admitted);
     Admission r = limiter.admit(p, 0, 1);
@@ -255,8 +264,8 @@ TEST_P(LimitsPeriodTest, RequestWindowSlidesRatherThanResettingAtTheMinute) {
     EXPECT_EQ(limiter.admit(p, 0, 1).result, Admission::Result::rejected) << "one slot, not a whole fresh minute";
 }
 
-INSTANTIATE_TEST_SUITE_P(Engines, LimitsPeriodTest, ::testing::Values(true, false),
-                         [](const auto& info) { return info.param ? "native" : "lua"; });
+INSTANTIATE_TEST_SUITE_P(Engines, LimitsPeriodTest, ::testing::Values("native", "script", "lua"),
+                         [](const auto& info) { return info.param; });
 
 }  // namespace
 }  // namespace sy::state

@@ -33,6 +33,22 @@ inline Principal principal(const std::string& name, config::LimitsConfig key,
     return p;
 }
 
+// Passes every call to another store. The Limiter answers limits on an in-process store natively
+// without the script's arguments; behind this, the same store is reached through Store::eval, so
+// the native limits' string path runs too.
+class ForwardingStore final : public Store {
+public:
+    explicit ForwardingStore(std::shared_ptr<Store> inner) : inner_(std::move(inner)) {}
+    Reply eval(const Script& script, std::span<const std::string> keys, std::span<const std::string> args) override {
+        return inner_->eval(script, keys, args);
+    }
+    Reply command(std::span<const std::string> argv) override { return inner_->command(argv); }
+    std::string_view kind() const override { return inner_->kind(); }
+
+private:
+    std::shared_ptr<Store> inner_;
+};
+
 inline RedisOptions redis_options(int port) {
     RedisOptions o;
     o.port = port;
