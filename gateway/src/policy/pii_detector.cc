@@ -1,17 +1,30 @@
 #include "policy/pii_detector.hpp"
 
-#include <cctype>
-#include <cstring>
 #include <algorithm>
+#include <array>
+#include <cctype>
+#include <cstdint>
+#include <cstring>
 #include <string>
 
 namespace sy::policy {
 namespace {
 
-bool digit(char c) { return c >= '0' && c <= '9'; }
-bool alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool upper(char c) { return c >= 'A' && c <= 'Z'; }
-bool alnum(char c) { return digit(c) || alpha(c); }
+// Character classes by table: the scan tests every byte of every prompt.
+enum : uint8_t { kDigit = 1, kLower = 2, kUpper = 4, kHex = 8, kSecretStart = 16 };
+constexpr std::array<uint8_t, 256> kClasses = [] {
+    std::array<uint8_t, 256> t{};
+    for (int c = '0'; c <= '9'; ++c) t[static_cast<size_t>(c)] = kDigit | kHex;
+    for (int c = 'a'; c <= 'z'; ++c) t[static_cast<size_t>(c)] = kLower | (c <= 'f' ? kHex : 0);
+    for (int c = 'A'; c <= 'Z'; ++c) t[static_cast<size_t>(c)] = kUpper | (c <= 'F' ? kHex : 0);
+    for (char c : {'s', 'r', 'g', 'A', 'x'}) t[static_cast<unsigned char>(c)] |= kSecretStart;  // see maybe_secret
+    return t;
+}();
+uint8_t classes(char c) { return kClasses[static_cast<unsigned char>(c)]; }
+bool digit(char c) { return classes(c) & kDigit; }
+bool alpha(char c) { return classes(c) & (kLower | kUpper); }
+bool upper(char c) { return classes(c) & kUpper; }
+bool alnum(char c) { return classes(c) != 0; }
 uint32_t bit(PiiKind k) { return 1u << static_cast<int>(k); }
 
 // True when position i starts a word (nothing alphanumeric before it).
@@ -168,12 +181,16 @@ size_t token_len(std::string_view t, size_t i, const char* extra) {
     return j - i;
 }
 
-bool secret_at(std::string_view t, size_t i, size_t& end) {
-    // First two letters of every known prefix: most words fail here, before any comparison.
+// The first two letters of every known secret prefix: most words fail here.
+bool maybe_secret(std::string_view t, size_t i) {
+    if (!(classes(t[i]) & kSecretStart)) return false;
     const char a = t[i], b = i + 1 < t.size() ? t[i + 1] : '\0';
-    const bool maybe = ((a == 's' || a == 'r') && b == 'k') || (a == 'g' && (b == 'h' || b == 'i')) ||
-                       (a == 'A' && (b == 'K' || b == 'I')) || (a == 'x' && b == 'o');
-    if (!maybe) return false;
+    return ((a == 's' || a == 'r') && b == 'k') || (a == 'g' && (b == 'h' || b == 'i')) ||
+           (a == 'A' && (b == 'K' || b == 'I')) || (a == 'x' && b == 'o');
+}
+
+bool secret_at(std::string_view t, size_t i, size_t& end) {
+    if (!maybe_secret(t, i)) return false;
     std::string_view rest = t.substr(i);
     struct Prefix {
         const char* p;
@@ -220,7 +237,7 @@ bool private_key_in(std::string_view t, size_t& begin, size_t& end) {
 }
 
 // ---------------------------------------------------------------- IP addresses
-bool hex_digit(char c) { return digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+bool hex_digit(char c) { return classes(c) & kHex; }
 
 // Dotted quad with octets 0..255 (no leading zeros), not part of a longer dotted run such as a
 // version number "1.2.3.4.5".
@@ -311,47 +328,68 @@ bool nino_at(std::string_view t, size_t i, size_t& end) {
     return s[8] >= 'A' && s[8] <= 'D';
 }
 
+// The checks for a number at i ('+', '(' or a digit), in order; false when on() says stop.
+template <typename OnMatch>
+bool number_at(std::string_view t, size_t i, OnMatch& on) {
+    const char c = t[i];
+    size_t end = i;
+    if (digit(c) && card_at(t, i, end)) return on(PiiKind::credit_card, i, end);
+    if (digit(c) && ipv4_at(t, i, end)) return on(PiiKind::ip_address, i, end);
+    if (digit(c) && ipv6_at(t, i, end)) return on(PiiKind::ip_address, i, end);
+    if (phone_at(t, i, end)) return on(PiiKind::phone, i, end);
+    if (digit(c) && ssn_at(t, i)) return on(PiiKind::national_id, i, i + 11);
+    return true;
+}
+
+// The checks for a word [i, e) that starts with a letter; false when on() says stop. The
+// inline tests are each check's first condition, so most words call none of them.
+template <typename OnMatch>
+bool word_at(std::string_view t, size_t i, size_t e, OnMatch& on) {
+    size_t end = i;
+    if (upper(t[i]) && i + 1 < t.size() && upper(t[i + 1])) {  // iban_at and nino_at need both
+        if (iban_at(t, i, end)) {
+            if (!on(PiiKind::iban, i, end)) return false;
+        } else if (nino_at(t, i, end) && !on(PiiKind::national_id, i, end)) {
+            return false;
+        }
+    }
+    if (maybe_secret(t, i) && secret_at(t, i, end)) return on(PiiKind::secret, i, end);
+    // ipv6_at needs hex digits up to a ':', which ends the word
+    if (e < t.size() && t[e] == ':' && hex_digit(t[i]) && ipv6_at(t, i, end)) return on(PiiKind::ip_address, i, end);
+    return true;
+}
+
 // Calls on(kind, begin, end) for every match, left to right (an email is reported at its '@',
-// after what precedes it); stops when on returns false.
+// after what precedes it); stops when on returns false. Nothing starts inside a word: each
+// word is checked at its first character and skipped.
 template <typename OnMatch>
 void scan(std::string_view t, OnMatch on) {
     size_t kb = 0, ke = 0;
     if (private_key_in(t, kb, ke) && !on(PiiKind::secret, kb, ke)) return;
-    for (size_t i = 0; i < t.size(); ++i) {
-        char c = t[i];
-        size_t begin = i, end = i;
+    const size_t n = t.size();
+    for (size_t i = 0; i < n; ++i) {
+        const char c = t[i];
         if (c == '@') {
+            size_t begin = i, end = i;
             if (email_at(t, i, begin, end) && !on(PiiKind::email, begin, end)) return;
             continue;
         }
-        if (!word_start(t, i) && c != '+') continue;
-        if (c == '+' || c == '(' || digit(c)) {
-            bool more = true;
-            if (digit(c) && card_at(t, i, end)) more = on(PiiKind::credit_card, i, end);
-            else if (digit(c) && ipv4_at(t, i, end)) more = on(PiiKind::ip_address, i, end);
-            else if (digit(c) && ipv6_at(t, i, end)) more = on(PiiKind::ip_address, i, end);
-            else if (phone_at(t, i, end)) more = on(PiiKind::phone, i, end);
-            else if (digit(c) && ssn_at(t, i)) more = on(PiiKind::national_id, i, i + 11);
-            if (!more) return;
-            // skip the rest of this digit run so its inner positions are not rescanned
-            while (i + 1 < t.size() && digit(t[i + 1])) ++i;
+        const bool starts = word_start(t, i);
+        if (!alnum(c) && c != '+' && !(c == '(' && starts)) continue;
+        if (!starts && c != '+') {  // inside a word (after a number's digits): skip its rest
+            while (i + 1 < n && alnum(t[i + 1])) ++i;
             continue;
         }
-        if (upper(c)) {
-            if (iban_at(t, i, end)) {
-                if (!on(PiiKind::iban, i, end)) return;
-            } else if (nino_at(t, i, end) && !on(PiiKind::national_id, i, end)) {
-                return;
-            }
+        if (c == '+' || c == '(' || digit(c)) {
+            if (!number_at(t, i, on)) return;
+            // skip the rest of this digit run so its inner positions are not rescanned
+            while (i + 1 < n && digit(t[i + 1])) ++i;
+            continue;
         }
-        if (alpha(c) && secret_at(t, i, end)) {
-            if (!on(PiiKind::secret, i, end)) return;
-        } else if (hex_digit(c) && ipv6_at(t, i, end) && !on(PiiKind::ip_address, i, end)) {
-            return;
-        }
-        // Nothing starts inside a word: skip the rest of it ('@' and '+' are not in words).
-        if (alnum(c))
-            while (i + 1 < t.size() && alnum(t[i + 1])) ++i;
+        size_t e = i + 1;
+        while (e < n && alnum(t[e])) ++e;
+        if (!word_at(t, i, e, on)) return;
+        i = e - 1;
     }
 }
 
