@@ -5,8 +5,8 @@
 #pragma once
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
-#include <cstdio>
 #include <numeric>
 #include <string>
 #include <vector>
@@ -17,6 +17,14 @@ namespace sy_plugins {
 
 inline double price_of(const switchyard::Candidate& c) {
     return (c.input_price_per_mtok() + c.output_price_per_mtok()) / 2;
+}
+
+// A number as printf's %.<precision>g (or %.<precision>f) writes it, without printf.
+inline void append_number(std::string& out, double v, int precision,
+                          std::chars_format format = std::chars_format::general) {
+    char buf[64];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v, format, precision);
+    out.append(buf, ec == std::errc() ? end : buf);
 }
 
 inline void rank_by_quality(const std::vector<switchyard::Candidate>& candidates, const std::vector<double>& quality,
@@ -34,14 +42,21 @@ inline void rank_by_quality(const std::vector<switchyard::Candidate>& candidates
     });
     for (size_t i : order) out.add(i, std::isinf(utility[i]) ? 1.0 : utility[i]);
     const auto& best = candidates[order.front()];
-    char reason[200];
-    if (thresholded)
-        std::snprintf(reason, sizeof reason, "score=%.4g%s%.4g -> %.*s", strong_win, strong_win >= threshold ? ">=" : "<",
-                      threshold, static_cast<int>(best.name().size()), best.name().data());
-    else
-        std::snprintf(reason, sizeof reason, "lambda=%.4g q=%.3f -> %.*s", lambda, quality[order.front()],
-                      static_cast<int>(best.name().size()), best.name().data());
-    out.reason(reason);
+    std::string reason;  // "score=0.4213>=0.5 -> strong" or "lambda=0.1 q=0.874 -> weak"
+    reason.reserve(64);
+    if (thresholded) {
+        reason.append("score=");
+        append_number(reason, strong_win, 4);
+        reason.append(strong_win >= threshold ? ">=" : "<");
+        append_number(reason, threshold, 4);
+    } else {
+        reason.append("lambda=");
+        append_number(reason, lambda, 4);
+        reason.append(" q=");
+        append_number(reason, quality[order.front()], 3, std::chars_format::fixed);
+    }
+    reason.append(" -> ").append(best.name());
+    out.reason(std::move(reason));
 }
 
 // A router whose decision is its score() ranked as above; `lambda_` comes from its config.

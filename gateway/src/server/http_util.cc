@@ -33,10 +33,13 @@ std::string request_id_for(const Poco::Net::HTTPServerRequest& req) {
     static const uint64_t prefix = std::random_device{}() * 0x9E3779B97F4A7C15ull ^ std::random_device{}();
     static std::atomic<uint64_t> counter{0};
     uint64_t n = counter.fetch_add(1, std::memory_order_relaxed);
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "req_%012llx%08llx", static_cast<unsigned long long>(prefix & 0xffffffffffffull),
-                  static_cast<unsigned long long>(n & 0xffffffffull));
-    return buf;
+    char buf[4 + 12 + 8] = {'r', 'e', 'q', '_'};  // then the prefix's low 48 bits, the counter's low 32, in hex
+    auto hex = [](char* at, uint64_t v, int digits) {
+        for (int k = digits - 1; k >= 0; --k, v >>= 4) at[k] = "0123456789abcdef"[v & 15];
+    };
+    hex(buf + 4, prefix, 12);
+    hex(buf + 16, n, 8);
+    return std::string(buf, sizeof buf);
 }
 
 void append_head(const Poco::Net::HTTPServerResponse& resp, std::string& out) {

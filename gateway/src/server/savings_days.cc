@@ -30,10 +30,14 @@ void SavingsDays::add(const std::string& day, std::string_view model, int64_t ba
 
 void SavingsDays::add_now(std::string_view model, int64_t baseline_nano, int64_t cost_nano) {
     std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char day[16];
-    std::strftime(day, sizeof day, "%Y-%m-%d", &tm);
+    thread_local std::time_t formatted_day = -1;  // every request names its day: once a day per thread
+    thread_local char day[16];
+    if (t / 86400 != formatted_day) {
+        std::tm tm{};
+        gmtime_r(&t, &tm);
+        std::strftime(day, sizeof day, "%Y-%m-%d", &tm);
+        formatted_day = t / 86400;
+    }
     add(day, model, baseline_nano, cost_nano);
 }
 

@@ -35,6 +35,18 @@ TEST_F(GatewayTest, SendsUpstreamModelNameAndProviderKey) {
     EXPECT_NE(seen.find("Bearer sk-test-upstream"), std::string::npos) << seen;
 }
 
+TEST_F(GatewayTest, GivesEachRequestItsOwnId) {
+    std::string a = post_chat(gw_->port(), chat_body("gpt-test", "one")).header("x-request-id");
+    std::string b = post_chat(gw_->port(), chat_body("gpt-test", "two")).header("x-request-id");
+    for (const std::string& id : {a, b}) {
+        ASSERT_EQ(id.size(), 24u) << id;  // req_, 12 hex digits of the process, 8 of the counter
+        EXPECT_EQ(id.substr(0, 4), "req_") << id;
+        EXPECT_EQ(id.find_first_not_of("0123456789abcdef", 4), std::string::npos) << id;
+    }
+    EXPECT_EQ(a.substr(0, 16), b.substr(0, 16)) << "one process prefix";
+    EXPECT_NE(a, b);
+}
+
 TEST_F(GatewayTest, EchoesClientRequestId) {
     HttpResponse r = post_chat(gw_->port(), chat_body("gpt-test", "id please"), {{"x-request-id", "my-id-42"}});
     EXPECT_EQ(r.status, 200);
