@@ -27,9 +27,9 @@ void field_ms(JsonWriter& w, const char* name, int64_t ns) {
 }
 
 
-// Routing details for the request trace: router scores, policy labels and fallbacks.
+// Routing details for the request trace, as fields of its object: router scores, policy labels
+// and fallbacks.
 void write_routing(JsonWriter& w, const routing::RouteDecision& d) {
-    w.StartObject();
     field(w, "router", d.router);
     w.Key("scores");
     w.StartArray();
@@ -52,7 +52,6 @@ void write_routing(JsonWriter& w, const routing::RouteDecision& d) {
     w.StartArray();
     for (const auto& f : d.fallbacks) w.String(f.c_str(), static_cast<rapidjson::SizeType>(f.size()));
     w.EndArray();
-    w.EndObject();
 }
 
 }  // namespace
@@ -145,13 +144,8 @@ std::string AccessRecord::prompt_fields() const {
     return out;
 }
 
-AccessRecord::~AccessRecord() {
-    if (span_trace) finish_span_trace();
-    const bool log = g_.access_log().enabled(), trace = g_.traces().enabled();
-    if (!log && !trace) return;
-    rapidjson::StringBuffer sb;
-    JsonWriter w(sb);
-    w.StartObject();
+template <typename JsonWriter>
+void AccessRecord::write_fields(JsonWriter& w) const {
     field(w, "ts", utc_now());
     field(w, "request_id", request_id_);
     w.Key("status");
@@ -190,22 +184,30 @@ AccessRecord::~AccessRecord() {
     w.Key("client_gone");
     w.Bool(outcome && outcome->client_gone);
     field(w, "error", outcome ? outcome->error : "");
-    w.EndObject();
-    std::string line(sb.GetString(), sb.GetSize());
-    if (log && answer) {  // prompts and answers, personal data redacted: the log line only
-        std::string extra = prompt_fields();
-        if (!extra.empty()) line.insert(line.size() - 1, extra);
+}
+
+AccessRecord::~AccessRecord() {
+    if (span_trace) finish_span_trace();
+    const bool log = g_.access_log().enabled(), trace = g_.traces().enabled();
+    if (!log && !trace) return;
+    rapidjson::StringBuffer sb;
+    sb.Reserve(1024);  // a line is most of a kilobyte: one allocation rather than several
+    JsonWriter w(sb);
+    w.StartObject();
+    write_fields(w);
+    std::string line;
+    if (log) {  // the log line is these fields; the trace goes on with the routing details
+        line.reserve(sb.GetSize() + 1);
+        line.assign(sb.GetString(), sb.GetSize()).push_back('}');
+        if (answer) {  // prompts and answers, personal data redacted: the log line only
+            std::string extra = prompt_fields();
+            if (!extra.empty()) line.insert(line.size() - 1, extra);
+        }
     }
     if (trace) {
-        std::string full = line;
-        if (decision) {
-            rapidjson::StringBuffer rb;
-            JsonWriter rw(rb);
-            write_routing(rw, *decision);
-            full.back() = ',';                                  // {...base..., <routing fields>}
-            full.append(rb.GetString() + 1, rb.GetSize() - 1);  // without the routing object's '{'
-        }
-        g_.traces().add(request_id_, std::move(full));
+        if (decision) write_routing(w, *decision);
+        w.EndObject();
+        g_.traces().add(request_id_, std::string(sb.GetString(), sb.GetSize()));
     }
     if (log) g_.access_log().write(std::move(line));
 }

@@ -45,6 +45,8 @@ public:
 
 private:
     void finish_span_trace() const;
+    template <typename JsonWriter>
+    void write_fields(JsonWriter& w) const;  // the log line's fields, inside its object
     std::string prompt_fields() const;  // ,"messages":[...],"answer":...,"redacted":[...] or ""
     Gateway& g_;
     const Poco::Net::HTTPServerResponse& resp_;

@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <thread>
 
+#include <rapidjson/document.h>
+
 #include "support/http_client.hpp"
 #include "test_configs.hpp"
 
@@ -117,6 +119,42 @@ TEST(RequestTraceTest, RecentRequestsExplainTheirRoutingThroughTheAdminApi) {
     EXPECT_EQ(list.body.find("\"trace-1\""), std::string::npos) << list.body;
     HttpClient f(gw.port());
     EXPECT_EQ(f.request("GET", "/admin/requests/trace-3").status, 401);
+}
+
+// With both on, the log line and the trace come from one pass: the line ends with its prompt
+// fields, the trace with the routing details, and each is one JSON object.
+TEST(RequestTraceTest, ALogLineAndATraceOfOneRequestEachHoldTheirOwnFields) {
+    FakeUpstream fake;
+    ASSERT_TRUE(fake.ok());
+    std::string dir = make_temp_dir();
+    std::string log = dir + "/access.log";
+    GatewayProcess gw(fake_upstream_config(fake) + "auth: {admin_key: adm}\ntelemetry:\n  request_traces: 4\n" +
+                      "  access_log: {path: \"" + log + "\", prompts: true}\n");
+    ASSERT_TRUE(gw.ok()) << gw.log();
+    ASSERT_EQ(post_chat(gw.port(), chat_body("router-pick", "route me"), {{"x-request-id", "both-1"}}).status, 200);
+    std::vector<std::string> lines = await_file_lines(log, 1);
+    ASSERT_EQ(lines.size(), 1u) << read_file(log);
+    HttpResponse t;
+    for (int i = 0; i < 50 && t.status != 200; ++i, std::this_thread::sleep_for(std::chrono::milliseconds(100))) {
+        HttpClient c(gw.port());
+        t = c.request("GET", "/admin/requests/both-1", "", {{"Authorization", "Bearer adm"}});
+    }
+    ASSERT_EQ(t.status, 200) << t.body;
+    rapidjson::Document line, trace;
+    ASSERT_FALSE(line.Parse(lines[0].c_str()).HasParseError()) << lines[0];
+    ASSERT_FALSE(trace.Parse(t.body.c_str()).HasParseError()) << t.body;
+    ASSERT_TRUE(line.IsObject() && trace.IsObject());
+    for (const rapidjson::Document* d : {&line, &trace}) {
+        ASSERT_TRUE(d->HasMember("request_id") && d->HasMember("latency_ms") && d->HasMember("error"));
+        EXPECT_STREQ((*d)["request_id"].GetString(), "both-1");
+        EXPECT_STREQ((*d)["router"].GetString(), "pick");
+    }
+    EXPECT_TRUE(line.HasMember("messages") && line.HasMember("answer"));
+    EXPECT_FALSE(line.HasMember("scores"));
+    EXPECT_TRUE(trace.HasMember("scores") && trace["scores"].IsArray() && trace["scores"].Size() > 0) << t.body;
+    EXPECT_TRUE(trace.HasMember("labels") && trace.HasMember("fallbacks"));
+    EXPECT_FALSE(trace.HasMember("messages")) << "prompts stay in the log: " << t.body;
+    remove_tree(dir);
 }
 
 }  // namespace
