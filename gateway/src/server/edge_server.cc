@@ -35,6 +35,7 @@ constexpr int kMaxWaitMs = 100;           // the keeper looks at deadlines this 
 constexpr int kStallTickMs = 5;           // ... and at the workers this often while all are busy
 constexpr int kMinFloorThreads = 4;       // workers kept even when idle, at least
 constexpr int kRetireAfterMs = 30000;     // a worker idle this long retires (down to the floor)
+constexpr int kInlineRequests = 16;       // requests of one connection served in a row before it waits its turn
 constexpr int kLingerMs = 2000;           // after a refusal: how long to discard what the client still sends
 constexpr size_t kLingerBytes = 1 << 20;  // ... and how much of it
 constexpr int kAcceptBurst = 64;
@@ -176,14 +177,18 @@ private:
         if (finished()) wake();  // the last fiber of a stopping edge: every worker may return
     }
 
-    // Runs c's request and any the client pipelined after it; leaves c parked, closed or queued.
+    // Runs c's request and any the client sent after it by the time it ends; leaves c parked,
+    // closed or queued.
     void serve_loop(Conn* c) {
+        int served = 0;
         do edge::serve_request(*c, service_, draining_.load());
-        while (after_request(c) && advance(c, clock::steady_ms()) == Step::ready);
+        while (after_request(c, ++served < kInlineRequests) && advance(c, clock::steady_ms()) == Step::ready);
     }
 
-    // True when bytes of a next request are already here.
-    bool after_request(Conn* c) {
+    // True when bytes of a next request are already here: pipelined, or (read_early) sent once
+    // the answer reached the client. On a busy core the client often ran while this thread
+    // finished, and reading now saves re-arming the socket, a wait and a wake-up.
+    bool after_request(Conn* c, bool read_early) {
         int64_t now = clock::steady_ms();
         if (c->gone) return close_conn(c), false;
         if (c->close_after || draining_) return linger(c, now), false;
@@ -196,7 +201,13 @@ private:
         c->phase = Phase::idle;
         c->timed = false;
         set_timer(c, &idle_, now + options_.keep_alive_timeout_ms);
-        arm(c);
+        if (!read_early) {
+            arm(c);
+            return false;
+        }
+        if (!read_some(c)) return false;  // nothing there (c is armed) or closed
+        if (!c->expired.load()) return true;
+        on_expired(c);  // the keeper timed it out (or draining closed it) while it was read
         return false;
     }
 

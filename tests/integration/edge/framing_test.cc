@@ -1,10 +1,12 @@
 // The HTTP edge against raw sockets: every request-smuggling variant gets 400 and a closed
 // connection and never reaches the upstream; each oversized part gets its status; chunked
-// bodies, 100-continue and pipelining work.
+// bodies, 100-continue, pipelining and requests sent during an answer work.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdio>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "integration/edge/raw_conn.hpp"
@@ -178,6 +180,30 @@ TEST_F(EdgeFramingTest, PipelinedRequestsAreAnsweredInOrderOnOneConnection) {
     ASSERT_NE(third, std::string::npos) << got;
     EXPECT_NE(got.find("{\"status\":\"ok\"}", third), std::string::npos) << got;
     EXPECT_EQ(fake_->requests(), 2);
+}
+
+// Requests sent while the one before is still being answered wait in the socket, not in the
+// gateway's buffer: each is read once the answer before it is out (the edge reads at once, before
+// waiting), also when its bytes come in two parts.
+TEST_F(EdgeFramingTest, RequestsSentDuringTheAnswerBeforeAreServedInOrder) {
+    const std::string slow = chat_body("gpt-test", "first #fake:delay_ms=300"), fast = body();
+    RawConn c(gw_->port());
+    ASSERT_TRUE(c.send(request("Content-Length: " + length(slow) + "\r\n", slow)));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the gateway waits on the upstream
+    const std::string second = request("Content-Length: " + length(fast) + "\r\n", fast);
+    const std::string third = request("Content-Length: " + length(fast) + "\r\nConnection: close\r\n", fast);
+    ASSERT_TRUE(c.send(second + third.substr(0, third.size() / 2)));
+    std::string got;
+    ASSERT_TRUE(c.read_until(got, "echo: first")) << got;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    ASSERT_TRUE(c.send(third.substr(third.size() / 2)));
+    EXPECT_TRUE(c.read_until_closed(got));
+    size_t first = got.find("HTTP/1.1 200"), two = got.find("HTTP/1.1 200", first + 1),
+           three = got.find("HTTP/1.1 200", two + 1);
+    ASSERT_NE(three, std::string::npos) << got;
+    EXPECT_LT(got.find("echo: first"), two) << got;
+    EXPECT_NE(got.find("echo: hello edge", three), std::string::npos) << got;
+    EXPECT_EQ(fake_->requests(), 3);
 }
 
 TEST_F(EdgeFramingTest, KeepAliveConnectionServesManyRequests) {
