@@ -186,7 +186,7 @@ bool build_lazy_field(lua_State* L, const PolicyInput& in, std::string_view key)
     else if (key == "tools") push_string_list(L, r.tool_names);
     else if (key == "key") push_key(L, in.key);
     else if (key == "budget") push_budget(L, in);
-    else if (key == "headers") push_pairs(L, in.headers);
+    else if (key == "headers") push_pairs(L, in.headers_source ? (*in.headers_source)() : in.headers);
     else if (key == "metadata") push_pairs(L, r.metadata);
     else if (key == "pii") push_pii(L, in.pii_source ? (*in.pii_source)() : in.pii);
     else if (key == "time") push_time(L, in.unix_time);

@@ -28,6 +28,9 @@ struct PolicyInput {
     // Scans the messages for personal data, called only when a policy reads req.pii (null: `pii`
     // above is used as it is).
     const std::function<uint32_t()>* pii_source = nullptr;
+    // The request's headers, lower-cased, built only when a policy reads req.headers (null:
+    // `headers` above is used).
+    const std::function<const std::vector<std::pair<std::string, std::string>>&()>* headers_source = nullptr;
 };
 
 struct Decision {

@@ -449,7 +449,8 @@ std::optional<ApiError> Runtime::route_unmetered(const ChatRequest& req, const s
                               ctx.pii ? *ctx.pii : lazy_pii ? 0u : scan_pii(req),
                               ctx.unix_time,
                               ctx.budget_source,
-                              lazy_pii ? ctx.pii_source : nullptr};
+                              lazy_pii ? ctx.pii_source : nullptr,
+                              ctx.headers ? nullptr : ctx.headers_source};
     tracing::SpanScope span("switchyard.policy");
     auto t0 = std::chrono::steady_clock::now();
     policy::Outcome outcome = policies_->evaluate(input);

@@ -111,6 +111,8 @@ struct RouteContext {
     const std::function<void(double&, double&)>* budget_source = nullptr;  // reads them lazily
     std::optional<uint32_t> pii;  // kinds of personal data in the messages, when the caller scanned them
     const std::function<uint32_t()>* pii_source = nullptr;  // else: scans them when a policy reads req.pii
+    // Else (headers null): builds them when a policy reads req.headers.
+    const std::function<const std::vector<std::pair<std::string, std::string>>&()>* headers_source = nullptr;
     state::Store* store = nullptr;  // where sticky sessions are remembered (none: not sticky)
     std::string session_header;     // x-session-id
 };

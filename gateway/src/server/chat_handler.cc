@@ -194,12 +194,17 @@ void ChatHandler::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServe
         if (auto err = check_model_allowed(*key, chat.model)) return send_error(req, resp, *err);
 
     KeyPrincipal principal(cfg, key.get(), chat);
-    std::vector<std::pair<std::string, std::string>> headers;
+    std::optional<std::vector<std::pair<std::string, std::string>>> headers;  // for req.headers, once read
+    std::function<const std::vector<std::pair<std::string, std::string>>&()> headers_on_demand;
     routing::RouteContext route_ctx;
     std::function<void(double&, double&)> budget;
     if (policies) {
-        headers = lower_case_headers(req);
-        route_ctx = {&headers, key.get(), static_cast<int64_t>(std::time(nullptr))};
+        headers_on_demand = [&headers, &req]() -> const std::vector<std::pair<std::string, std::string>>& {
+            if (!headers) headers = lower_case_headers(req);
+            return *headers;
+        };
+        route_ctx = {nullptr, key.get(), static_cast<int64_t>(std::time(nullptr))};
+        route_ctx.headers_source = &headers_on_demand;
         if (key && gateway_.limiter()) {
             budget = budget_reader(*gateway_.limiter(), principal);
             route_ctx.budget_source = &budget;

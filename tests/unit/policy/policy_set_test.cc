@@ -86,6 +86,34 @@ end)"));
     EXPECT_EQ(scans, 1) << "read twice, scanned once";
 }
 
+// The headers are copied (names lower-cased) only for a policy that reads req.headers.
+TEST_F(PolicySetTest, TheHeadersAreBuiltOnlyWhenAPolicyReadsReqHeaders) {
+    int built = 0;
+    const std::vector<std::pair<std::string, std::string>> none, given{{"x-tier", "pro"}};
+    const std::function<const std::vector<std::pair<std::string, std::string>>&()> source =
+        [&]() -> const std::vector<std::pair<std::string, std::string>>& {
+        ++built;
+        return given;
+    };
+    parse_chat_request(body("hi"), req_, true);
+    auto run = [&](const config::PolicyConfig& p) {
+        std::string error;
+        set_ = PolicySet::load({p}, test::test_catalog(), error);
+        EXPECT_TRUE(set_) << error;
+        return set_ ? set_->evaluate(PolicyInput{req_, none, nullptr, 0, 0, 0, 0, nullptr, nullptr, &source}) : Outcome{};
+    };
+    Outcome quiet = run(files_.write("quiet", "function route(req) return {model = 'strong'} end"));
+    ASSERT_TRUE(quiet.decision) << quiet.error;
+    EXPECT_EQ(built, 0) << "no policy read req.headers";
+    Outcome reader = run(files_.write("reader", R"(
+function route(req)
+  if req.headers["x-tier"] == "pro" and req.headers["x-other"] == nil then return {model = "strong", reason = "pro"} end
+end)"));
+    ASSERT_TRUE(reader.decision) << reader.error;
+    EXPECT_EQ(reader.decision->reason, "pro") << "the headers reached the policy";
+    EXPECT_EQ(built, 1) << "read twice, built once";
+}
+
 TEST_F(PolicySetTest, HelpersWork) {
     auto p = files_.write("helpers", R"(
 function route(req)
