@@ -30,16 +30,25 @@ inline void append_number(std::string& out, double v, int precision,
 inline void rank_by_quality(const std::vector<switchyard::Candidate>& candidates, const std::vector<double>& quality,
                             double strong_win, double threshold, double lambda, switchyard::Ranking& out) {
     const size_t n = candidates.size();
-    std::vector<double> utility(n);
+    thread_local std::vector<double> utility;  // reused: a decision allocates nothing here
+    thread_local std::vector<size_t> order;
+    utility.resize(n);
+    order.resize(n);
     for (size_t i = 0; i < n; ++i) utility[i] = quality[i] - lambda * price_of(candidates[i]);
     const bool thresholded = !std::isnan(threshold) && n >= 2;
     if (thresholded) utility[strong_win >= threshold ? 0 : n - 1] = INFINITY;
-    std::vector<size_t> order(n);
     std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    auto before = [&](size_t a, size_t b) {
         if (candidates[a].healthy() != candidates[b].healthy()) return candidates[a].healthy();
         return utility[a] > utility[b];
-    });
+    };
+    // Insertion sort: stable like std::stable_sort, without its buffer, for a handful of candidates.
+    for (size_t i = 1; i < n; ++i) {
+        const size_t v = order[i];
+        size_t j = i;
+        for (; j > 0 && before(v, order[j - 1]); --j) order[j] = order[j - 1];
+        order[j] = v;
+    }
     for (size_t i : order) out.add(i, std::isinf(utility[i]) ? 1.0 : utility[i]);
     const auto& best = candidates[order.front()];
     std::string reason;  // "score=0.4213>=0.5 -> strong" or "lambda=0.1 q=0.874 -> weak"

@@ -39,6 +39,19 @@ TEST(QualityRankingTest, WithoutAThresholdQualityLessLambdaTimesPriceWins) {
     EXPECT_EQ(r.reason(), "lambda=0.07 q=0.874 -> weak");
 }
 
+TEST(QualityRankingTest, HealthyFirstThenByUtilityWithTiesInCandidateOrder) {
+    sy_candidate raw[] = {candidate("a", 1), candidate("b", 1, false), candidate("c", 1), candidate("d", 0),
+                          candidate("e", 1)};
+    std::vector<switchyard::Candidate> cands;
+    for (const sy_candidate& c : raw) cands.emplace_back(&c);
+    switchyard::Ranking r;
+    rank_by_quality(cands, {0.5, 0.9, 0.7, 0.5, 0.7}, NAN, NAN, 0.1, r);
+    std::vector<size_t> order;
+    for (const auto& c : r.choices()) order.push_back(c.index);
+    // utilities: a 0.4, b 0.8 (unhealthy), c 0.6, d 0.5, e 0.6: c and e tie and keep their order
+    EXPECT_EQ(order, (std::vector<size_t>{2, 4, 3, 0, 1}));
+}
+
 TEST(QualityRankingTest, NumbersAreWrittenAsPrintfWritesThem) {
     for (double v : {0.0, 1.0, 0.5, 1e-7, 123456.0, 0.000123456, -2.5, 99999.5}) {
         char want[64];
