@@ -5,9 +5,9 @@
 #include "common/upstream_errors.hpp"
 
 #include <rapidjson/document.h>
-#include <rapidjson/memorystream.h>
 
 #include <array>
+#include <cstring>
 #include <optional>
 #include <rapidjson/reader.h>
 #include <rapidjson/stringbuffer.h>
@@ -44,22 +44,35 @@ void report_finish(const rapidjson::Value& doc, ResponseWriter& out) {
     }
 }
 
-// True when data is one well-formed JSON value; validates without building a document.
+// True when data is one well-formed JSON value; validates without building a document. The
+// reader works in place on a reused NUL-terminated copy (a NUL byte is never valid JSON): strings
+// are not copied out, and the terminator lets rapidjson scan 16 bytes at a time.
 bool valid_json(std::string_view data) {
     if (switchyard::json_too_deep(data)) return false;  // the reader recurses per level
+    if (std::memchr(data.data(), '\0', data.size())) return false;
+    thread_local std::string copy;
+    copy.assign(data);
     rapidjson::Reader reader;
     rapidjson::BaseReaderHandler<> ignore;
-    rapidjson::MemoryStream ms(data.data(), data.size());
-    return !reader.Parse(ms, ignore).IsError();
+    rapidjson::InsituStringStream in(copy.data());
+    return !reader.Parse<rapidjson::kParseInsituFlag>(in, ignore).IsError();
 }
 
 // Most stream events are plain content deltas that pass through untouched; only events that
 // carry usage, an error or a finish reason need a parsed document.
+// Where needle first occurs in hay at or after from (npos: nowhere). memmem, not
+// string_view::find, which calls memchr again at every quote of a JSON text.
+size_t find_in(std::string_view hay, std::string_view needle, size_t from = 0) {
+    if (from > hay.size()) return std::string_view::npos;
+    const void* at = memmem(hay.data() + from, hay.size() - from, needle.data(), needle.size());
+    return at ? static_cast<size_t>(static_cast<const char*>(at) - hay.data()) : std::string_view::npos;
+}
+
 bool needs_document(std::string_view data) {
-    if (data.find("\"usage\"") != std::string_view::npos || data.find("\"error\"") != std::string_view::npos)
+    if (find_in(data, "\"usage\"") != std::string_view::npos || find_in(data, "\"error\"") != std::string_view::npos)
         return true;
-    for (size_t p = data.find("\"finish_reason\""); p != std::string_view::npos;
-         p = data.find("\"finish_reason\"", p + 1)) {
+    for (size_t p = find_in(data, "\"finish_reason\""); p != std::string_view::npos;
+         p = find_in(data, "\"finish_reason\"", p + 1)) {
         size_t v = data.find_first_not_of(" \t\r\n:", p + 15);
         if (v != std::string_view::npos && data.compare(v, 4, "null") != 0) return true;
     }
@@ -71,7 +84,8 @@ bool needs_document(std::string_view data) {
 // SSE line and cut the client's event short (found by fuzzing). Only called on validated JSON,
 // where they cannot be inside a string.
 std::string_view one_line(std::string_view data, std::string& buf) {
-    if (data.find_first_of("\r\n") == std::string_view::npos) return data;
+    // memchr twice, not find_first_of, which tries every byte against the set one call at a time
+    if (!std::memchr(data.data(), '\n', data.size()) && !std::memchr(data.data(), '\r', data.size())) return data;
     buf.assign(data);
     for (char& c : buf)
         if (c == '\r' || c == '\n') c = ' ';

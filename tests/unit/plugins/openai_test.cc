@@ -190,6 +190,14 @@ TEST_F(OpenAIProviderTest, StreamRejectsInvalidJson) {
     EXPECT_EQ(p.stream(Request(), {kContent, "{not json"}, w, &err), SY_ERR_UPSTREAM);
     EXPECT_NE(err.find("not a JSON object"), std::string::npos) << err;
     EXPECT_EQ(w.chunks.size(), 1u);
+    // Valid JSON followed by a NUL and more is not one JSON value, nor is a value cut short.
+    for (std::string bad : {std::string("{\"id\":\"c\",\"choices\":[]}\0{", 25), std::string("{\"id\":\"c\""),
+                            std::string("{\"id\":\"c\"} {}")}) {
+        sy_response_writer again;
+        err.clear();
+        EXPECT_EQ(p.stream(Request(), {bad}, again, &err), SY_ERR_UPSTREAM) << bad;
+        EXPECT_TRUE(again.chunks.empty()) << bad;
+    }
 }
 
 TEST_F(OpenAIProviderTest, StreamErrorEventBecomesAnError) {
