@@ -255,6 +255,8 @@ struct StateConfig {
                                                 //   enforces on its own in `local` mode (e.g. 1/N)
     int reservation_ttl_ms = 660000;            // state.reservation_ttl_ms: a vanished request's
                                                 //   reservation is released after this
+    int budget_view_ttl_ms = 0;                 // state.budget_view_ttl_ms: req.budget from a shared
+                                                //   store's read this recent (0: read every time)
     bool operator==(const StateConfig&) const = default;  // a reload tells whether it changed
 };
 

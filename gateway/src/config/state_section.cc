@@ -126,7 +126,8 @@ static void parse_redis(const NodeReader& node, RedisConfig& out) {
 }
 
 void parse_state(const NodeReader& node, StateConfig& out) {
-    MapReader m = node.map({"backend", "redis", "key_prefix", "on_failure", "local_share", "reservation_ttl_ms"});
+    MapReader m = node.map(
+        {"backend", "redis", "key_prefix", "on_failure", "local_share", "reservation_ttl_ms", "budget_view_ttl_ms"});
     NodeReader backend = m["backend"];
     if (backend.get(out.backend) && out.backend != "memory" && out.backend != "redis")
         backend.fail("expected 'memory' or 'redis', got '" + out.backend + "'");
@@ -143,6 +144,9 @@ void parse_state(const NodeReader& node, StateConfig& out) {
     if (ttl.get(out.reservation_ttl_ms, 1000) && out.reservation_ttl_ms > 6 * 3600 * 1000)
         ttl.fail("must be at most 21600000 (6 hours): budget counters outlive their period by one day, "
                  "and a reservation must not outlive them");
+    NodeReader view = m["budget_view_ttl_ms"];
+    if (view.get(out.budget_view_ttl_ms, 0) && out.budget_view_ttl_ms > 60000)
+        view.fail("must be at most 60000 (a minute): policies would steer by a budget that old");
 }
 
 }  // namespace sy::config

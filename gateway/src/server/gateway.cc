@@ -142,6 +142,7 @@ void Gateway::start_state(const config::Config& cfg) {
     lo.on_failure = s.on_failure;
     lo.local_share = s.local_share;
     lo.reservation_ttl_ms = s.reservation_ttl_ms;
+    lo.budget_view_ttl_ms = s.budget_view_ttl_ms;
     limiter_ = std::make_unique<state::Limiter>(store_, lo);
     keys_ = std::make_unique<state::KeyStore>(store_, s.key_prefix);
     if (store_->kind() == "memory")

@@ -10,6 +10,7 @@
 #include <switchyard/log.hpp>
 #include <switchyard/metrics.hpp>
 
+#include "core/clock.hpp"
 #include "state/memory_store.hpp"
 
 namespace sy::state {
@@ -138,7 +139,7 @@ NativeLimits* Limiter::native(const Store& store, int64_t& now) const {
 }
 
 Limiter::Limiter(std::shared_ptr<Store> store, LimiterOptions options)
-    : store_(std::move(store)), opt_(std::move(options)), instance_(random_hex(6)) {
+    : store_(std::move(store)), opt_(std::move(options)), budget_views_(opt_.budget_view_ttl_ms), instance_(random_hex(6)) {
     if (store_->kind() != "memory") local_ = std::make_unique<MemoryStore>();  // for `local` levels
     shared_memory_ = dynamic_cast<MemoryStore*>(store_.get());
     if (store_->kind() != "memory") background_ = std::thread([this] { background(); });
@@ -494,6 +495,13 @@ std::optional<std::vector<BudgetState>> Limiter::read(const Principal& who) {
     std::vector<std::string> args{"read"};
     std::vector<std::string> levels = level_args(who, 1.0);
     args.insert(args.end(), std::make_move_iterator(levels.begin()), std::make_move_iterator(levels.end()));
+    // The view's key: the group and its levels' arguments (scope, budget, period, ...).
+    std::string view_key;
+    if (budget_views_.enabled()) {
+        view_key = keys[0];
+        for (const std::string& a : levels) view_key.append(1, '\n').append(a);
+        if (auto view = budget_views_.get(view_key, clock::steady_ms())) return view;
+    }
     Reply r = timed_eval(*store_, Op::read, keys, args);
     if (!r.ok() || r.type != Reply::Type::array || r.elements.size() < who.levels.size()) return std::nullopt;
     std::vector<BudgetState> out;
@@ -501,6 +509,7 @@ std::optional<std::vector<BudgetState>> Limiter::read(const Principal& who) {
         const Reply& e = r.elements[i];
         out.push_back({e.int_at(0), e.int_at(1), e.int_at(2), e.int_at(3)});
     }
+    if (budget_views_.enabled()) budget_views_.put(view_key, out, clock::steady_ms());
     return out;
 }
 

@@ -21,6 +21,7 @@
 #include <switchyard/config.hpp>
 #include <switchyard/state_store.hpp>
 
+#include "state/budget_views.hpp"
 #include "state/native_limits.hpp"
 
 namespace sy::metrics {
@@ -61,16 +62,13 @@ struct Admission {
     std::string error;         // unavailable: why
 };
 
-struct BudgetState {
-    int64_t spent_nano = 0, reserved_nano = 0, limit_nano = -1, reset_ms = 0;
-};
-
 struct LimiterOptions {
     std::string key_prefix = "sy";
     config::OnStoreFailure on_failure = config::OnStoreFailure::open;
     double local_share = 1.0;
     int reservation_ttl_ms = 660000;
     size_t max_pending = 100000;   // spend kept for replay while the store is down
+    int budget_view_ttl_ms = 0;    // read() of a shared store answered from a read this recent
 };
 
 class Limiter {
@@ -91,7 +89,8 @@ public:
     // Records spend without a reservation (a key without limits: the spend ledger only), queued
     // like settle_later.
     void charge(const Principal& who, int64_t cost_nano, int64_t tokens);
-    // Budget state per level (nullopt when the store is unreachable).
+    // Budget state per level (nullopt when the store is unreachable). From a shared store, a
+    // read less than budget_view_ttl_ms old may answer instead (for policies' req.budget).
     std::optional<std::vector<BudgetState>> read(const Principal& who);
     // Outstanding reservations of a group (tests and /admin).
     int64_t outstanding(const std::string& group);
@@ -133,6 +132,7 @@ private:
     LimiterOptions opt_;
     std::unique_ptr<MemoryStore> local_;   // `local` mode
     MemoryStore* shared_memory_ = nullptr;  // store_, when it is the in-process store
+    BudgetViews budget_views_;
     std::array<std::atomic<metrics::Histogram*>, kOps> shared_timers_{}, local_timers_{};
     std::string instance_;                 // random prefix of reservation ids
     std::atomic<uint64_t> seq_{0};

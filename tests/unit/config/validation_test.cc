@@ -462,6 +462,8 @@ TEST(ConfigValidationTest, RefusesBadLimitsAndStateSettingsNamingTheKey) {
     EXPECT_THAT(load_error("state: {redis: {cluster: true, db: 2}}"),
                 StartsWith("state.redis.db: Redis Cluster has only database 0"));
     EXPECT_THAT(load_error("state: {reservation_ttl_ms: 86400000}"), StartsWith("state.reservation_ttl_ms: must be at most"));
+    EXPECT_THAT(load_error("state: {budget_view_ttl_ms: 60001}"), StartsWith("state.budget_view_ttl_ms: must be at most"));
+    EXPECT_THAT(load_error("state: {budget_view_ttl_ms: -1}"), StartsWith("state.budget_view_ttl_ms:"));
     EXPECT_THAT(load_error("state: {redis: {sentinel: {master: m}}}"),
                 StartsWith("state.redis.sentinel.addresses: needs at least one sentinel"));
     EXPECT_THAT(load_error("state: {redis: {sentinel: {addresses: ['127.0.0.1:26379']}}}"),

@@ -130,5 +130,29 @@ TEST(LimiterTest, ReplayedSpendIsChargedOnceEvenIfReplayedTwice) {
     EXPECT_EQ((*limiter.read(p))[0].spent_nano, 70);
 }
 
+// Policies' budget reads from a shared store may come from a read up to budget_view_ttl_ms old;
+// admission never does.
+TEST(LimiterTest, BudgetViewsAnswerReadsWithinTheirTtlButNeverAdmission) {
+    test::RedisServer redis;
+    ASSERT_TRUE(redis.ok());
+    LimiterOptions viewing;
+    viewing.budget_view_ttl_ms = 300;
+    Limiter viewed(std::make_shared<RedisStore>(testing::redis_options(redis.port())), viewing);
+    Limiter other(std::make_shared<RedisStore>(testing::redis_options(redis.port())), LimiterOptions{});  // another instance
+    Principal p = principal("views", limits(1000));
+    auto before = viewed.read(p);
+    ASSERT_TRUE(before && !before->empty());
+    EXPECT_EQ(before->front().spent_nano, 0);
+    other.settle(p, other.admit(p, 400, 1), 400, 1);
+    EXPECT_EQ(other.read(p)->front().spent_nano, 400) << "without views every read asks the store";
+    EXPECT_EQ(viewed.read(p)->front().spent_nano, 0) << "within the TTL the view answers";
+    EXPECT_EQ(viewed.admit(p, 700, 1).result, Admission::Result::rejected) << "admission asks the store";
+    Principal q = principal("views-other", limits(1000));
+    other.settle(q, other.admit(q, 100, 1), 100, 1);
+    EXPECT_EQ(viewed.read(q)->front().spent_nano, 100) << "a view is per principal";
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    EXPECT_EQ(viewed.read(p)->front().spent_nano, 400) << "past the TTL the store is read again";
+}
+
 }  // namespace
 }  // namespace sy::state
