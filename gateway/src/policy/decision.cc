@@ -14,14 +14,19 @@ namespace {
 constexpr size_t kMaxLabels = 8;
 constexpr size_t kMaxLabelBytes = 64;
 
-const char* const kFields[] = {"model",  "router", "threshold",  "candidates", "fallbacks", "deny",
-                               "status", "labels", "local_only", "continue",   "reason",    "pii",
-                               "session", "sticky"};
+enum Field : uint8_t {
+    kModel, kRouter, kThreshold, kCandidates, kFallbacks, kDeny, kStatus,
+    kLabels, kLocalOnly, kContinue, kReason, kPii, kSession, kSticky, kFieldCount
+};
+const char* const kFieldNames[kFieldCount] = {"model",  "router", "threshold",  "candidates", "fallbacks", "deny",
+                                              "status", "labels", "local_only", "continue",   "reason",    "pii",
+                                              "session", "sticky"};
 
-bool known_field(const char* key) {
-    for (const char* f : kFields)
-        if (std::strcmp(f, key) == 0) return true;
-    return false;
+// The field a key names; kFieldCount for none.
+Field field_named(const char* key) {
+    uint8_t f = 0;
+    while (f < kFieldCount && std::strcmp(kFieldNames[f], key) != 0) ++f;
+    return static_cast<Field>(f);
 }
 
 class Reader {
@@ -35,15 +40,21 @@ public:
     }
     bool ok() const { return error_.empty(); }
 
-    // Pushes field `key`; returns its Lua type. Raw: a metamethod of the policy's table never runs
-    // here (it could raise, or spend the policy's instruction budget, outside its call).
-    int field(const char* key) {
-        lua_pushstring(L_, key);
+    // Pushes field f; returns its Lua type. Raw: a metamethod of the policy's table never runs
+    // here (it could raise, or spend the policy's instruction budget, outside its call). A field
+    // the table does not hold (unknown_fields() saw them all) is nil without a look-up.
+    int field(Field f) {
+        if (!(present_ & (1u << f))) {
+            lua_pushnil(L_);
+            return LUA_TNIL;
+        }
+        lua_pushstring(L_, kFieldNames[f]);
         return lua_rawget(L_, index_);
     }
 
-    bool string(const char* key, std::string& out) {
-        int t = field(key);
+    bool string(Field f, std::string& out) {
+        const char* key = kFieldNames[f];
+        int t = field(f);
         bool ok = true;
         if (t == LUA_TSTRING) out = lua_tostring(L_, -1);
         else if (t != LUA_TNIL) ok = fail(std::string("decision.") + key + " must be a string");
@@ -51,8 +62,9 @@ public:
         return ok;
     }
 
-    bool boolean(const char* key, bool& out) {
-        int t = field(key);
+    bool boolean(Field f, bool& out) {
+        const char* key = kFieldNames[f];
+        int t = field(f);
         bool ok = true;
         if (t == LUA_TBOOLEAN) out = lua_toboolean(L_, -1);
         else if (t != LUA_TNIL) ok = fail(std::string("decision.") + key + " must be a boolean");
@@ -60,8 +72,9 @@ public:
         return ok;
     }
 
-    bool model_list(const char* key, std::vector<std::string>& out) {
-        int t = field(key);
+    bool model_list(Field f, std::vector<std::string>& out) {
+        const char* key = kFieldNames[f];
+        int t = field(f);
         if (t == LUA_TNIL) {
             lua_pop(L_, 1);
             return true;
@@ -83,7 +96,7 @@ public:
     }
 
     bool labels(std::vector<std::pair<std::string, std::string>>& out) {
-        int t = field("labels");
+        int t = field(kLabels);
         if (t == LUA_TNIL) {
             lua_pop(L_, 1);
             return true;
@@ -114,7 +127,7 @@ public:
 
     // pii = "allow" (every kind) or {email = "redact", iban = "local_only", ...}.
     bool pii_actions(std::array<std::optional<config::PiiAction>, config::kPiiKindNames.size()>& out) {
-        int t = field("pii");
+        int t = field(kPii);
         bool ok = true;
         if (t == LUA_TSTRING) {
             config::PiiAction a = config::PiiAction::allow;
@@ -129,15 +142,18 @@ public:
         return ok;
     }
 
+    // Fails on a key that names no field; notes the fields present for field().
     bool unknown_fields() {
         lua_pushnil(L_);
         while (lua_next(L_, index_) != 0) {
             lua_pop(L_, 1);
-            if (lua_type(L_, -1) != LUA_TSTRING || !known_field(lua_tostring(L_, -1))) {
+            const Field f = lua_type(L_, -1) == LUA_TSTRING ? field_named(lua_tostring(L_, -1)) : kFieldCount;
+            if (f == kFieldCount) {
                 std::string name = lua_type(L_, -1) == LUA_TSTRING ? lua_tostring(L_, -1) : luaL_typename(L_, -1);
                 lua_pop(L_, 1);
                 return fail("decision has an unknown field '" + name + "'");
             }
+            present_ |= 1u << f;
         }
         return true;
     }
@@ -171,6 +187,7 @@ private:
     int index_;
     const Catalog& catalog_;
     std::string& error_;
+    uint32_t present_ = 0;  // bit per Field the table holds
 };
 
 }  // namespace
@@ -184,15 +201,15 @@ bool read_decision(lua_State* L, int index, const Catalog& catalog, Decision& ou
     if (!r.unknown_fields()) return false;
     std::string deny;
     bool has_deny = false;
-    r.string("model", out.model) && r.string("router", out.router) && r.model_list("candidates", out.candidates) &&
-        r.model_list("fallbacks", out.fallbacks) && r.boolean("local_only", out.local_only) &&
-        r.boolean("continue", out.continue_chain) && r.string("reason", out.reason) && r.labels(out.labels) &&
-        r.pii_actions(out.pii_actions) && r.string("session", out.session) && r.boolean("sticky", out.sticky);
+    r.string(kModel, out.model) && r.string(kRouter, out.router) && r.model_list(kCandidates, out.candidates) &&
+        r.model_list(kFallbacks, out.fallbacks) && r.boolean(kLocalOnly, out.local_only) &&
+        r.boolean(kContinue, out.continue_chain) && r.string(kReason, out.reason) && r.labels(out.labels) &&
+        r.pii_actions(out.pii_actions) && r.string(kSession, out.session) && r.boolean(kSticky, out.sticky);
     if (!r.ok()) return false;
     if (!out.model.empty() && !catalog.model(out.model)) return r.fail("decision.model: unknown model '" + out.model + "'");
     if (!out.router.empty() && !catalog.router_exists(out.router))
         return r.fail("decision.router: unknown router '" + out.router + "'");
-    if (int t = r.field("threshold"); t != LUA_TNIL) {
+    if (int t = r.field(kThreshold); t != LUA_TNIL) {
         double v = lua_tonumber(L, -1);
         bool number = t == LUA_TNUMBER;
         lua_pop(L, 1);
@@ -201,7 +218,7 @@ bool read_decision(lua_State* L, int index, const Catalog& catalog, Decision& ou
     } else {
         lua_pop(L, 1);
     }
-    if (int t = r.field("deny"); t != LUA_TNIL) {
+    if (int t = r.field(kDeny); t != LUA_TNIL) {
         has_deny = true;
         if (t == LUA_TSTRING) deny = lua_tostring(L, -1);
         else if (t == LUA_TBOOLEAN && lua_toboolean(L, -1)) deny = "Request denied by policy";
@@ -213,7 +230,7 @@ bool read_decision(lua_State* L, int index, const Catalog& catalog, Decision& ou
     }
     lua_pop(L, 1);
     if (has_deny) out.deny = deny;
-    if (int t = r.field("status"); t != LUA_TNIL) {
+    if (int t = r.field(kStatus); t != LUA_TNIL) {
         bool integer = lua_isinteger(L, -1);
         lua_Integer v = lua_tointeger(L, -1);
         lua_pop(L, 1);
