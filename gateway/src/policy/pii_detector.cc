@@ -30,6 +30,11 @@ uint32_t bit(PiiKind k) { return 1u << static_cast<int>(k); }
 // True when position i starts a word (nothing alphanumeric before it).
 bool word_start(std::string_view t, size_t i) { return i == 0 || !alnum(t[i - 1]); }
 bool word_end(std::string_view t, size_t i) { return i >= t.size() || !alnum(t[i]); }
+// The end of the word (letters and digits) that goes on at i.
+size_t end_of_word(std::string_view t, size_t i) {
+    while (i < t.size() && alnum(t[i])) ++i;
+    return i;
+}
 
 // ---------------------------------------------------------------- email
 bool local_char(char c) { return alnum(c) || std::strchr("._%+-", c) != nullptr; }
@@ -377,7 +382,7 @@ void scan(std::string_view t, OnMatch on) {
         const bool starts = word_start(t, i);
         if (!alnum(c) && c != '+' && !(c == '(' && starts)) continue;
         if (!starts && c != '+') {  // inside a word (after a number's digits): skip its rest
-            while (i + 1 < n && alnum(t[i + 1])) ++i;
+            i = end_of_word(t, i) - 1;
             continue;
         }
         if (c == '+' || c == '(' || digit(c)) {
@@ -386,8 +391,7 @@ void scan(std::string_view t, OnMatch on) {
             while (i + 1 < n && digit(t[i + 1])) ++i;
             continue;
         }
-        size_t e = i + 1;
-        while (e < n && alnum(t[e])) ++e;
+        const size_t e = end_of_word(t, i);
         if (!word_at(t, i, e, on)) return;
         i = e - 1;
     }

@@ -162,13 +162,14 @@ std::vector<std::string> Limiter::level_args(const Principal& who, double share)
     std::vector<std::string> out;
     out.reserve(1 + who.levels.size() * 6);
     out.push_back(std::to_string(who.levels.size()));
-    for (const Level& l : who.levels) {
-        out.push_back(l.scope);
-        out.push_back(std::to_string(scaled(l.limits.budget_nano_usd, share)));
-        out.push_back(l.limits.period);
-        out.push_back(std::to_string(scaled(l.limits.rpm, share)));
-        out.push_back(std::to_string(scaled(l.limits.tpm, share)));
-        out.push_back(std::to_string(scaled(l.limits.max_concurrent, share)));
+    const NativeLevels levels(who, share);  // the same levels, as text
+    for (const NativeLimits::Level& l : levels.span()) {
+        out.emplace_back(l.scope);
+        out.push_back(std::to_string(l.budget));
+        out.emplace_back(l.period);
+        out.push_back(std::to_string(l.rpm));
+        out.push_back(std::to_string(l.tpm));
+        out.push_back(std::to_string(l.conc));
     }
     return out;
 }
