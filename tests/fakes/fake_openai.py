@@ -114,6 +114,7 @@ class ClientGone(Exception):
 FILTER = {"word": None, "as_answer": False}
 ANSWER = {"text": None}  # --answer: a fixed chat answer (a judge that always says the same)
 REDIRECT = {"to": None}  # --redirect-to: answer chat requests with a 302 to this URL
+NAGLE = {"on": False}  # --nagle: Nagle left on (writes wait for the ACK of the one before)
 
 
 def message_text(content):
@@ -157,8 +158,9 @@ class Handler(BaseHTTPRequestHandler):
     def setup(self):
         super().setup()
         # As production servers do: each write goes out at once (no Nagle wait for an ACK).
-        # FAKE_NAGLE=1 leaves Nagle on, to check that the gateway copes with servers that do not.
-        if not os.environ.get("FAKE_NAGLE"):
+        # --nagle (or FAKE_NAGLE=1) leaves Nagle on, to check that the gateway copes with servers
+        # that do not: their second small write waits for the gateway's ACK of the first.
+        if not NAGLE["on"]:
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     # ------------------------------------------------------------ plumbing
@@ -536,7 +538,9 @@ def main():
                     help="filter with a 200 answer (finish_reason content_filter) instead of a 400")
     ap.add_argument("--answer", help="answer every chat request with this text instead of the echo")
     ap.add_argument("--redirect-to", help="answer every chat request 302 with this Location")
+    ap.add_argument("--nagle", action="store_true", help="leave Nagle on (as many Python servers do)")
     args = ap.parse_args()
+    NAGLE["on"] = args.nagle or bool(os.environ.get("FAKE_NAGLE"))
     ANSWER["text"] = args.answer
     REDIRECT["to"] = args.redirect_to
     FILTER["word"], FILTER["as_answer"] = args.filter_word, args.filter_as_answer

@@ -96,13 +96,6 @@ bool HttpExchange::try_start(const std::string& wire, bool* retryable, ExchangeE
         err = {IoStatus::error, "cannot send the request upstream"};
         return false;
     }
-#ifdef TCP_QUICKACK
-    // Acknowledge the response head at once: an upstream that leaves Nagle on (many Python
-    // servers do) would otherwise hold its first stream event until our delayed ACK, ~40 ms on
-    // a reused connection.
-    int one = 1;
-    ::setsockopt(conn_->transport->fd(), IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
-#endif
     int64_t first_byte_deadline = std::min<int64_t>(now_ms() + timeouts_.first_byte_ms, total_deadline_ms_);
     bool just_sent = true;
     for (;;) {
@@ -128,6 +121,7 @@ bool HttpExchange::fill(int64_t deadline_ms, ExchangeError& err, bool read_first
     char buf[kReadChunk];
     for (;; read_first = false) {
         if (t.pending() == 0 && !read_first) {
+            if (received_ && !acked_) ack_received();
             IoStatus st = wait_readable(t.fd(), deadline_ms, cancel_fd_);
             if (st != IoStatus::ok) {
                 err = {st, std::string("upstream ") + io_status_name(st)};
@@ -138,6 +132,7 @@ bool HttpExchange::fill(int64_t deadline_ms, ExchangeError& err, bool read_first
         ssize_t n = t.read(buf, sizeof buf);
         if (n > 0) {
             conn_->buffer.append(buf, static_cast<size_t>(n));
+            received_ = true;
             return true;
         }
         if (n == 0) {
@@ -150,6 +145,18 @@ bool HttpExchange::fill(int64_t deadline_ms, ExchangeError& err, bool read_first
             return false;
         }
     }
+}
+
+// Called before waiting for more of an answer that has begun: an upstream that leaves Nagle on
+// (many Python servers do) holds its next small write (a stream's first event, a body written
+// after its head) until we acknowledge what came, and our delayed ACK takes ~40 ms. An answer
+// that arrives whole (most JSON answers) never waits, and spares the system call.
+void HttpExchange::ack_received() {
+    acked_ = true;
+#ifdef TCP_QUICKACK
+    int one = 1;
+    ::setsockopt(conn_->transport->fd(), IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
+#endif
 }
 
 bool HttpExchange::parse_head(size_t head_end, ExchangeError& err) {

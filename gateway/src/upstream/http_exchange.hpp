@@ -69,6 +69,7 @@ private:
     // already (the upstream ran while this thread was preempted), and a read that finds it
     // saves arming epoll, a park and the wake-up of another worker.
     bool fill(int64_t deadline_ms, ExchangeError& err, bool read_first = false);
+    void ack_received();
     bool parse_head(size_t head_end, ExchangeError& err);
     bool refuse_redirect(ExchangeError& err);  // true (and the error set) for a 3xx head
     bool decode_chunked(std::string& out, bool* done, ExchangeError& err);
@@ -85,6 +86,8 @@ private:
     int64_t chunk_left_ = -1;     // bytes left in the current chunk; -1 = expecting a size line
     bool body_done_ = false;
     bool eof_seen_ = false;
+    bool received_ = false;  // bytes arrived in this exchange
+    bool acked_ = false;     // TCP_QUICKACK sent in this exchange
 };
 
 std::string serialize_request(const Endpoint& ep, const sy_http_builder& req);
