@@ -43,6 +43,12 @@ inline constexpr size_t kMaxJsonDepth = 128;
 // True when arrays and objects nest deeper than max_depth in the text (which need not be valid
 // JSON: the count covers any prefix a parser would read). One pass, no recursion.
 inline bool json_too_deep(std::string_view text, size_t max_depth = kMaxJsonDepth) {
+    // Each level opens with a bracket: text with no more of them than max_depth cannot nest
+    // deeper, and most JSON has far fewer. Counting them is a loop compilers vectorise; the
+    // exact walk below runs only on text with many.
+    size_t opens = 0;
+    for (char c : text) opens += static_cast<size_t>((c == '[') | (c == '{'));
+    if (opens <= max_depth) return false;
     size_t depth = 0;
     bool in_string = false;
     for (size_t i = 0; i < text.size(); ++i) {

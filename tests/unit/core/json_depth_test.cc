@@ -22,6 +22,15 @@ TEST(JsonDepthTest, CountsArraysAndObjectsUpToTheLimit) {
     EXPECT_FALSE(json_too_deep(R"([[1],[2],[3],[4],[5],[6]])", 2));  // siblings do not add up
 }
 
+TEST(JsonDepthTest, TextWithNoMoreOpeningBracketsThanTheLimitIsNeverTooDeep) {
+    // The quick count: at the limit it cannot be deeper, one more and the exact walk decides.
+    EXPECT_FALSE(json_too_deep(std::string(kMaxJsonDepth, '{')));
+    EXPECT_TRUE(json_too_deep(std::string(kMaxJsonDepth + 1, '{')));
+    std::string shallow = "[";
+    for (size_t i = 0; i < 3 * kMaxJsonDepth; ++i) shallow += "{},";
+    EXPECT_FALSE(json_too_deep(shallow + "[]]"));  // many brackets, depth 2
+}
+
 TEST(JsonDepthTest, IgnoresBracketsInsideStrings) {
     EXPECT_FALSE(json_too_deep(R"(["[[[[", "{{{{", "\"[[[["])", 1));
     EXPECT_TRUE(json_too_deep(R"(["\\", [[]]])", 2));  // an escaped backslash does not hide the quote
