@@ -185,8 +185,8 @@ void OpenAIProvider::send_body(std::string_view body, const std::string& path, s
 // The upstream body as a JSON object; a non-2xx answer becomes the client's error (nullopt).
 static std::optional<rapidjson::Document> answer_or_error(const sy_upstream_response& resp, ResponseWriter& out) {
     std::string_view body = switchyard::view(resp.body);
-    rapidjson::Document doc;
-    bool json_ok = parse_json(doc, body) && doc.IsObject();
+    rapidjson::Document doc;  // read here and by the caller, never copied from
+    bool json_ok = parse_json_in_place(doc, body) && doc.IsObject();
     if (resp.status < 200 || resp.status > 299) {
         auto [status, type] = map_upstream_error(resp.status);
         if (json_ok && resp.status == 400 && is_content_filter_error(doc)) type = "content_filter";
