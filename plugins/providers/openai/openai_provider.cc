@@ -44,39 +44,48 @@ void report_finish(const rapidjson::Value& doc, ResponseWriter& out) {
     }
 }
 
-// True when data is one well-formed JSON value; validates without building a document. The
-// reader works in place on a reused NUL-terminated copy (a NUL byte is never valid JSON): strings
-// are not copied out, and the terminator lets rapidjson scan 16 bytes at a time.
-bool valid_json(std::string_view data) {
-    if (switchyard::json_too_deep(data)) return false;  // the reader recurses per level
-    if (std::memchr(data.data(), '\0', data.size())) return false;
+// What a stream event is, found in one pass of rapidjson's reader (no document built): not JSON,
+// a plain delta that passes through untouched (most events), or one that carries usage, an error
+// or a finish reason and needs a parsed document.
+enum class EventKind { invalid, plain, needs_document };
+
+// The reader's handler: a key named usage or error, or finish_reason with a value other than
+// null, at any depth (a superset of what the document is read for).
+struct EventScan : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, EventScan> {
+    bool needs_document = false;
+    bool after_finish_reason = false;
+
+    bool Key(const char* text, rapidjson::SizeType length, bool) {
+        const std::string_view key(text, length);
+        after_finish_reason = key == "finish_reason";
+        if (key == "usage" || key == "error") needs_document = true;
+        return true;
+    }
+    bool Null() {
+        after_finish_reason = false;
+        return true;
+    }
+    bool Default() {  // any other value (or container) right after finish_reason
+        needs_document = needs_document || after_finish_reason;
+        after_finish_reason = false;
+        return true;
+    }
+};
+
+// The reader works in place on a reused NUL-terminated copy (a NUL byte is never valid JSON):
+// strings are not copied out, and the terminator lets rapidjson scan 16 bytes at a time.
+EventKind scan_event(std::string_view data) {
+    const size_t first = data.find_first_not_of(" \t\r\n");
+    if (first == std::string_view::npos || data[first] != '{') return EventKind::invalid;  // an object, or nothing
+    if (switchyard::json_too_deep(data)) return EventKind::invalid;  // the reader recurses per level
+    if (std::memchr(data.data(), '\0', data.size())) return EventKind::invalid;
     thread_local std::string copy;
     copy.assign(data);
     rapidjson::Reader reader;
-    rapidjson::BaseReaderHandler<> ignore;
+    EventScan scan;
     rapidjson::InsituStringStream in(copy.data());
-    return !reader.Parse<rapidjson::kParseInsituFlag>(in, ignore).IsError();
-}
-
-// Most stream events are plain content deltas that pass through untouched; only events that
-// carry usage, an error or a finish reason need a parsed document.
-// Where needle first occurs in hay at or after from (npos: nowhere). memmem, not
-// string_view::find, which calls memchr again at every quote of a JSON text.
-size_t find_in(std::string_view hay, std::string_view needle, size_t from = 0) {
-    if (from > hay.size()) return std::string_view::npos;
-    const void* at = memmem(hay.data() + from, hay.size() - from, needle.data(), needle.size());
-    return at ? static_cast<size_t>(static_cast<const char*>(at) - hay.data()) : std::string_view::npos;
-}
-
-bool needs_document(std::string_view data) {
-    if (find_in(data, "\"usage\"") != std::string_view::npos || find_in(data, "\"error\"") != std::string_view::npos)
-        return true;
-    for (size_t p = find_in(data, "\"finish_reason\""); p != std::string_view::npos;
-         p = find_in(data, "\"finish_reason\"", p + 1)) {
-        size_t v = data.find_first_not_of(" \t\r\n:", p + 15);
-        if (v != std::string_view::npos && data.compare(v, 4, "null") != 0) return true;
-    }
-    return false;
+    if (reader.Parse<rapidjson::kParseInsituFlag>(in, scan).IsError()) return EventKind::invalid;
+    return scan.needs_document ? EventKind::needs_document : EventKind::plain;
 }
 
 // The event data on one line: a JSON value may hold CR and LF as whitespace (an upstream's
@@ -98,15 +107,15 @@ public:
 
     sy_status on_event(std::string_view, std::string_view data, ResponseWriter& out) override {
         if (data == "[DONE]") return SY_DONE;
-        if (!needs_document(data)) {
-            if (data.empty() || data.front() != '{' || !valid_json(data))
-                throw Error("upstream stream event is not a JSON object: " + std::string(data.substr(0, 80)),
-                            SY_ERR_UPSTREAM);
+        const EventKind kind = scan_event(data);
+        if (kind == EventKind::invalid)
+            throw Error("upstream stream event is not a JSON object: " + std::string(data.substr(0, 80)), SY_ERR_UPSTREAM);
+        if (kind == EventKind::plain) {
             out.chunk(one_line(data, line_));
             return SY_OK;
         }
-        rapidjson::Document doc;
-        if (!parse_json(doc, data) || !doc.IsObject())
+        rapidjson::Document doc;  // read here only
+        if (!parse_json_in_place(doc, data) || !doc.IsObject())
             throw Error("upstream stream event is not a JSON object: " + std::string(data.substr(0, 80)), SY_ERR_UPSTREAM);
         if (std::string msg = upstream_error_message(doc); !msg.empty() || doc.HasMember("error")) {
             out.error(502, "upstream_error", msg.empty() ? "upstream sent an error event" : msg);

@@ -200,6 +200,24 @@ TEST_F(OpenAIProviderTest, StreamRejectsInvalidJson) {
     }
 }
 
+// An event needs its document for keys (usage, error, a finish_reason that is not null), not
+// for words of its text: a delta that mentions them passes through as it came.
+TEST_F(OpenAIProviderTest, StreamEventsAreReadForTheirKeysNotTheirText) {
+    ProviderUnderTest p(plugin, "{}");
+    Request r;
+    r.stream = true;
+    const std::string mentions =
+        R"({"choices":[{"delta":{"content":"\"usage\": {\"error\": 1}, \"finish_reason\": \"stop\""},"finish_reason":null}]})";
+    const std::string spaced = R"(  {"choices":[{"delta":{},"finish_reason":"length"}]})";
+    sy_response_writer w;
+    EXPECT_EQ(p.stream(r, {mentions, spaced}, w), SY_OK);
+    ASSERT_EQ(w.chunks.size(), 2u);
+    EXPECT_EQ(w.chunks[0], mentions);
+    EXPECT_FALSE(w.has_usage);
+    EXPECT_EQ(w.error_status, 0);
+    EXPECT_EQ(w.finish_reason, "length");  // from the second event, leading blanks and all
+}
+
 TEST_F(OpenAIProviderTest, StreamErrorEventBecomesAnError) {
     ProviderUnderTest p(plugin, "{}");
     sy_response_writer w;
