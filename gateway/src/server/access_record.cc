@@ -3,55 +3,42 @@
 #include <chrono>
 #include <ctime>
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 #include "core/clock.hpp"
+#include "core/json_out.hpp"
 #include "policy/pii_detector.hpp"
 #include "server/gateway.hpp"
 
 namespace sy::server {
 namespace {
 
-using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
-
-void field(JsonWriter& w, const char* name, std::string_view value) {
-    w.Key(name);
-    w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+void field_ms(JsonOut& w, const char* name, int64_t ns) {
+    w.key(name);
+    if (ns < 0) w.null();
+    else w.number(static_cast<double>(ns / 1000) / 1000.0);
 }
-
-void field_ms(JsonWriter& w, const char* name, int64_t ns) {
-    w.Key(name);
-    if (ns < 0) w.Null();
-    else w.Double(static_cast<double>(ns / 1000) / 1000.0);
-}
-
 
 // Routing details for the request trace, as fields of its object: router scores, policy labels
 // and fallbacks.
-void write_routing(JsonWriter& w, const routing::RouteDecision& d) {
-    field(w, "router", d.router);
-    w.Key("scores");
-    w.StartArray();
+void write_routing(JsonOut& w, const routing::RouteDecision& d) {
+    w.field("router", d.router);
+    w.key("scores");
+    w.begin_array();
     for (const auto& [model, score] : d.scores) {
-        w.StartObject();
-        field(w, "model", model->config->name);
-        w.Key("score");
-        w.Double(score);
-        w.EndObject();
+        w.begin_object();
+        w.field("model", model->config->name);
+        w.key("score");
+        w.number(score);
+        w.end_object();
     }
-    w.EndArray();
-    w.Key("labels");
-    w.StartObject();
-    for (const auto& [k, v] : d.labels) {
-        w.Key(k.c_str(), static_cast<rapidjson::SizeType>(k.size()));
-        w.String(v.c_str(), static_cast<rapidjson::SizeType>(v.size()));
-    }
-    w.EndObject();
-    w.Key("fallbacks");
-    w.StartArray();
-    for (const auto& f : d.fallbacks) w.String(f.c_str(), static_cast<rapidjson::SizeType>(f.size()));
-    w.EndArray();
+    w.end_array();
+    w.key("labels");
+    w.begin_object();
+    for (const auto& [k, v] : d.labels) w.field(k, v);
+    w.end_object();
+    w.key("fallbacks");
+    w.begin_array();
+    for (const auto& f : d.fallbacks) w.string(f);
+    w.end_array();
 }
 
 }  // namespace
@@ -117,88 +104,87 @@ std::string AccessRecord::prompt_fields() const {
     ChatRequest full;  // the messages as sent (the request path keeps only what routing reads)
     if (parse_chat_request(chat->body, full, true)) return {};
     uint32_t kinds = 0, k = 0;
-    rapidjson::StringBuffer sb;
-    JsonWriter w(sb);
-    w.StartObject();
-    w.Key("messages");
-    w.StartArray();
+    std::string out;
+    JsonOut w(out);
+    w.begin_object();
+    w.key("messages");
+    w.begin_array();
     for (const MessageText& m : full.messages) {
-        w.StartObject();
-        field(w, "role", m.role);
-        field(w, "content", policy::redact_pii(m.text, &k));
+        w.begin_object();
+        w.field("role", m.role);
+        w.field("content", policy::redact_pii(m.text, &k));
         kinds |= k;
-        w.EndObject();
+        w.end_object();
     }
-    w.EndArray();
-    field(w, "answer", policy::redact_pii(*answer, &k));
+    w.end_array();
+    w.field("answer", policy::redact_pii(*answer, &k));
     kinds |= k;
-    w.Key("redacted");  // the kinds replaced, never the values
-    w.StartArray();
+    w.key("redacted");  // the kinds replaced, never the values
+    w.begin_array();
     for (int i = 0; i < policy::kPiiKinds; ++i)
-        if (kinds & (1u << i)) w.String(policy::pii_kind_name(static_cast<policy::PiiKind>(i)));
-    w.EndArray();
-    w.EndObject();
-    std::string out(sb.GetString(), sb.GetSize());
+        if (kinds & (1u << i)) w.string(policy::pii_kind_name(static_cast<policy::PiiKind>(i)));
+    w.end_array();
+    w.end_object();
+    w.finish();
     out.front() = ',';  // {..., "messages": ...}: spliced into the line without its braces
     out.pop_back();
     return out;
 }
 
-template <typename JsonWriter>
-void AccessRecord::write_fields(JsonWriter& w) const {
-    field(w, "ts", utc_now());
-    field(w, "request_id", request_id_);
-    w.Key("status");
-    w.Int(static_cast<int>(resp_.getStatus()));
+void AccessRecord::write_fields(JsonOut& w) const {
+    w.field("ts", utc_now());
+    w.field("request_id", request_id_);
+    w.key("status");
+    w.integer(static_cast<int>(resp_.getStatus()));
     const config::ApiKeyConfig* k = key && *key ? key->get() : nullptr;
-    field(w, "key", k ? k->id : "");
-    field(w, "team", k ? k->team : "");
-    field(w, "tier", k ? k->tier : "");
-    field(w, "model_requested", chat ? chat->model : "");
-    w.Key("stream");
-    w.Bool(chat && chat->stream);
-    field(w, "model", decision && decision->model ? decision->model->config->name : "");
-    field(w, "provider", decision && decision->deployment ? decision->deployment->provider->config().name : "");
-    field(w, "route", decision ? decision->reason : "");
-    field(w, "router", decision ? decision->router : "");
-    if (pii && !pii->empty()) field(w, "pii", *pii);
-    w.Key("attempts");
-    w.Int(decision ? decision->attempts : 0);
-    w.Key("tokens_in");
-    w.Int64(usage.input);
-    w.Key("tokens_out");
-    w.Int64(usage.output);
-    w.Key("tokens_cached");
-    w.Int64(usage.cached);
-    field(w, "usage", usage.estimated ? "estimated" : "reported");
-    w.Key("cost_usd");
-    if (cost_nano < 0) w.Null();
-    else w.Double(static_cast<double>(cost_nano) / 1e9);
-    field(w, "baseline_model", baseline_model);
-    w.Key("cost_baseline_usd");
-    if (cost_baseline_nano < 0) w.Null();
-    else w.Double(static_cast<double>(cost_baseline_nano) / 1e9);
+    w.field("key", k ? k->id : "");
+    w.field("team", k ? k->team : "");
+    w.field("tier", k ? k->tier : "");
+    w.field("model_requested", chat ? chat->model : "");
+    w.key("stream");
+    w.boolean(chat && chat->stream);
+    w.field("model", decision && decision->model ? decision->model->config->name : "");
+    w.field("provider", decision && decision->deployment ? decision->deployment->provider->config().name : "");
+    w.field("route", decision ? decision->reason : "");
+    w.field("router", decision ? decision->router : "");
+    if (pii && !pii->empty()) w.field("pii", *pii);
+    w.key("attempts");
+    w.integer(decision ? decision->attempts : 0);
+    w.key("tokens_in");
+    w.integer(usage.input);
+    w.key("tokens_out");
+    w.integer(usage.output);
+    w.key("tokens_cached");
+    w.integer(usage.cached);
+    w.field("usage", usage.estimated ? "estimated" : "reported");
+    w.key("cost_usd");
+    if (cost_nano < 0) w.null();
+    else w.number(static_cast<double>(cost_nano) / 1e9);
+    w.field("baseline_model", baseline_model);
+    w.key("cost_baseline_usd");
+    if (cost_baseline_nano < 0) w.null();
+    else w.number(static_cast<double>(cost_baseline_nano) / 1e9);
     field_ms(w, "latency_ms", clock::steady_ns() - started_ns_);
     field_ms(w, "ttft_ms", outcome && outcome->first_byte_ns > 0 ? outcome->first_byte_ns - started_ns_ : -1);
     field_ms(w, "overhead_ms", overhead_ns);
-    w.Key("client_gone");
-    w.Bool(outcome && outcome->client_gone);
-    field(w, "error", outcome ? outcome->error : "");
+    w.key("client_gone");
+    w.boolean(outcome && outcome->client_gone);
+    w.field("error", outcome ? outcome->error : "");
 }
 
 AccessRecord::~AccessRecord() {
     if (span_trace) finish_span_trace();
     const bool log = g_.access_log().enabled(), trace = g_.traces().enabled();
     if (!log && !trace) return;
-    rapidjson::StringBuffer sb;
-    sb.Reserve(1024);  // a line is most of a kilobyte: one allocation rather than several
-    JsonWriter w(sb);
-    w.StartObject();
+    std::string fields;
+    fields.reserve(1024);  // a line is most of a kilobyte: one allocation rather than several
+    JsonOut w(fields);
+    w.begin_object();
     write_fields(w);
     std::string line;
     if (log) {  // the log line is these fields; the trace goes on with the routing details
-        line.reserve(sb.GetSize() + 1);
-        line.assign(sb.GetString(), sb.GetSize()).push_back('}');
+        line.reserve(w.text().size() + 1);
+        line.assign(w.text()).push_back('}');
         if (answer) {  // prompts and answers, personal data redacted: the log line only
             std::string extra = prompt_fields();
             if (!extra.empty()) line.insert(line.size() - 1, extra);
@@ -206,8 +192,9 @@ AccessRecord::~AccessRecord() {
     }
     if (trace) {
         if (decision) write_routing(w, *decision);
-        w.EndObject();
-        g_.traces().add(request_id_, std::string(sb.GetString(), sb.GetSize()));
+        w.end_object();
+        w.finish();
+        g_.traces().add(request_id_, std::move(fields));
     }
     if (log) g_.access_log().write(std::move(line));
 }

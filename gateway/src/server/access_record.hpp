@@ -15,6 +15,10 @@
 #include "server/admission.hpp"
 #include "server/provider_call.hpp"
 
+namespace sy {
+class JsonOut;
+}
+
 namespace sy::server {
 
 // Now, as the access log writes it: 2024-05-01T12:00:00.123Z.
@@ -45,8 +49,7 @@ public:
 
 private:
     void finish_span_trace() const;
-    template <typename JsonWriter>
-    void write_fields(JsonWriter& w) const;  // the log line's fields, inside its object
+    void write_fields(JsonOut& w) const;  // the log line's fields, inside its object
     std::string prompt_fields() const;  // ,"messages":[...],"answer":...,"redacted":[...] or ""
     Gateway& g_;
     const Poco::Net::HTTPServerResponse& resp_;
