@@ -17,9 +17,11 @@ function(sy_plugin name)
   cmake_parse_arguments(ARG "FIXTURE" "" "SOURCES;DEPS" ${ARGN})
   add_library(plugin_${name} MODULE ${ARG_SOURCES})
   target_link_libraries(plugin_${name} PRIVATE switchyard::sdk ${ARG_DEPS})
-  # rapidjson's assertions throw inside plugins (see the header)
+  # rapidjson's assertions throw inside plugins (see the header); SY_RAPIDJSON_THROWS has the
+  # build's rapidjson prelude (cmake/rapidjson_simd.hpp), read before this, define them first
   target_compile_options(plugin_${name} PRIVATE ${SY_WARNINGS}
                          $<$<COMPILE_LANGUAGE:CXX>:-include ${CMAKE_SOURCE_DIR}/plugins/common/rapidjson_assert.hpp>)
+  target_compile_definitions(plugin_${name} PRIVATE SY_RAPIDJSON_THROWS)
   if(ARG_FIXTURE)
     set(outdir ${CMAKE_BINARY_DIR}/lib/switchyard/test-plugins)
   else()

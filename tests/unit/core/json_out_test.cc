@@ -76,8 +76,7 @@ TEST(JsonOutTest, EscapesQuotesBackslashesAndControlBytesAndNothingElse) {
 }
 
 // Random UTF-8 keys and values: what JsonOut writes parses back to them and holds no raw control
-// byte (rapidjson's Writer lets some through after a multi-byte character); numbers come out as
-// rapidjson's Writer writes them, byte for byte.
+// byte; numbers come out as rapidjson's Writer writes them, byte for byte.
 TEST(JsonOutTest, RoundTripsTextAndWritesNumbersAsRapidjsonDoes) {
     std::mt19937 rng(11);
     for (int round = 0; round < 2000; ++round) {
@@ -107,8 +106,8 @@ TEST(JsonOutTest, RoundTripsTextAndWritesNumbersAsRapidjsonDoes) {
     }
 }
 
-// Bytes that are not UTF-8 pass through, but never hide a control byte after them (rapidjson's
-// Writer copies the bytes after a lead byte raw): the line stays one line of JSON.
+// Bytes that are not UTF-8 pass through, but never hide a control byte after them: the line
+// stays one line of JSON.
 TEST(JsonOutTest, ControlBytesAfterInvalidUtf8AreStillEscaped) {
     std::string s;
     JsonOut w(s);
