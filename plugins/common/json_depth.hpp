@@ -14,9 +14,9 @@
 namespace sy_plugins {
 
 // Parses text into doc, unless it nests deeper than switchyard::kMaxJsonDepth (doc is then
-// null). False when the text is too deep or not JSON (a NUL byte never is).
+// null). False when the text is too deep or not JSON (a raw control byte never is).
 inline bool parse_json(rapidjson::Document& doc, std::string_view text) {
-    if (switchyard::json_too_deep(text) || std::memchr(text.data(), '\0', text.size())) {
+    if (switchyard::json_too_deep(text) || switchyard::json_forbidden_byte(text) != std::string_view::npos) {
         doc.SetNull();
         return false;
     }
@@ -33,7 +33,7 @@ inline bool parse_json(rapidjson::Document& doc, std::string_view text) {
 // copy, and a value copied into another document would point there too: never use it as the
 // source of another document's values.
 inline bool parse_json_in_place(rapidjson::Document& doc, std::string_view text) {
-    if (switchyard::json_too_deep(text) || std::memchr(text.data(), '\0', text.size())) {
+    if (switchyard::json_too_deep(text) || switchyard::json_forbidden_byte(text) != std::string_view::npos) {
         doc.SetNull();
         return false;
     }

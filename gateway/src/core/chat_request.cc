@@ -228,12 +228,15 @@ static void collect_details(const Value& doc, ChatRequest& out) {
 std::optional<ApiError> parse_chat_request(std::string body, ChatRequest& out, bool details) {
     out.body = std::move(body);
     if (json_too_deep(out.body)) return json_too_deep_error();
-    // A NUL byte cannot be in valid JSON; refusing it here lets the parse run on the
-    // NUL-terminated text, where rapidjson's SIMD string scanning applies.
-    if (const void* nul = std::memchr(out.body.data(), '\0', out.body.size()))
-        return ApiError::bad_request("Request body is not valid JSON: a NUL byte at offset " +
-                                         std::to_string(static_cast<const char*>(nul) - out.body.data()),
-                                     {}, "invalid_json");
+    // A raw control byte cannot be in valid JSON. Refusing it here lets the parse run on the
+    // NUL-terminated text, where rapidjson's SIMD string scanning applies (and misses 0x1A-0x1F).
+    if (size_t at = switchyard::json_forbidden_byte(out.body); at != std::string_view::npos) {
+        const auto c = static_cast<unsigned char>(out.body[at]);
+        std::string what = c == 0 ? "a NUL byte" : "the control byte 0x" + std::string(1, "0123456789ABCDEF"[c >> 4]) +
+                                                       std::string(1, "0123456789ABCDEF"[c & 15]) + " unescaped";
+        return ApiError::bad_request("Request body is not valid JSON: " + what + " at offset " + std::to_string(at), {},
+                                     "invalid_json");
+    }
     // The document's first 8 KiB come from this frame, not from a 64 KiB heap chunk per request.
     char pool_buffer[8192];
     rapidjson::MemoryPoolAllocator<> pool(pool_buffer, sizeof pool_buffer);

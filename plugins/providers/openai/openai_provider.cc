@@ -72,13 +72,13 @@ struct EventScan : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, EventScan> {
     }
 };
 
-// The reader works in place on a reused NUL-terminated copy (a NUL byte is never valid JSON):
+// The reader works in place on a reused NUL-terminated copy (a raw control byte is never valid JSON):
 // strings are not copied out, and the terminator lets rapidjson scan 16 bytes at a time.
 EventKind scan_event(std::string_view data) {
     const size_t first = data.find_first_not_of(" \t\r\n");
     if (first == std::string_view::npos || data[first] != '{') return EventKind::invalid;  // an object, or nothing
     if (switchyard::json_too_deep(data)) return EventKind::invalid;  // the reader recurses per level
-    if (std::memchr(data.data(), '\0', data.size())) return EventKind::invalid;
+    if (switchyard::json_forbidden_byte(data) != std::string_view::npos) return EventKind::invalid;
     thread_local std::string copy;
     copy.assign(data);
     rapidjson::Reader reader;

@@ -57,6 +57,25 @@ TEST(ChatRequestTest, RefusesANulByteAnywhere) {
     }
 }
 
+// Every build refuses a raw control byte inside a string the same way: the release build's SIMD
+// string scan would have let 0x1A-0x1F through, the sanitizer build's byte loop refused them.
+TEST(ChatRequestTest, RefusesARawControlByteInAStringInEveryBuild) {
+    ChatRequest r;
+    for (char c : {'\x01', '\x1a', '\x1b', '\x1f'}) {
+        std::string body = R"({"model": "m", "messages": [{"role": "user", "content": "a long enough text )" +
+                           std::string(1, c) + R"( to reach the vector scan"}]})";
+        auto err = parse(body, r);
+        ASSERT_TRUE(err) << static_cast<int>(c);
+        EXPECT_EQ(err->status, 400);
+        EXPECT_EQ(err->code, "invalid_json");
+        EXPECT_NE(err->message.find("unescaped at offset 76"), std::string::npos) << err->message;
+    }
+    // Escaped, as JSON writes them, they are text like any other; tabs and line breaks between
+    // tokens are whitespace.
+    ASSERT_FALSE(parse("{\"model\": \"m\",\n\t\"messages\": [{\"role\": \"user\", \"content\": \"esc \\u001b\"}]}\r\n", r));
+    EXPECT_EQ(r.last_user_text, "esc \x1b");
+}
+
 TEST(ChatRequestTest, ClampedBodyStillParses) {
     ChatRequest r;
     ASSERT_FALSE(parse(R"({"model": "m", "max_tokens": 900, "messages": [{"role": "user", "content": "x"}]})", r));

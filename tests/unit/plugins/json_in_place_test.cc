@@ -32,6 +32,8 @@ TEST(JsonInPlaceTest, RefusesWhatParseJsonRefuses) {
     EXPECT_FALSE(parse_json_in_place(doc, std::string("{\"a\": \"x\0y\"}", 12)));
     EXPECT_FALSE(parse_json_in_place(doc, R"({"a": 1} trailing)"));
     EXPECT_FALSE(parse_json_in_place(doc, R"({"a": "unterminated)"));
+    EXPECT_FALSE(parse_json_in_place(doc, "{\"a\": \"a string of sixteen bytes or more \x1b\"}"));
+    EXPECT_FALSE(parse_json(doc, "{\"a\": \"a string of sixteen bytes or more \x1b\"}"));
     EXPECT_TRUE(parse_json_in_place(doc, R"([])"));
 }
 

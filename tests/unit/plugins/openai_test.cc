@@ -192,6 +192,7 @@ TEST_F(OpenAIProviderTest, StreamRejectsInvalidJson) {
     EXPECT_EQ(w.chunks.size(), 1u);
     // Valid JSON followed by a NUL and more is not one JSON value, nor is a value cut short.
     for (std::string bad : {std::string("{\"id\":\"c\",\"choices\":[]}\0{", 25), std::string("{\"id\":\"c\""),
+                            std::string("{\"id\":\"c\",\"choices\":[{\"delta\":{\"content\":\"sixteen bytes or more \x1b\"}}]}"),
                             std::string("{\"id\":\"c\"} {}")}) {
         sy_response_writer again;
         err.clear();
