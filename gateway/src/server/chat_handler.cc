@@ -14,6 +14,8 @@
 #include <chrono>
 #include <ctime>
 #include <istream>
+#include <string>
+#include <unordered_map>
 
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
@@ -35,6 +37,16 @@
 
 namespace sy::server {
 namespace {
+
+// A team's spend series, looked up once per thread and label (a declared team, "none" or
+// "other": bounded) instead of under the family's lock, which every worker shares, per request.
+// Never held across a park.
+metrics::Series& team_spend(const std::string& label) {
+    thread_local std::unordered_map<std::string, metrics::Series*> series;
+    auto it = series.find(label);
+    if (it == series.end()) it = series.emplace(label, &metrics::Gateway::get().team_spend.with({label})).first;
+    return *it->second;
+}
 
 constexpr size_t kMaxUpstreamBody = 64 * 1024 * 1024;
 
@@ -345,9 +357,7 @@ void ChatHandler::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServe
     routing::finish_session(decision);
     if (cost > 0) {  // a bounded label: only teams the config declares are named
         const std::string& team = key ? key->team : std::string();
-        metrics::Gateway::get()
-            .team_spend.with({team.empty() ? "none" : cfg.find_team(team) ? team : "other"})
-            .inc(static_cast<double>(cost) / 1e9);
+        team_spend(team.empty() ? "none" : cfg.find_team(team) ? team : "other").inc(static_cast<double>(cost) / 1e9);
     }
     for_key.settle(cost, used.input + used.output);
     for_model.settle(cost, used.input + used.output);

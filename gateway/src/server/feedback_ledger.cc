@@ -35,9 +35,8 @@ metrics::Series& dropped(const char* reason) {
 // skipped when they reach its front, and is bounded too.
 class MemoryLedger final : public FeedbackLedger {
 public:
-    explicit MemoryLedger(size_t max_records) : per_shard_(std::max<size_t>(1, max_records / kShards)) {
-        dropped("evicted");
-    }
+    explicit MemoryLedger(size_t max_records)
+        : per_shard_(std::max<size_t>(1, max_records / kShards)), evicted_(dropped("evicted")) {}
 
     uint64_t keep(const std::string& request_id, std::string record, int64_t ttl_ms) override {
         Shard& s = shard(request_id);
@@ -91,7 +90,7 @@ private:
             if (!over && a.expires_ms > now) break;
             auto it = s.records.find(a.id);
             if (it != s.records.end() && it->second.seq == a.seq) {
-                if (it->second.expires_ms > now) dropped("evicted").inc();
+                if (it->second.expires_ms > now) evicted_.inc();
                 s.records.erase(it);
             }
             s.order.pop_front();
@@ -99,6 +98,9 @@ private:
     }
 
     size_t per_shard_;
+    // Once a full table evicts, every keep does: the series is looked up once, not under its
+    // family's lock (which every worker shares) per request.
+    metrics::Series& evicted_;
     Shard shards_[kShards];
 };
 

@@ -8,6 +8,8 @@
 #include <string>
 #include <thread>
 
+#include <switchyard/metrics.hpp>
+
 #include "server/feedback_ledger.hpp"
 #include "state/memory_store.hpp"
 
@@ -15,6 +17,13 @@ namespace sy::server {
 namespace {
 
 using Status = LedgerTake::Status;
+
+// The value of one series in the registry's exposition (0 when absent).
+double exposed(const std::string& series) {
+    const std::string text = metrics::Registry::instance().render();
+    size_t at = text.find("\n" + series + " ");
+    return at == std::string::npos ? 0 : std::stod(text.substr(at + series.size() + 2));
+}
 
 std::string numbered(const char* prefix, int i) {
     std::string s(prefix);
@@ -44,7 +53,10 @@ TEST(MemoryLedgerTest, AnExpiredRecordIsMissing) {
 TEST(MemoryLedgerTest, TheTableKeepsAtMostItsBoundAndTheNewestRecords) {
     auto ledger = memory_ledger(1600);  // 100 per shard
     constexpr int kKept = 20000;
+    const std::string evicted = R"(switchyard_feedback_records_dropped_total{reason="evicted"})";
+    const double evicted_before = exposed(evicted);
     for (int i = 0; i < kKept; ++i) ledger->keep(numbered("req-", i), numbered("r", i), 60000);
+    EXPECT_GE(exposed(evicted) - evicted_before, kKept - 1600) << "each record pushed out is counted";
     int found = 0, newest = 0;
     for (int i = 0; i < kKept; ++i) {
         LedgerTake t = ledger->take(numbered("req-", i));
