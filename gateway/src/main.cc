@@ -8,6 +8,7 @@
 
 #include <switchyard/log.hpp>
 
+#include "core/json_out.hpp"
 #include "cli/audit.hpp"
 #include "cli/config_show.hpp"
 #include "cli/policy_test.hpp"
@@ -64,21 +65,7 @@ int usage_error(const std::string& message) {
 
 std::string json_escape(std::string_view s) {
     std::string out;
-    for (char c : s) {
-        switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            default:
-                if (static_cast<unsigned char>(c) < 0x20) {
-                    char buf[8];
-                    std::snprintf(buf, sizeof buf, "\\u%04x", c);
-                    out += buf;
-                } else {
-                    out += c;
-                }
-        }
-    }
+    sy::append_json_escaped(out, s);
     return out;
 }
 

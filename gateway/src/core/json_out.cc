@@ -24,15 +24,11 @@ constexpr std::array<char, 256> kEscapes = [] {
     return t;
 }();
 
-}  // namespace
-
-// Within the string's capacity first (a caller's reserve), then doubling.
-void JsonOut::grow(size_t n) { out_.resize(std::max({out_.capacity(), 2 * out_.size(), size_ + n + 256})); }
-
-void JsonOut::quoted(std::string_view text) {
+// Hands `put(bytes, size)` the text escaped: clean runs whole, each escape on its own.
+template <typename Put>
+void escape(std::string_view text, Put&& put) {
     const char* p = text.data();
     const char* const end = p + text.size();
-    put('"');
     while (p < end) {
         const char* run = p;
         while (p < end && !kEscapes[static_cast<unsigned char>(*p)]) ++p;
@@ -48,6 +44,20 @@ void JsonOut::quoted(std::string_view text) {
             put(u, sizeof u);
         }
     }
+}
+
+}  // namespace
+
+// Within the string's capacity first (a caller's reserve), then doubling.
+void JsonOut::grow(size_t n) { out_.resize(std::max({out_.capacity(), 2 * out_.size(), size_ + n + 256})); }
+
+void append_json_escaped(std::string& out, std::string_view text) {
+    escape(text, [&out](const char* p, size_t n) { out.append(p, n); });
+}
+
+void JsonOut::quoted(std::string_view text) {
+    put('"');
+    escape(text, [this](const char* p, size_t n) { put(p, n); });
     put('"');
 }
 

@@ -75,4 +75,8 @@ private:
     bool need_comma_ = false;  // a value or member came before, in the same container
 };
 
+// `text` as the content of a JSON string (no quotes), escaped as JsonOut escapes it, appended
+// to out.
+void append_json_escaped(std::string& out, std::string_view text);
+
 }  // namespace sy

@@ -1,5 +1,7 @@
 #include "policy/pii_redaction.hpp"
 
+#include "core/json_out.hpp"
+
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -8,13 +10,6 @@ namespace sy::policy {
 namespace {
 
 bool placeholder_char(char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'; }
-
-void append_json_content(std::string& out, const std::string& value) {
-    rapidjson::StringBuffer sb;
-    rapidjson::Writer<rapidjson::StringBuffer> w(sb);
-    w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
-    out.append(sb.GetString() + 1, sb.GetSize() - 2);  // without the quotes
-}
 
 // Redacts one JSON string value in place; true when it changed.
 bool redact_value(rapidjson::Value& v, rapidjson::Document::AllocatorType& alloc, uint32_t kinds,
@@ -55,7 +50,7 @@ std::string PiiPlaceholders::restore(std::string_view text, bool json_escape) co
         auto it = values_.find(std::string(text.substr(open, close + 1 - open)));
         if (it == values_.end()) continue;
         out.append(text.substr(pos, open - pos));
-        if (json_escape) append_json_content(out, it->second);
+        if (json_escape) append_json_escaped(out, it->second);
         else out.append(it->second);
         pos = close + 1;
         open = close;
