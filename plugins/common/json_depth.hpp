@@ -13,10 +13,16 @@
 
 namespace sy_plugins {
 
+// False for text no parse should be handed: nested deeper than switchyard::kMaxJsonDepth, or
+// holding a raw control byte, which JSON never does (switchyard::json_forbidden_byte).
+inline bool parseable_json(std::string_view text) {
+    return !switchyard::json_too_deep(text) && switchyard::json_forbidden_byte(text) == std::string_view::npos;
+}
+
 // Parses text into doc, unless it nests deeper than switchyard::kMaxJsonDepth (doc is then
 // null). False when the text is too deep or not JSON (a raw control byte never is).
 inline bool parse_json(rapidjson::Document& doc, std::string_view text) {
-    if (switchyard::json_too_deep(text) || switchyard::json_forbidden_byte(text) != std::string_view::npos) {
+    if (!parseable_json(text)) {
         doc.SetNull();
         return false;
     }
@@ -33,7 +39,7 @@ inline bool parse_json(rapidjson::Document& doc, std::string_view text) {
 // copy, and a value copied into another document would point there too: never use it as the
 // source of another document's values.
 inline bool parse_json_in_place(rapidjson::Document& doc, std::string_view text) {
-    if (switchyard::json_too_deep(text) || switchyard::json_forbidden_byte(text) != std::string_view::npos) {
+    if (!parseable_json(text)) {
         doc.SetNull();
         return false;
     }

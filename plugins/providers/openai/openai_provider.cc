@@ -77,8 +77,7 @@ struct EventScan : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, EventScan> {
 EventKind scan_event(std::string_view data) {
     const size_t first = data.find_first_not_of(" \t\r\n");
     if (first == std::string_view::npos || data[first] != '{') return EventKind::invalid;  // an object, or nothing
-    if (switchyard::json_too_deep(data)) return EventKind::invalid;  // the reader recurses per level
-    if (switchyard::json_forbidden_byte(data) != std::string_view::npos) return EventKind::invalid;
+    if (!parseable_json(data)) return EventKind::invalid;
     thread_local std::string copy;
     copy.assign(data);
     rapidjson::Reader reader;
