@@ -4,6 +4,7 @@
 #pragma once
 
 #include <optional>
+#include <utility>
 #include <string>
 
 #include <Poco/Net/HTTPServerRequest.h>
@@ -87,8 +88,19 @@ public:
     ~Reservation() { settle(0, 0); }
     Reservation(const Reservation&) = delete;
     Reservation& operator=(const Reservation&) = delete;
-    Reservation(Reservation&&) = default;
-    Reservation& operator=(Reservation&&) = default;
+    // A moved-from reservation owes nothing (the defaults would copy the limiter pointer, so the
+    // source's destructor settled an empty reservation); assigning over one settles it first.
+    Reservation(Reservation&& other) noexcept
+        : limiter_(std::exchange(other.limiter_, nullptr)), who_(std::move(other.who_)),
+          admitted_(std::move(other.admitted_)) {}
+    Reservation& operator=(Reservation&& other) noexcept {
+        if (this == &other) return *this;
+        settle(0, 0);
+        limiter_ = std::exchange(other.limiter_, nullptr);
+        who_ = std::move(other.who_);
+        admitted_ = std::move(other.admitted_);
+        return *this;
+    }
 
     void settle(int64_t cost_nano, int64_t tokens) {
         if (!limiter_) return;
