@@ -148,15 +148,17 @@ local function admit()
   local id, ttl, cost, tokens = ARGV[2], num(ARGV[3]), num(ARGV[4]), num(ARGV[5])
   local lv = levels(6)
   local w = math.floor(now / MINUTE)
+  -- Numbers are formatted once per call: string.format costs more than a redis.call.
+  local this_minute, last_minute = fmt(w), fmt(w - 1)
   -- Every counter of every level in one MGET: request and token windows (this minute and the
   -- previous one) and concurrency.
   local names, at = {}, {}
   for i, l in ipairs(lv) do
     at[i] = #names
-    names[#names + 1] = P .. 'q:' .. l.scope .. ':' .. fmt(w)
-    names[#names + 1] = P .. 'q:' .. l.scope .. ':' .. fmt(w - 1)
-    names[#names + 1] = P .. 't:' .. l.scope .. ':' .. fmt(w)
-    names[#names + 1] = P .. 't:' .. l.scope .. ':' .. fmt(w - 1)
+    names[#names + 1] = P .. 'q:' .. l.scope .. ':' .. this_minute
+    names[#names + 1] = P .. 'q:' .. l.scope .. ':' .. last_minute
+    names[#names + 1] = P .. 't:' .. l.scope .. ':' .. this_minute
+    names[#names + 1] = P .. 't:' .. l.scope .. ':' .. last_minute
     names[#names + 1] = P .. 'c:' .. l.scope
   end
   names[#names + 1] = P .. 'r:' .. id  -- touched with the rest, before any write
@@ -189,17 +191,18 @@ local function admit()
   end
   -- Every level has room: reserve at all of them.
   local entries = {}
+  local cost_text, tokens_text = fmt(cost), fmt(tokens)
   for i, l in ipairs(lv) do
     local v = at[i]
     if budgets[i] then
       redis.call('HINCRBY', budgets[i][1], 'r', cost)
       redis.call('PEXPIREAT', budgets[i][1], budgets[i][2] + DAY)
-      entries[#entries + 1] = 'b ' .. budgets[i][1] .. ' ' .. fmt(cost) .. '\n'
+      entries[#entries + 1] = 'b ' .. budgets[i][1] .. ' ' .. cost_text .. '\n'
     end
     if l.rpm >= 0 then count(names[v + 1], 1, 2 * MINUTE + 1000) end
     if l.tpm >= 0 then
       count(names[v + 3], tokens, 2 * MINUTE + 1000)
-      entries[#entries + 1] = 't ' .. names[v + 3] .. ' ' .. fmt(tokens) .. '\n'
+      entries[#entries + 1] = 't ' .. names[v + 3] .. ' ' .. tokens_text .. '\n'
     end
     if l.conc >= 0 then
       redis.call('INCR', names[v + 5])
@@ -211,12 +214,13 @@ local function admit()
   return info
 end
 
-local function ledger(at, field, cost, tokens)
+-- k: the day's ledger key, P .. 'd:' .. <day of at>.
+local function ledger(k, at, field, cost, tokens)
   if field == '' then return end  -- a level kept apart from spend reporting (a model's limits)
-  local day = math.floor(at / DAY)
-  local k = P .. 'd:' .. fmt(day)
   redis.call('HINCRBY', k, field .. '|c', cost)
-  if num(redis.call('HINCRBY', k, field .. '|r', 1)) == 1 then redis.call('PEXPIREAT', k, (day + 400) * DAY) end
+  if num(redis.call('HINCRBY', k, field .. '|r', 1)) == 1 then
+    redis.call('PEXPIREAT', k, (math.floor(at / DAY) + 400) * DAY)
+  end
   redis.call('HINCRBY', k, field .. '|t', tokens)
 end
 
@@ -245,7 +249,7 @@ local function settle()
       redis.call('HINCRBY', b[1], 's', cost)
       redis.call('PEXPIREAT', b[1], b[2] + DAY)
     end
-    ledger(at, field, cost, tokens)
+    ledger(ledger_key, at, field, cost, tokens)
     return 1
   end
   local rk = P .. 'r:' .. id
@@ -272,7 +276,7 @@ local function settle()
   end
   redis.call('DEL', rk)
   redis.call('ZREM', rx, id)
-  ledger(at, field, cost, tokens)
+  ledger(ledger_key, at, field, cost, tokens)
   return 1
 end
 
