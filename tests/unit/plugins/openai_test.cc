@@ -92,6 +92,22 @@ TEST_F(OpenAIProviderTest, PassesAnswerThroughAndReportsUsage) {
     EXPECT_EQ(w.finish_reason, "stop");
 }
 
+// The answer's document starts in an 8 KiB buffer on the parser's frame; a longer answer (its
+// copy alone does not fit) continues on the heap, and what comes after the 8 KiB is still read.
+TEST_F(OpenAIProviderTest, AnAnswerLongerThanTheFramePoolIsReadWhole) {
+    ProviderUnderTest p(plugin, "{}");
+    std::string content(20000, 'x');
+    std::string body = R"({"id":"c1","choices":[{"index":0,"message":{"role":"assistant","content":")" + content +
+                       R"("},"finish_reason":"length"}],"usage":{"prompt_tokens":7,"completion_tokens":5000}})";
+    sy_response_writer w;
+    ASSERT_EQ(p.parse(Request(), 200, body, w), SY_OK);
+    EXPECT_EQ(w.body, body);
+    ASSERT_TRUE(w.has_usage);
+    EXPECT_EQ(w.usage.prompt_tokens, 7);
+    EXPECT_EQ(w.usage.completion_tokens, 5000);
+    EXPECT_EQ(w.finish_reason, "length");
+}
+
 TEST_F(OpenAIProviderTest, MalformedSuccessBodyIsAnUpstreamError) {
     ProviderUnderTest p(plugin, "{}");
     sy_response_writer w;
