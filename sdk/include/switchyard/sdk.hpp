@@ -67,6 +67,14 @@ inline bool json_too_deep(std::string_view text, size_t max_depth = kMaxJsonDept
     return false;
 }
 
+// 1 for a byte JSON never holds raw (below), else 0: without branches, so that a loop over it
+// vectorises.
+constexpr unsigned json_raw_control(char ch) {
+    const auto c = static_cast<unsigned char>(ch);
+    return static_cast<unsigned>(c < 0x20) & static_cast<unsigned>(c != '\t') & static_cast<unsigned>(c != '\n') &
+           static_cast<unsigned>(c != '\r');
+}
+
 // Where the first byte is that JSON never holds raw (a control character other than tab, LF and
 // CR: outside strings only those are whitespace, inside strings none may appear), or npos. A
 // reader should refuse such text before parsing it: rapidjson's SIMD string scan
@@ -74,16 +82,10 @@ inline bool json_too_deep(std::string_view text, size_t max_depth = kMaxJsonDept
 // early. One pass that compilers vectorise, then a second only when there is one.
 inline size_t json_forbidden_byte(std::string_view text) {
     unsigned found = 0;
-    for (char ch : text) {
-        const auto c = static_cast<unsigned char>(ch);
-        found |= static_cast<unsigned>(c < 0x20) & static_cast<unsigned>(c != '\t') & static_cast<unsigned>(c != '\n') &
-                 static_cast<unsigned>(c != '\r');
-    }
+    for (char ch : text) found |= json_raw_control(ch);
     if (!found) return std::string_view::npos;
-    for (size_t i = 0; i < text.size(); ++i) {
-        const auto c = static_cast<unsigned char>(text[i]);
-        if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') return i;
-    }
+    for (size_t i = 0; i < text.size(); ++i)
+        if (json_raw_control(text[i])) return i;
     return std::string_view::npos;
 }
 

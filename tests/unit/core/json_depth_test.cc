@@ -4,6 +4,7 @@
 #include "core/json_depth.hpp"
 
 #include <switchyard/chat_request.hpp>
+#include <switchyard/sdk.hpp>
 
 #include <gtest/gtest.h>
 
@@ -39,6 +40,26 @@ TEST(JsonDepthTest, IgnoresBracketsInsideStrings) {
 TEST(JsonDepthTest, OnePassOverAHugeInput) {
     EXPECT_TRUE(json_too_deep(std::string(4 << 20, '[')));
     EXPECT_FALSE(json_too_deep(std::string(4 << 20, ']')));
+}
+
+// The SDK's raw control byte check (switchyard::json_forbidden_byte), every byte value at the
+// start, inside and at the end of texts short and long (the vectorised pass and its tail).
+TEST(JsonForbiddenByteTest, FindsTheFirstControlByteOtherThanTabLineFeedAndReturn) {
+    for (int b = 0; b < 256; ++b) {
+        const char c = static_cast<char>(b);
+        const bool forbidden = b < 0x20 && b != '\t' && b != '\n' && b != '\r';
+        EXPECT_EQ(switchyard::json_raw_control(c), forbidden ? 1u : 0u) << b;
+        for (size_t size : {1, 17, 100}) {
+            for (size_t at : {size_t{0}, size / 2, size - 1}) {
+                std::string text(size, 'a');
+                text[at] = c;
+                EXPECT_EQ(switchyard::json_forbidden_byte(text), forbidden ? at : std::string_view::npos)
+                    << "byte " << b << " at " << at << " of " << size;
+            }
+        }
+    }
+    EXPECT_EQ(switchyard::json_forbidden_byte(""), std::string_view::npos);
+    EXPECT_EQ(switchyard::json_forbidden_byte(std::string("a\x1b b\x01", 5)), 1u);  // the first of two
 }
 
 TEST(ChatRequestTest, RefusesABodyNestedTooDeepInsteadOfOverflowingTheStack) {
