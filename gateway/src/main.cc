@@ -8,11 +8,11 @@
 
 #include <switchyard/log.hpp>
 
-#include "core/json_out.hpp"
 #include "cli/audit.hpp"
 #include "cli/config_show.hpp"
 #include "cli/policy_test.hpp"
 #include "cli/router_commands.hpp"
+#include "core/json_out.hpp"
 #include "plugin/plugin_loader.hpp"
 #include "server/gateway.hpp"
 #include "server/serve.hpp"

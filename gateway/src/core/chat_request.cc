@@ -232,8 +232,8 @@ std::optional<ApiError> parse_chat_request(std::string body, ChatRequest& out, b
     // NUL-terminated text, where rapidjson's SIMD string scanning applies (and misses 0x1A-0x1F).
     if (size_t at = switchyard::json_forbidden_byte(out.body); at != std::string_view::npos) {
         const auto c = static_cast<unsigned char>(out.body[at]);
-        std::string what = c == 0 ? "a NUL byte" : "the control byte 0x" + std::string(1, "0123456789ABCDEF"[c >> 4]) +
-                                                       std::string(1, "0123456789ABCDEF"[c & 15]) + " unescaped";
+        const char hex[] = {"0123456789ABCDEF"[c >> 4], "0123456789ABCDEF"[c & 15], '\0'};
+        std::string what = c == 0 ? "a NUL byte" : std::string("the control byte 0x") + hex + " unescaped";
         return ApiError::bad_request("Request body is not valid JSON: " + what + " at offset " + std::to_string(at), {},
                                      "invalid_json");
     }
